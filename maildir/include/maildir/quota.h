@@ -128,6 +128,8 @@ class Quota {
 
  private:
   Env& env() const { return options_.env != nullptr ? *options_.env : Env::posix(); }
+  // Counts the messages; with write_file, also replaces maildirsize.
+  Result<QuotaUsage> recalculate_impl(bool write_file) const;
   std::string root_;
   QuotaOptions options_;
 };

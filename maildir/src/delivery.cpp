@@ -1,0 +1,266 @@
+#include "maildir/delivery.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <vector>
+
+#include "maildir/lock.h"
+
+namespace maildir {
+
+namespace {
+
+std::atomic<unsigned long> g_delivery_counter{0};
+
+// Output is written to the file in chunks of about this size.
+constexpr size_t kFlushSize = 64 * 1024;
+constexpr int kMaxNameAttempts = 5;
+
+}  // namespace
+
+std::string make_unique_name() {
+  struct timespec now {};
+  clock_gettime(CLOCK_REALTIME, &now);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%lld.M%ldP%ldQ%lu.", static_cast<long long>(now.tv_sec),
+                static_cast<long>(now.tv_nsec / 1000), static_cast<long>(getpid()),
+                g_delivery_counter.fetch_add(1, std::memory_order_relaxed) + 1);
+  return buf + local_hostname();
+}
+
+void LineEndConverter::emit(std::string& out, std::string_view bytes) {
+  out.append(bytes);
+  size_ += bytes.size();
+  vsize_ += bytes.size() + static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
+}
+
+void LineEndConverter::feed(std::string_view in, std::string& out) {
+  if (in.empty()) return;
+  size_t i = 0;
+  if (pending_cr_) {
+    pending_cr_ = false;
+    if (in[0] == '\n') {
+      emit(out, "\n");
+      i = 1;
+    } else {
+      emit(out, "\r");
+    }
+  }
+  while (i < in.size()) {
+    size_t cr = in.find('\r', i);
+    if (cr == std::string_view::npos) {
+      emit(out, in.substr(i));
+      return;
+    }
+    emit(out, in.substr(i, cr - i));
+    if (cr + 1 == in.size()) {
+      pending_cr_ = true;  // CRLF may straddle the next call
+      return;
+    }
+    if (in[cr + 1] == '\n') {
+      emit(out, "\n");
+      i = cr + 2;
+    } else {
+      emit(out, "\r");  // a bare CR is kept as it is
+      i = cr + 1;
+    }
+  }
+}
+
+void LineEndConverter::finish(std::string& out) {
+  if (pending_cr_) {
+    pending_cr_ = false;
+    emit(out, "\r");
+  }
+}
+
+Result<MessageWriter> MessageWriter::open(const std::string& folder_dir, DeliveryOptions options) {
+  if (options.info && (options.info->find('/') != std::string::npos ||
+                       options.info->find('\0') != std::string::npos)) {
+    return Status(Code::kInvalidArgument, "maildir info may not contain '/' or NUL");
+  }
+  if (options.quota != nullptr) {
+    // Already at or over quota: refuse before a single byte is written.
+    Status st = options.quota->check(0, options.policy);
+    if (!st.ok()) return st;
+  }
+  MessageWriter w;
+  w.folder_ = folder_dir;
+  w.options_ = std::move(options);
+  Env& e = w.env();
+  for (int attempt = 0;; ++attempt) {
+    w.unique_ = make_unique_name();
+    w.tmp_path_ = folder_dir + "/tmp/" + w.unique_;
+    Result<int> fd = e.open(w.tmp_path_, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd.ok()) {
+      w.fd_ = *fd;
+      break;
+    }
+    if (fd.status().code() != Code::kExists || attempt + 1 == kMaxNameAttempts) {
+      return fd.status();
+    }
+  }
+  clock_gettime(CLOCK_REALTIME, &w.now_);
+  w.done_ = false;
+  return w;
+}
+
+MessageWriter::MessageWriter(MessageWriter&& other) noexcept {
+  *this = std::move(other);
+}
+
+MessageWriter& MessageWriter::operator=(MessageWriter&& other) noexcept {
+  if (this != &other) {
+    abort();
+    folder_ = std::move(other.folder_);
+    unique_ = std::move(other.unique_);
+    tmp_path_ = std::move(other.tmp_path_);
+    options_ = std::move(other.options_);
+    conv_ = other.conv_;
+    buffer_ = std::move(other.buffer_);
+    fd_ = other.fd_;
+    done_ = other.done_;
+    error_ = std::move(other.error_);
+    now_ = other.now_;
+    other.fd_ = -1;
+    other.done_ = true;
+  }
+  return *this;
+}
+
+MessageWriter::~MessageWriter() {
+  abort();
+}
+
+Status MessageWriter::fail(Status status) {
+  Env& e = env();
+  if (fd_ >= 0) {
+    (void)e.close(fd_);
+    fd_ = -1;
+  }
+  if (!done_) (void)e.unlink(tmp_path_);
+  done_ = true;
+  error_ = status;
+  return status;
+}
+
+void MessageWriter::abort() {
+  if (done_) return;
+  (void)fail(Status(Code::kInvalidArgument, "message writer was aborted"));
+}
+
+Status MessageWriter::flush() {
+  if (buffer_.empty()) return Status::Ok();
+  Status st = env().write(fd_, buffer_.data(), buffer_.size());
+  buffer_.clear();
+  return st;
+}
+
+Status MessageWriter::write(std::string_view bytes) {
+  if (done_) {
+    return error_.ok() ? Status(Code::kInvalidArgument, "message writer is finished") : error_;
+  }
+  conv_.feed(bytes, buffer_);
+  if (options_.max_size != 0 && conv_.vsize() > options_.max_size) {
+    return fail(Status(Code::kLimit, "message exceeds the maximum size of " +
+                                         std::to_string(options_.max_size) + " bytes"));
+  }
+  if (buffer_.size() >= kFlushSize) {
+    Status st = flush();
+    if (!st.ok()) return fail(st);
+  }
+  return Status::Ok();
+}
+
+Result<Delivered> MessageWriter::commit() {
+  if (done_) {
+    return error_.ok() ? Status(Code::kInvalidArgument, "message writer is finished") : error_;
+  }
+  Env& e = env();
+  conv_.finish(buffer_);
+  if (options_.max_size != 0 && conv_.vsize() > options_.max_size) {
+    return fail(Status(Code::kLimit, "message exceeds the maximum size of " +
+                                         std::to_string(options_.max_size) + " bytes"));
+  }
+  Status st = flush();
+  if (!st.ok()) return fail(st);
+  const std::uint64_t size = conv_.size();
+  const std::uint64_t vsize = conv_.vsize();
+  if (options_.quota != nullptr) {
+    st = options_.quota->check(size, options_.policy);
+    if (!st.ok()) return fail(st);
+  }
+  st = e.set_mtime(fd_, options_.internal_date ? *options_.internal_date : now_);
+  if (st.ok()) st = e.fsync(fd_);
+  if (!st.ok()) return fail(st);
+  st = e.close(fd_);
+  fd_ = -1;
+  if (!st.ok()) return fail(st);
+
+  Delivered d;
+  d.name = unique_ + ",S=" + std::to_string(size) + ",W=" + std::to_string(vsize);
+  if (options_.info) d.name += ":2," + *options_.info;
+  const std::string dir = folder_ + (options_.info ? "/cur" : "/new");
+  d.path = dir + "/" + d.name;
+  d.size = size;
+  d.vsize = vsize;
+
+  bool renamed = false;
+  auto move_in = [&]() -> Status {
+    Status r = e.rename(tmp_path_, d.path, RenameMode::kNoReplace);
+    renamed = r.ok();
+    return r;
+  };
+  st = options_.quota != nullptr
+           ? options_.quota->update(static_cast<std::int64_t>(size), 1, move_in)
+           : move_in();
+  if (!st.ok()) {
+    // The rename worked but the quota line could not be appended: take the message back.
+    if (renamed) (void)e.unlink(d.path);
+    return fail(st);
+  }
+  st = e.sync_dir(dir);
+  if (!st.ok()) {
+    auto take_back = [&]() { return e.unlink(d.path); };
+    if (options_.quota != nullptr) {
+      (void)options_.quota->update(-static_cast<std::int64_t>(size), -1, take_back);
+    } else {
+      (void)take_back();
+    }
+    done_ = true;  // the tmp file is already gone (renamed)
+    error_ = st;
+    return st;
+  }
+  done_ = true;
+  return d;
+}
+
+Result<Delivered> deliver(const std::string& folder_dir, const MessageReader& reader,
+                          const DeliveryOptions& options) {
+  Result<MessageWriter> w = MessageWriter::open(folder_dir, options);
+  if (!w.ok()) return w.status();
+  std::vector<char> buf(kFlushSize);
+  for (;;) {
+    Result<std::size_t> n = reader(buf.data(), buf.size());
+    if (!n.ok()) return n.status();  // the writer's destructor removes the tmp file
+    if (*n == 0) break;
+    Status st = w->write(std::string_view(buf.data(), *n));
+    if (!st.ok()) return st;
+  }
+  return w->commit();
+}
+
+Result<Delivered> deliver_bytes(const std::string& folder_dir, std::string_view message,
+                                const DeliveryOptions& options) {
+  Result<MessageWriter> w = MessageWriter::open(folder_dir, options);
+  if (!w.ok()) return w.status();
+  Status st = w->write(message);
+  if (!st.ok()) return st;
+  return w->commit();
+}
+
+}  // namespace maildir
