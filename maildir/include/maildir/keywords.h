@@ -2,11 +2,13 @@
 //
 // File format (Dovecot maildir-keywords.c): one line per keyword, `<index> <keyword>\n`, index
 // 0..25 = letter 'a'..'z'. Lines that do not parse (no space, index out of range, empty name)
-// are ignored, as Dovecot does. Lookups are case-insensitive (IMAP keywords are); the spelling
-// first assigned is kept. A new keyword gets the lowest free index; when all 26 are taken the
-// next one gets Code::kLimit. The file is replaced only by rename (temp file, fsync, rename,
-// fsync directory) while holding the folder's dovecot-uidlist lock (a UidListLock, the proof
-// save() asks for); its mtime grows on every save so that readers see the change.
+// are ignored, as Dovecot does; a line whose name is not a valid IMAP keyword keeps its index
+// reserved (never shown, never reassigned, written back as it was). Lookups are case-insensitive
+// (IMAP keywords are); the spelling first assigned is kept. A new keyword gets the lowest free
+// index; when all 26 are taken the next one gets Code::kLimit. The file is replaced only by rename
+// (temp file, fsync, rename, fsync directory) while holding the folder's dovecot-uidlist lock (a
+// UidListLock, the proof save() asks for); its mtime grows on every save so that readers see the
+// change.
 //
 // Thread safety: an object is owned by one thread; objects coordinate through the file.
 #pragma once
@@ -77,7 +79,9 @@ class Keywords {
 
   // Writes the table to `<dir>/dovecot-keywords` (dir of the last load, or `dir` given to
   // set_dir). REQUIRES: `lock` holds the uidlist lock of that same directory (else
-  // kInvalidArgument). No-op when !dirty(). Errors from the file system as kIo/kNoSpace/....
+  // kInvalidArgument), and the file has not changed since this object last read it (else
+  // kInvalidArgument: refresh() under the lock and assign again). No-op when !dirty().
+  // Errors from the file system as kIo/kNoSpace/....
   Status save(const UidListLock& lock);
 
   const std::string& dir() const { return dir_; }
@@ -85,6 +89,8 @@ class Keywords {
 
  private:
   std::array<std::optional<std::string>, kMaxKeywordLetters> names_;
+  std::uint32_t invalid_ = 0;  // indexes whose name in the file is not a valid keyword: kept
+                               // on disk, never shown, never reassigned
   std::string dir_;
   bool dirty_ = false;
   dev_t dev_ = 0;

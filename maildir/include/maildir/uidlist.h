@@ -51,7 +51,9 @@ namespace maildir {
 inline constexpr std::string_view kUidListName = "dovecot-uidlist";
 inline constexpr std::string_view kUidListLockName = "dovecot-uidlist.lock";
 inline constexpr std::size_t kMaxUidListLine = 8192;
-inline constexpr std::uint64_t kMaxUidListBytes = 1ull << 30;
+inline constexpr std::uint64_t kMaxUidListBytes = 256ull << 20;
+// Records beyond this many are skipped by the parser (bounded memory on a hostile file).
+inline constexpr std::size_t kMaxUidListRecords = 4'000'000;
 
 // One message's record.
 struct UidRecord {
@@ -82,6 +84,7 @@ struct ParsedUidList {
   std::vector<UidRecord> records;  // ascending UIDs, unique base names
   std::size_t skipped_lines = 0;   // damaged record lines dropped (or duplicates replaced)
   std::size_t consumed = 0;        // bytes consumed: up to the end of the last complete line
+  bool needs_rewrite = false;      // damage, duplicates, bad GUID, dropped fields: rewrite
 };
 
 // Parses a whole file's content. A trailing line without '\n' is not consumed (a writer may be
