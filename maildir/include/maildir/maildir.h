@@ -10,8 +10,9 @@
 // Durability: create_folder, rename_folder and delete_folder fsync the root directory before
 // they return success. create_folder builds the folder (tmp/ new/ cur/ maildirfolder) under
 // the root's tmp/ and renames it into place, so a crash leaves either no folder or a complete
-// one. delete_folder first renames the folder into the root's tmp/ (the folder is gone at
-// that instant) and then removes the files.
+// one. delete_folder first renames the folder into the root's tmp/ as
+// "tegami-deleted.<unique>" (the folder is gone at that instant) and then removes the files;
+// if that removal fails half-way the rest stays there (`tegami maildir check` may clean it).
 //
 // Thread safety: const methods may be called concurrently; the object is move-only. Other
 // processes (Dovecot, mutt, another tegamid) may change the tree at any time: every call
@@ -20,6 +21,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "maildir/mailbox_name.h"
@@ -86,8 +88,10 @@ class Maildir {
   // kNotFound if neither `from` nor any child exists; kExists if `to` or any would-be child of
   // `to` exists, or `to` is INBOX; kInvalidArgument if `to` is `from` or lies below it;
   // kPermission if any entry involved is a symlink.
-  // INBOX as `from` (IMAP RENAME INBOX): creates folder `to` and moves every message of
-  // INBOX's new/ and cur/ into it; INBOX stays, empty, with its children untouched.
+  // INBOX as `from` (IMAP RENAME INBOX): creates folder `to` (kExists if it exists), copies
+  // INBOX's dovecot-keywords into it (the keyword letters in the file names stay meaningful)
+  // and moves every message file of INBOX's new/ and cur/ into it; INBOX stays, empty, with
+  // its children untouched. The new folder's UIDs are assigned afresh by whoever syncs it.
   // Each directory is renamed atomically (renameat2 RENAME_NOREPLACE); a crash between two
   // children leaves some under the old and some under the new name, none lost.
   Status rename_folder(std::string_view from, std::string_view to);
