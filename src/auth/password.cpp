@@ -95,6 +95,25 @@ bool crypt_locked(std::string_view rest) {
   return rest.empty() || rest.front() == '*' || rest.front() == '!';
 }
 
+// A complete crypt(3) hash, not just a setting: `$id$[params$]salt$hash` with a non-empty hash
+// part, a 20-byte BSDi `_` value or a 13-byte traditional DES value. crypt_checksalt looks only
+// at the setting, so this catches truncated values such as `$6$`; bcrypt's cost is range-checked
+// here because checksalt accepts any two digits.
+bool crypt_looks_complete(std::string_view rest) {
+  if (rest.empty()) return false;
+  if (rest.front() == '$') {
+    if (std::count(rest.begin(), rest.end(), '$') < 3 || rest.back() == '$') return false;
+    if (rest.size() > 7 && rest[1] == '2' && rest[3] == '$' && rest[6] == '$') {
+      int cost = (rest[4] - '0') * 10 + (rest[5] - '0');
+      return rest[4] >= '0' && rest[4] <= '9' && rest[5] >= '0' && rest[5] <= '9' && cost >= 4 &&
+             cost <= 31;
+    }
+    return true;
+  }
+  if (rest.front() == '_') return rest.size() == 20;
+  return rest.size() == 13;
+}
+
 // crypt_checksalt's verdict on the setting part of a stored crypt value.
 bool crypt_setting_usable(const std::string& rest, bool* weak) {
   int r = crypt_checksalt(rest.c_str());
@@ -127,7 +146,8 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 
 Verify verify_crypt(const std::string& password, std::string_view rest) {
   if (crypt_locked(rest)) return Verify::kMismatch;
-  if (rest.size() >= CRYPT_OUTPUT_SIZE || rest.find('\0') != std::string_view::npos) {
+  if (rest.size() >= CRYPT_OUTPUT_SIZE || rest.find('\0') != std::string_view::npos ||
+      !crypt_looks_complete(rest)) {
     return Verify::kUnsupported;
   }
   std::string setting(rest);
@@ -284,7 +304,8 @@ StoredHashInfo inspect_stored_hash(std::string_view stored) {
       if (crypt_locked(split.rest)) {
         info.supported = true;  // a deliberately locked account
       } else if (prefix_allowed(*rule, split.rest) && split.rest.size() < CRYPT_OUTPUT_SIZE &&
-                 split.rest.find('\0') == std::string_view::npos) {
+                 split.rest.find('\0') == std::string_view::npos &&
+                 crypt_looks_complete(split.rest)) {
         info.supported = crypt_setting_usable(std::string(split.rest), &info.weak);
       }
       break;

@@ -24,6 +24,20 @@ size_t max_encoded_for(size_t decoded) {
   return (decoded + 2) / 3 * 4;
 }
 
+// Decodes one response of at most `limit` decoded bytes into `out`: kTooLong when longer
+// (checked on the text before decoding, then exactly), kBadBase64 when not strict base64.
+std::optional<SaslError> decode_response(std::string_view base64, size_t limit, std::string* out) {
+  if (base64.size() > max_encoded_for(limit)) return SaslError::kTooLong;
+  std::optional<std::string> decoded = base64_decode_strict(base64, max_encoded_for(limit) / 4 * 3);
+  if (!decoded) return SaslError::kBadBase64;
+  if (decoded->size() > limit) {
+    sodium_memzero(decoded->data(), decoded->size());
+    return SaslError::kTooLong;
+  }
+  *out = std::move(*decoded);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string_view sasl_mechanism_name(SaslMechanism mechanism) {
@@ -121,10 +135,9 @@ SaslStep SaslExchange::respond(std::string_view response) {
 
 SaslStep SaslExchange::plain_message(std::string_view base64) {
   // authzid NUL authcid NUL passwd; authzid and authcid are both bounded by max_username.
+  std::optional<std::string> msg(std::in_place);
   size_t max = 2 * limits_.max_username + limits_.max_password + 2;
-  if (base64.size() > max_encoded_for(max)) return fail(SaslError::kTooLong);
-  std::optional<std::string> msg = base64_decode_strict(base64, max);
-  if (!msg) return fail(SaslError::kBadBase64);
+  if (auto e = decode_response(base64, max, &*msg)) return fail(*e);
   std::string_view m = *msg;
   size_t nul1 = m.find('\0');
   if (nul1 == std::string_view::npos) return fail(SaslError::kMalformed);
@@ -155,9 +168,8 @@ SaslStep SaslExchange::plain_message(std::string_view base64) {
 }
 
 SaslStep SaslExchange::login_username(std::string_view base64) {
-  if (base64.size() > max_encoded_for(limits_.max_username)) return fail(SaslError::kTooLong);
-  std::optional<std::string> user = base64_decode_strict(base64, limits_.max_username);
-  if (!user) return fail(SaslError::kBadBase64);
+  std::optional<std::string> user(std::in_place);
+  if (auto e = decode_response(base64, limits_.max_username, &*user)) return fail(*e);
   if (user->find('\0') != std::string::npos) return fail(SaslError::kMalformed);
   if (!username_is_valid(*user)) return fail(SaslError::kBadUsername);
   username_ = std::move(*user);
@@ -166,9 +178,8 @@ SaslStep SaslExchange::login_username(std::string_view base64) {
 }
 
 SaslStep SaslExchange::login_password(std::string_view base64) {
-  if (base64.size() > max_encoded_for(limits_.max_password)) return fail(SaslError::kTooLong);
-  std::optional<std::string> pw = base64_decode_strict(base64, limits_.max_password);
-  if (!pw) return fail(SaslError::kBadBase64);
+  std::optional<std::string> pw(std::in_place);
+  if (auto e = decode_response(base64, limits_.max_password, &*pw)) return fail(*e);
   if (pw->find('\0') != std::string::npos) {
     sodium_memzero(pw->data(), pw->size());
     return fail(SaslError::kMalformed);
