@@ -131,6 +131,9 @@ Result<QuotaLimit> parse_quota_limit(std::string_view line) {
     size_t comma = line.find(',');
     std::string_view part = trim(line.substr(0, comma));
     line = comma == std::string_view::npos ? std::string_view() : line.substr(comma + 1);
+    if (comma != std::string_view::npos && trim(line).empty()) {
+      return Status(Code::kCorrupt, "maildirsize: bad quota definition");
+    }
     std::uint64_t v = 0;
     auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
     if (ec != std::errc() || ptr == part.data() || ptr + 1 != part.data() + part.size()) {
