@@ -136,6 +136,19 @@ std::string renamed_duplicate(std::string_view name) {
   return out;
 }
 
+// Orders unique names by their leading decimal seconds, then bytewise.
+bool delivery_order_less(std::string_view a, std::string_view b) {
+  auto secs = [](std::string_view n) {
+    unsigned long long v = 0;
+    size_t i = 0;
+    for (; i < n.size() && i < 19 && n[i] >= '0' && n[i] <= '9'; ++i) v = v * 10 + (n[i] - '0');
+    return v;
+  };
+  unsigned long long sa = secs(a), sb = secs(b);
+  if (sa != sb) return sa < sb;
+  return a < b;
+}
+
 // A new file found by the listing.
 struct Fresh {
   ScanEntry entry;
@@ -169,6 +182,7 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
   const std::string ul_path = m.dir_ + "/" + std::string(kUidListName);
 
   std::optional<UidListLock> lock;
+  std::uint32_t previous_uv = 0;  // UIDVALIDITY of a list that was lost: the new one must differ
   bool scanned_any = false;
   bool moved_any = false;
   for (int attempt = 0;; ++attempt) {
@@ -209,6 +223,7 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
             list.exists() && m.uid_validity_ != 0 && list.uid_validity() != m.uid_validity_;
         if (lost || other) {
           // Every UID of the view is void: start again from the files.
+          previous_uv = std::max(previous_uv, m.uid_validity_);
           m.records_.clear();
           m.names_.clear();
           m.names_garbage_ = 0;
@@ -436,10 +451,19 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       UidList& list = *m.uidlist_;
       if (!need_uid.empty()) {
         // Under the lock (taken above): drop stale records, then assign.
+        // New UIDs in delivery order, as Dovecot gives them: by the time at the start of the
+        // unique name, then by name.
+        std::sort(need_uid.begin(), need_uid.end(), [&](size_t a, size_t b) {
+          return delivery_order_less(scan.name(usable[a].entry), scan.name(usable[b].entry));
+        });
         std::vector<std::string> stale, names;
         for (size_t k : need_uid) {
           if (usable[k].stale_record) stale.emplace_back(scan.name(usable[k].entry));
           names.emplace_back(scan.name(usable[k].entry));
+        }
+        if (!list.exists()) {
+          Status s = list.recreate(*lock, previous_uv);
+          if (!s.ok()) return s;
         }
         if (!stale.empty()) {
           Status s = list.drop_names(*lock, stale);
@@ -522,6 +546,29 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       }
     }
     break;
+  }
+  if (m.uid_validity_ == 0) {
+    // An empty folder without dovecot-uidlist still needs a UIDVALIDITY (IMAP SELECT): create
+    // the list now, as Dovecot does.
+    Result<UidList*> ul = uidlist(m, true);
+    if (!ul.ok()) return ul.status();
+    UidList& list = **ul;
+    if (!list.exists()) {
+      if (!lock) {
+        Result<UidListLock> l = list.lock(m.options_.lock_wait);
+        if (!l.ok()) return l.status();
+        lock.emplace(std::move(*l));
+      }
+      if (!list.exists()) {
+        Status s = list.recreate(*lock, previous_uv);
+        if (!s.ok()) return s;
+      }
+      m.known_uidlist_.stable = false;
+    }
+    m.uid_validity_ = list.uid_validity();
+    m.uid_next_ = std::max(m.uid_next_, list.next_uid());
+    m.guid_ = list.guid();
+    m.index_dirty_ = true;
   }
   if (lock) (void)lock->release();
   m.last_from_cache_ = !scanned_any;
