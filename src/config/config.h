@@ -42,32 +42,32 @@ inline constexpr std::uint64_t kBytesPerMb = 1048576;
 
 // An IPv4 or IPv6 network, e.g. 10.0.0.0/8 or ::1/128 (a bare address is a /32 or /128).
 struct Cidr {
-  int family = 0;                  // AF_INET or AF_INET6
-  unsigned char bytes[16] = {};    // network address, 4 or 16 bytes used
+  int family = 0;                // AF_INET or AF_INET6
+  unsigned char bytes[16] = {};  // network address, 4 or 16 bytes used
   int prefix_length = 0;
-  std::string text;                // as written
+  std::string text;  // as written
   // True when `addr` (4 bytes for AF_INET, 16 for AF_INET6, network order) is inside.
   // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) also matches an IPv4 network.
   bool contains(int addr_family, const unsigned char* addr) const;
 };
 
 struct ServerConfig {
-  std::string hostname;                  // default: gethostname()
-  std::string mail_root;                 // <mail_root>/<domain>/<local part>/ is a Maildir++
-  std::string queue_dir;                 // outgoing queue
-  std::string control_socket;            // the admin command's local socket (who, kick, reload)
-  unsigned worker_loops = 0;             // default: number of cores (never 0 after load)
+  std::string hostname;                                     // default: gethostname()
+  std::string mail_root = "/var/lib/tegami/mail";           // <mail_root>/<domain>/<local part>/
+  std::string queue_dir = "/var/lib/tegami/queue";          // outgoing queue
+  std::string control_socket = "/run/tegami/control.sock";  // `tegami who|kick|reload`
+  unsigned worker_loops = 0;  // default: number of cores (never 0 after load)
   MailboxNameEncoding mailbox_name_encoding = MailboxNameEncoding::kMutf7;
 };
 
 struct Listener {
-  std::string name;                      // unique, used in logs and metrics, e.g. "imaps"
+  std::string name;  // unique, used in logs and metrics, e.g. "imaps"
   Protocol protocol = Protocol::kSmtp;
-  std::string address;                   // IP literal without brackets: "127.0.0.1", "::"
+  std::string address;  // IP literal without brackets: "127.0.0.1", "::"
   std::uint16_t port = 0;
   TlsMode tls = TlsMode::kNone;
-  bool allow_plaintext_auth = false;     // PLAIN/LOGIN/USER+PASS before TLS on this listener
-  std::vector<Cidr> proxy_protocol;      // trusted PROXY v1/v2 sources; empty = no PROXY header
+  bool allow_plaintext_auth = false;  // PLAIN/LOGIN/USER+PASS before TLS on this listener
+  std::vector<Cidr> proxy_protocol;   // trusted PROXY v1/v2 sources; empty = no PROXY header
 };
 
 struct MetricsConfig {
@@ -77,13 +77,13 @@ struct MetricsConfig {
 };
 
 struct SniCertificate {
-  std::vector<std::string> names;        // server names (lower-case), "*.example.com" allowed
-  std::string cert_file;                 // PEM chain
-  std::string key_file;                  // PEM key
+  std::vector<std::string> names;  // server names (lower-case), "*.example.com" allowed
+  std::string cert_file;           // PEM chain
+  std::string key_file;            // PEM key
 };
 
 struct TlsConfig {
-  std::string cert_file;                 // default certificate (PEM chain)
+  std::string cert_file;  // default certificate (PEM chain)
   std::string key_file;
   // When true and the default cert/key files are both missing, tegamid creates a self-signed
   // pair at those paths on start; the loader then does not report them as unreadable.
@@ -93,17 +93,17 @@ struct TlsConfig {
 };
 
 struct Limits {
-  std::uint64_t max_message_size = 20971520;      // bytes, headers + body (SMTP SIZE)
-  std::uint32_t max_line_length = 8192;           // bytes of a command line incl. CRLF
-  std::uint32_t max_connections = 10000;          // all listeners together
+  std::uint64_t max_message_size = 20971520;  // bytes, headers + body (SMTP SIZE)
+  std::uint32_t max_line_length = 8192;       // bytes of a command line incl. CRLF
+  std::uint32_t max_connections = 10000;      // all listeners together
   std::uint32_t max_connections_per_ip = 100;
-  std::chrono::seconds idle_timeout{1800};        // authenticated session silent this long
-  std::chrono::seconds preauth_timeout{60};       // before successful authentication
-  std::uint32_t max_recipients = 1000;            // RCPT TO per message
-  std::chrono::milliseconds auth_failure_delay{2000};      // first failure
-  std::chrono::milliseconds auth_failure_delay_max{15000}; // grows per IP up to this
-  std::uint32_t max_auth_failures = 3;            // per connection, then close
-  std::uint64_t max_output_buffer = 1048576;      // bytes queued before reading pauses
+  std::chrono::seconds idle_timeout{1800};             // authenticated session silent this long
+  std::chrono::seconds preauth_timeout{60};            // before successful authentication
+  std::uint32_t max_recipients = 1000;                 // RCPT TO per message
+  std::chrono::milliseconds auth_failure_delay{2000};  // first failure
+  std::chrono::milliseconds auth_failure_delay_max{15000};  // grows per IP up to this
+  std::uint32_t max_auth_failures = 3;                      // per connection, then close
+  std::uint64_t max_output_buffer = 1048576;                // bytes queued before reading pauses
 };
 
 struct AuthPolicy {
@@ -114,56 +114,56 @@ struct AuthPolicy {
 
 struct Plan {
   std::string name;
-  std::uint64_t mailbox_quota_mb = 50;   // default quota of a new account
+  std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
   std::uint64_t max_mailbox_quota_mb = 0;  // highest quota an account may get; 0 = no limit
   QuotaPolicy quota_policy = QuotaPolicy::kOvershoot;
-  std::vector<Protocol> protocols;       // protocols the domain's users may log in with
+  std::vector<Protocol> protocols;  // protocols the domain's users may log in with
   bool allows(Protocol p) const;
 };
 
 struct Account {
-  std::string local_part;                // lower-case
-  std::string password_hash;             // "{SCHEME}..." (Dovecot form); empty = cannot log in
-  std::uint64_t quota_mb = 0;            // effective: the file's value or the plan's default
+  std::string local_part;      // lower-case
+  std::string password_hash;   // "{SCHEME}..." (Dovecot form); empty = cannot log in
+  std::uint64_t quota_mb = 0;  // effective: the file's value or the plan's default
   std::string display_name;
   bool enabled = true;
-  std::vector<std::string> aliases;      // further local parts delivering to this account
+  std::vector<std::string> aliases;  // further local parts delivering to this account
 };
 
 // A domain-level alias: mail to local_part@domain goes to the target addresses.
 struct Alias {
   std::string local_part;
-  std::vector<std::string> targets;      // full addresses (a bare local part gets @domain)
+  std::vector<std::string> targets;  // full addresses (a bare local part gets @domain)
 };
 
 struct ListMember {
-  std::string address;                   // full address; may be another list (nesting)
-  std::string comment;                   // free text: name, company
+  std::string address;  // full address; may be another list (nesting)
+  std::string comment;  // free text: name, company
 };
 
 struct MailingList {
   std::string local_part;
   std::vector<ListMember> members;
-  std::vector<std::string> admins;       // addresses, each must be a member
-  std::string subject_tag;               // empty = no tag
+  std::vector<std::string> admins;           // addresses, each must be a member
+  std::string subject_tag;                   // empty = no tag
   std::string subject_format = "[%t:%05n]";  // %t tag, %n serial (printf width allowed), %% percent
   PostingPolicy posting = PostingPolicy::kMembers;
   ReplyToPolicy reply_to = ReplyToPolicy::kKeep;
-  bool archive = false;                  // keep a copy of each post in the list's own Maildir
+  bool archive = false;  // keep a copy of each post in the list's own Maildir
 };
 
 struct Domain {
-  std::string name;                      // lower-case
-  std::string plan;                      // name of an entry of Config::plans
-  std::uint32_t max_accounts = 200;      // the contract's "max IDs" (number of accounts)
-  std::uint64_t disk_quota_mb = 0;       // contracted capacity; 0 = none (no sum warning)
-  std::uint32_t max_lists = 0;           // effective: override or min(max_accounts / 2, 500)
+  std::string name;                        // lower-case
+  std::string plan;                        // name of an entry of Config::plans
+  std::uint32_t max_accounts = 200;        // the contract's "max IDs" (number of accounts)
+  std::uint64_t disk_quota_mb = 0;         // contracted capacity; 0 = none (no sum warning)
+  std::uint32_t max_lists = 0;             // effective: override or min(max_accounts / 2, 500)
   std::uint32_t max_imap_connections = 0;  // effective: override or min(max_accounts / 2, 500)
   UidlFormat uidl_format = UidlFormat::kDovecot;
   std::vector<Account> accounts;
   std::vector<Alias> aliases;
   std::vector<MailingList> lists;
-  std::string source_file;               // the file that declares the domain (account edits)
+  std::string source_file;  // the file that declares the domain (account edits)
 };
 
 // What an address delivers to. Pointers point into the Config it came from.
@@ -171,9 +171,9 @@ struct AddressTarget {
   enum class Kind { kNone, kAccount, kList, kAlias };
   Kind kind = Kind::kNone;
   const Domain* domain = nullptr;
-  const Account* account = nullptr;      // kAccount (also via an account's own alias)
-  const MailingList* list = nullptr;     // kList
-  const Alias* alias = nullptr;          // kAlias: deliver to alias->targets
+  const Account* account = nullptr;   // kAccount (also via an account's own alias)
+  const MailingList* list = nullptr;  // kList
+  const Alias* alias = nullptr;       // kAlias: deliver to alias->targets
 };
 
 struct Config {
@@ -183,12 +183,12 @@ struct Config {
   TlsConfig tls;
   Limits limits;
   AuthPolicy auth;
-  std::vector<Plan> plans;               // built-ins (basic, standard, secure, premium) unless
-                                         // the file defines `plans:`
+  std::vector<Plan> plans;  // built-ins (basic, standard, secure, premium) unless
+                            // the file defines `plans:`
   std::vector<Domain> domains;
-  std::string main_file;                 // absolute path of the main file
-  std::string domains_dir;               // absolute; may not exist
-  std::vector<std::string> files;        // every file read (main + domain files), for inotify
+  std::string main_file;           // absolute path of the main file
+  std::string domains_dir;         // absolute; may not exist
+  std::vector<std::string> files;  // every file read (main + domain files), for inotify
 
   // Case-insensitive; nullptr when unknown.
   const Domain* find_domain(std::string_view name) const;

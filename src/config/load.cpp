@@ -1,0 +1,484 @@
+// Reading the files and the validation that spans keys: names, plans, contract limits,
+// duplicate addresses, certificate files, the quota-sum warning.
+#include "config/load.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "config/schema.h"
+
+namespace tegami::config {
+
+std::string Diagnostic::to_string() const {
+  if (line == 0) return file + ": " + message;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
+}
+
+namespace {
+
+namespace fs = std::filesystem;
+using schema::Ctx;
+using schema::Pos;
+
+std::string lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+bool valid_local_part(const std::string& s) {
+  if (s.empty() || s.size() > 64 || s.front() == '.' || s.back() == '.') return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return s.find("..") == std::string::npos;
+}
+
+bool valid_domain(const std::string& s) {
+  if (s.empty() || s.size() > 253 || s.front() == '.' || s.back() == '.' || s.front() == '-') {
+    return false;
+  }
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return s.find("..") == std::string::npos;
+}
+
+// A target written in the files: "name" gets "@domain"; the result is lower-case.
+std::string full_address(const std::string& s, const std::string& domain) {
+  std::string a = lower(s);
+  if (a.find('@') == std::string::npos) a += "@" + domain;
+  return a;
+}
+
+bool valid_address(const std::string& a) {
+  size_t at = a.rfind('@');
+  return at != std::string::npos && at > 0 && at + 1 < a.size();
+}
+
+// Reads a file (or its override). False with errno-style reason on failure.
+bool read_text(const std::string& abs, const LoadOptions& options, std::string& out,
+               std::string& why) {
+  if (auto it = options.file_overrides.find(abs); it != options.file_overrides.end()) {
+    out = it->second;
+    return true;
+  }
+  std::ifstream in(abs, std::ios::binary);
+  if (!in) {
+    why = std::strerror(errno);
+    return false;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    why = "read error";
+    return false;
+  }
+  out = ss.str();
+  return true;
+}
+
+// Parses YAML text; reports syntax errors with their position. Null node on failure.
+bool parse_yaml(const std::string& text, const std::string& display,
+                std::vector<Diagnostic>& errors, YAML::Node& out) {
+  try {
+    out = YAML::Load(text);
+    return true;
+  } catch (const YAML::Exception& e) {
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    errors.push_back({display, line, col, "YAML syntax: " + e.msg});
+  } catch (const std::exception& e) {
+    errors.push_back({display, 0, 0, std::string("YAML: ") + e.what()});
+  }
+  return false;
+}
+
+struct LoadedDomain {
+  schema::DomainDoc doc;
+  std::string display;  // file name in diagnostics
+  std::string abs;      // file path for edits
+};
+
+class Validator {
+ public:
+  Validator(std::vector<Diagnostic>& errors, std::vector<Diagnostic>& warnings,
+            const LoadOptions& options)
+      : errors_(errors), warnings_(warnings), options_(options) {}
+
+  void error(const std::string& file, Pos p, std::string message) {
+    errors_.push_back({file, p.line, p.column, std::move(message)});
+  }
+  void warning(const std::string& file, Pos p, std::string message) {
+    warnings_.push_back({file, p.line, p.column, std::move(message)});
+  }
+  static std::string where(const std::string& file, Pos p) {
+    return file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column);
+  }
+
+  // Reports an unreadable file; true when readable.
+  bool check_readable(const std::string& file, Pos p, const std::string& path, const char* what) {
+    if (!options_.check_tls_files) return true;
+    if (access(path.c_str(), R_OK) == 0) return true;
+    error(file, p, std::string("cannot read ") + what + " '" + path + "': " + std::strerror(errno));
+    return false;
+  }
+
+  void server(ServerConfig& s) {
+    if (s.hostname.empty()) {
+      char buf[256] = {};
+      if (gethostname(buf, sizeof buf - 1) == 0) s.hostname = buf;
+      if (s.hostname.empty()) s.hostname = "localhost";
+    }
+    if (s.worker_loops == 0) s.worker_loops = std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  void listeners(const std::string& file, std::vector<schema::ListenerDoc>& ls,
+                 const TlsConfig& tls, std::vector<Listener>& out) {
+    std::map<std::string, Pos> names;
+    std::map<std::string, Pos> sockets;
+    for (auto& l : ls) {
+      if (auto [it, fresh] = names.emplace(l.v.name, l.keys.at("name")); !fresh) {
+        error(file, l.keys.at("name"),
+              "listener name '" + l.v.name + "' already used at " + where(file, it->second));
+      }
+      std::string sock = l.v.address + "|" + std::to_string(l.v.port);
+      if (auto [it, fresh] = sockets.emplace(sock, l.keys.at("listen")); !fresh) {
+        error(file, l.keys.at("listen"),
+              "address already used by the listener at " + where(file, it->second));
+      }
+      if (l.v.tls != TlsMode::kNone && tls.cert_file.empty()) {
+        error(file, l.keys.at("tls"),
+              "listener '" + l.v.name + "' uses TLS but tls.cert and tls.key are not set");
+      }
+      out.push_back(l.v);
+    }
+  }
+
+  void tls(const std::string& file, schema::TlsDoc& t, TlsConfig& out) {
+    out = t.v;
+    out.sni.clear();
+    if (t.v.cert_file.empty() != t.v.key_file.empty()) {
+      error(file, t.keys.self, "tls.cert and tls.key must be set together");
+    } else if (!t.v.cert_file.empty()) {
+      bool both_missing = access(t.v.cert_file.c_str(), F_OK) != 0 && errno == ENOENT &&
+                          access(t.v.key_file.c_str(), F_OK) != 0 && errno == ENOENT;
+      if (!(t.v.self_signed_if_missing && both_missing)) {
+        check_readable(file, t.keys.at("cert"), t.v.cert_file, "certificate");
+        check_readable(file, t.keys.at("key"), t.v.key_file, "key");
+      }
+    }
+    for (auto& s : t.sni) {
+      for (auto& n : s.v.names) n = lower(n);
+      if (s.v.names.empty()) error(file, s.keys.at("names"), "sni entry without names");
+      check_readable(file, s.keys.at("cert"), s.v.cert_file, "certificate");
+      check_readable(file, s.keys.at("key"), s.v.key_file, "key");
+      out.sni.push_back(s.v);
+    }
+  }
+
+  void plans(const std::string& file, std::optional<std::vector<schema::PlanDoc>>& ps,
+             std::vector<Plan>& out) {
+    if (!ps) {
+      out = schema::builtin_plans();
+      return;
+    }
+    std::map<std::string, Pos> names;
+    for (auto& p : *ps) {
+      if (auto [it, fresh] = names.emplace(p.v.name, p.keys.at("name")); !fresh) {
+        error(file, p.keys.at("name"),
+              "plan '" + p.v.name + "' already defined at " + where(file, it->second));
+      }
+      if (p.v.max_mailbox_quota_mb != 0 && p.v.mailbox_quota_mb > p.v.max_mailbox_quota_mb) {
+        error(file, p.keys.at("mailbox_quota"),
+              "mailbox_quota " + std::to_string(p.v.mailbox_quota_mb) +
+                  " MB is above max_mailbox_quota " + std::to_string(p.v.max_mailbox_quota_mb) +
+                  " MB");
+      }
+      out.push_back(p.v);
+    }
+  }
+
+  void domain(LoadedDomain& ld, Config& config, TlsConfig& tls,
+              std::map<std::string, std::string>& domain_names) {
+    schema::DomainDoc& d = ld.doc;
+    const std::string& file = ld.display;
+    Domain out = d.v;
+    out.name = lower(out.name);
+    out.source_file = ld.abs;
+    if (!valid_domain(out.name)) {
+      error(file, d.keys.at("domain"), "invalid domain name '" + d.v.name + "'");
+    }
+    if (auto [it, fresh] = domain_names.emplace(out.name, where(file, d.keys.at("domain")));
+        !fresh) {
+      error(file, d.keys.at("domain"),
+            "domain '" + out.name + "' already declared at " + it->second);
+    }
+    const Plan* plan = config.find_plan(out.plan);
+    if (plan == nullptr) {
+      std::string known;
+      for (const Plan& p : config.plans) known += (known.empty() ? "" : ", ") + p.name;
+      error(file, d.keys.at("plan"), "unknown plan '" + out.plan + "' (known: " + known + ")");
+    }
+    std::uint32_t derived = std::min<std::uint32_t>(out.max_accounts / 2, 500);
+    out.max_lists = d.max_lists.value_or(derived);
+    out.max_imap_connections = d.max_imap_connections.value_or(derived);
+
+    if (d.tls.cert_file.empty() != d.tls.key_file.empty()) {
+      error(file, d.tls.keys.self, "tls.cert and tls.key must be set together");
+    } else if (!d.tls.cert_file.empty()) {
+      check_readable(file, d.tls.keys.at("cert"), d.tls.cert_file, "certificate");
+      check_readable(file, d.tls.keys.at("key"), d.tls.key_file, "key");
+      tls.sni.push_back(SniCertificate{{out.name}, d.tls.cert_file, d.tls.key_file});
+    }
+
+    // Every address of the domain, where it was first declared.
+    std::map<std::string, std::string> used;
+    auto claim = [&](const std::string& local, Pos p) {
+      if (auto [it, fresh] = used.emplace(local, where(file, p)); !fresh) {
+        error(file, p, "address '" + local + "@" + out.name + "' is already used at " + it->second);
+      }
+    };
+
+    std::uint64_t quota_sum = 0;
+    out.accounts.clear();
+    for (size_t i = 0; i < d.accounts.size(); ++i) {
+      schema::AccountDoc& a = d.accounts[i];
+      if (i == out.max_accounts) {
+        error(file, a.keys.self,
+              "domain '" + out.name + "' has " + std::to_string(d.accounts.size()) +
+                  " accounts, more than its max_accounts of " + std::to_string(out.max_accounts));
+      }
+      Account acc = a.v;
+      acc.local_part = lower(acc.local_part);
+      if (!valid_local_part(acc.local_part)) {
+        error(file, a.keys.at("user"),
+              "invalid user '" + a.v.local_part + "' (allowed: a-z 0-9 . _ -)");
+      }
+      claim(acc.local_part, a.keys.at("user"));
+      if (!acc.password_hash.empty() &&
+          (acc.password_hash[0] != '{' || acc.password_hash.find('}') == std::string::npos)) {
+        error(file, a.keys.at("password"),
+              "password must be a hash in {SCHEME} form (make one with `tegami pw`)");
+      }
+      acc.quota_mb = a.quota_mb.value_or(plan != nullptr ? plan->mailbox_quota_mb : 0);
+      if (a.quota_mb && *a.quota_mb == 0) {
+        error(file, a.keys.at("quota"), "quota must be at least 1 MB");
+      } else if (plan != nullptr && plan->max_mailbox_quota_mb != 0 &&
+                 acc.quota_mb > plan->max_mailbox_quota_mb) {
+        error(file, a.keys.at("quota"),
+              "quota " + std::to_string(acc.quota_mb) + " MB is above the maximum of plan '" +
+                  plan->name + "' (" + std::to_string(plan->max_mailbox_quota_mb) + " MB)");
+      }
+      quota_sum += acc.quota_mb;
+      for (auto& al : acc.aliases) {
+        al = lower(al);
+        if (!valid_local_part(al)) {
+          error(file, a.keys.at("aliases"), "invalid alias '" + al + "'");
+        }
+        claim(al, a.keys.at("aliases"));
+      }
+      out.accounts.push_back(std::move(acc));
+    }
+
+    out.aliases.clear();
+    for (auto& a : d.aliases) {
+      Alias al = a.v;
+      al.local_part = lower(al.local_part);
+      if (!valid_local_part(al.local_part)) {
+        error(file, a.keys.at("address"), "invalid alias address '" + a.v.local_part + "'");
+      }
+      claim(al.local_part, a.keys.at("address"));
+      if (al.targets.empty()) error(file, a.keys.at("to"), "alias without targets");
+      for (auto& t : al.targets) {
+        t = full_address(t, out.name);
+        if (!valid_address(t)) error(file, a.keys.at("to"), "invalid target address '" + t + "'");
+      }
+      out.aliases.push_back(std::move(al));
+    }
+
+    out.lists.clear();
+    for (size_t i = 0; i < d.lists.size(); ++i) {
+      schema::ListDoc& l = d.lists[i];
+      if (i == out.max_lists) {
+        error(file, l.keys.self,
+              "domain '" + out.name + "' has " + std::to_string(d.lists.size()) +
+                  " mailing lists, more than its limit of " + std::to_string(out.max_lists));
+      }
+      MailingList ml = l.v;
+      ml.local_part = lower(ml.local_part);
+      if (!valid_local_part(ml.local_part)) {
+        error(file, l.keys.at("address"), "invalid list address '" + l.v.local_part + "'");
+      }
+      claim(ml.local_part, l.keys.at("address"));
+      std::map<std::string, int> members;
+      for (auto& m : ml.members) {
+        m.address = full_address(m.address, out.name);
+        if (!valid_address(m.address)) {
+          error(file, l.keys.at("members"), "invalid member address '" + m.address + "'");
+        }
+        if (++members[m.address] == 2) {
+          error(file, l.keys.at("members"), "member '" + m.address + "' listed twice");
+        }
+      }
+      for (auto& a : ml.admins) {
+        a = full_address(a, out.name);
+        if (members.count(a) == 0) {
+          error(file, l.keys.at("admins"), "admin '" + a + "' is not a member of the list");
+        }
+      }
+      out.lists.push_back(std::move(ml));
+    }
+
+    if (out.disk_quota_mb != 0 && quota_sum > out.disk_quota_mb) {
+      warning(file, d.keys.at("disk_quota"),
+              "domain '" + out.name + "': account quotas add up to " + std::to_string(quota_sum) +
+                  " MB, more than its disk_quota of " + std::to_string(out.disk_quota_mb) + " MB");
+    }
+    config.domains.push_back(std::move(out));
+  }
+
+ private:
+  std::vector<Diagnostic>& errors_;
+  std::vector<Diagnostic>& warnings_;
+  const LoadOptions& options_;
+};
+
+}  // namespace
+
+LoadResult load_config(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  std::vector<Diagnostic>& errors = result.errors;
+  std::error_code ec;
+  fs::path given = fs::path(path).lexically_normal();
+  fs::path abs = fs::absolute(given, ec).lexically_normal();
+  std::string display = given.string();
+  auto config = std::make_shared<Config>();
+  config->main_file = abs.string();
+  config->files.push_back(abs.string());
+
+  std::string text, why;
+  if (!read_text(abs.string(), options, text, why)) {
+    errors.push_back({display, 0, 0, "cannot read config file: " + why});
+    return result;
+  }
+  YAML::Node root;
+  if (!parse_yaml(text, display, errors, root)) return result;
+
+  Ctx ctx{display, abs.parent_path().string(), &errors};
+  schema::MainDoc doc;
+  schema::parse_main(ctx, root, doc);
+
+  // Domain files.
+  std::vector<LoadedDomain> domains;
+  for (auto& d : doc.domains) domains.push_back({std::move(d), display, abs.string()});
+  fs::path dir_abs = abs.parent_path() / "domains";
+  fs::path dir_display = given.parent_path() / "domains";
+  if (doc.domains_dir) {
+    dir_abs = *doc.domains_dir;
+    dir_display = *doc.domains_dir;
+  }
+  if (!doc.domains_dir || !doc.domains_dir->empty()) {
+    config->domains_dir = dir_abs.string();
+    std::vector<std::string> names;
+    if (fs::is_directory(dir_abs, ec)) {
+      for (const auto& entry : fs::directory_iterator(dir_abs, ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.size() > 5 && name.compare(name.size() - 5, 5, ".yaml") == 0 && name[0] != '.') {
+          names.push_back(name);
+        }
+      }
+    } else if (doc.domains_dir) {
+      Pos p = doc.keys.at("domains_dir");
+      result.warnings.push_back(
+          {display, p.line, p.column, "domains_dir '" + dir_abs.string() + "' is not a directory"});
+    }
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      std::string fabs = (dir_abs / name).string();
+      std::string fdisplay = (dir_display / name).lexically_normal().string();
+      config->files.push_back(fabs);
+      std::string ftext;
+      if (!read_text(fabs, options, ftext, why)) {
+        errors.push_back({fdisplay, 0, 0, "cannot read domain file: " + why});
+        continue;
+      }
+      YAML::Node froot;
+      if (!parse_yaml(ftext, fdisplay, errors, froot)) continue;
+      Ctx fctx{fdisplay, dir_abs.string(), &errors};
+      LoadedDomain ld;
+      ld.display = fdisplay;
+      ld.abs = fabs;
+      if (froot.IsNull()) {
+        errors.push_back({fdisplay, 0, 0, "empty domain file (expected domain: <name> ...)"});
+        continue;
+      }
+      if (schema::parse_domain(fctx, froot, ld.doc)) domains.push_back(std::move(ld));
+    }
+  }
+  if (!errors.empty()) return result;  // type errors make the cross checks meaningless
+
+  Validator v(errors, result.warnings, options);
+  config->server = doc.server;
+  v.server(config->server);
+  config->metrics = doc.metrics;
+  config->limits = doc.limits;
+  config->auth = doc.auth;
+  v.tls(display, doc.tls, config->tls);
+  v.listeners(display, doc.listeners, config->tls, config->listeners);
+  v.plans(display, doc.plans, config->plans);
+  std::map<std::string, std::string> domain_names;
+  for (auto& ld : domains) v.domain(ld, *config, config->tls, domain_names);
+
+  if (!errors.empty()) return result;
+  result.config = std::move(config);
+  return result;
+}
+
+std::string dump_config(const Config& config) {
+  schema::MainDoc doc;
+  doc.server = config.server;
+  for (const Listener& l : config.listeners) doc.listeners.push_back({l, {}});
+  doc.metrics = config.metrics;
+  doc.tls.v = config.tls;
+  for (const SniCertificate& s : config.tls.sni) doc.tls.sni.push_back({s, {}});
+  doc.limits = config.limits;
+  doc.auth = config.auth;
+  doc.plans.emplace();
+  for (const Plan& p : config.plans) doc.plans->push_back({p, {}});
+  doc.domains_dir = "";
+  for (const Domain& d : config.domains) {
+    schema::DomainDoc dd;
+    dd.v = d;
+    dd.max_lists = d.max_lists;
+    dd.max_imap_connections = d.max_imap_connections;
+    for (const Account& a : d.accounts) dd.accounts.push_back({a, a.quota_mb, {}});
+    for (const Alias& a : d.aliases) dd.aliases.push_back({a, {}});
+    for (const MailingList& l : d.lists) dd.lists.push_back({l, {}});
+    doc.domains.push_back(std::move(dd));
+  }
+  YAML::Emitter out;
+  schema::emit_main(out, doc);
+  std::string text = "# Effective tegami configuration (tegami config dump of " + config.main_file +
+                     ")\n# Domain certificates appear under tls.sni.\n";
+  text += out.c_str();
+  text += "\n";
+  return text;
+}
+
+std::string example_config() {
+  return schema::render_example();
+}
+
+}  // namespace tegami::config
