@@ -281,7 +281,7 @@ Status copy_file_at(int from_dir, int to_dir, int tmp_dir, const std::string& na
   return s;
 }
 
-// The sort key of a listed folder: INBOX first, then by components.
+// The sort key of a listed folder: INBOX and its children first, then by components.
 struct FolderKey {
   bool not_inbox;
   std::vector<std::string> components;
@@ -369,7 +369,7 @@ Result<std::vector<FolderInfo>> Maildir::list_folders() const {
     if (!name) continue;
     if (!is_real_dir(fd_, entry, type)) continue;  // symlinks and files are not folders
     std::vector<std::string> parts = split_mailbox_name(*name);
-    FolderKey key{!(parts.size() == 1 && parts[0] == kInbox), parts};
+    FolderKey key{parts[0] != kInbox, parts};
     FolderInfo& info = folders[key];
     info.name = *name;
     info.exists = true;
@@ -377,7 +377,7 @@ Result<std::vector<FolderInfo>> Maildir::list_folders() const {
       std::vector<std::string> prefix(parts.begin(), parts.begin() + static_cast<long>(n));
       std::string pname = prefix[0];
       for (size_t k = 1; k < n; ++k) pname += kHierarchySeparator + prefix[k];
-      FolderKey pkey{!(n == 1 && prefix[0] == kInbox), prefix};
+      FolderKey pkey{prefix[0] != kInbox, prefix};
       auto [it, inserted] = folders.try_emplace(pkey, FolderInfo{pname, false, true});
       it->second.has_children = true;
     }

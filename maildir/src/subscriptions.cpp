@@ -37,11 +37,17 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
   }
 }
 
-// One level of a name read from a v1 or Courier file: modified UTF-7 if it decodes strictly,
-// else taken as UTF-8 (validated later).
-std::string level_from_legacy(std::string_view level) {
+// One level of a name read from a file in modified UTF-7: decoded strictly. A level that is not
+// modified UTF-7 is taken as UTF-8 (validated later) when it has 8-bit bytes (written by a
+// UTF-8 tool), or when `ascii_fallback` (Courier, whose UTF-8 mode writes "R&D" as is); else it
+// becomes an invalid name, so that non-canonical forms like "&AC4ALg-" are dropped.
+std::string level_from_legacy(std::string_view level, bool ascii_fallback) {
   Result<std::string> decoded = decode_mutf7(level);
-  return decoded ? *decoded : std::string(level);
+  if (decoded) return *decoded;
+  bool ascii = true;
+  for (char c : level) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (!ascii || ascii_fallback) return std::string(level);
+  return "\t";  // refused by normalize_mailbox_name
 }
 
 // Adds `name` (levels joined with '/') if it is a valid mailbox name.
@@ -91,7 +97,7 @@ std::string unique_tmp_name() {
 
 }  // namespace
 
-Subscriptions Subscriptions::parse_dovecot(std::string_view contents) {
+Subscriptions Subscriptions::parse_dovecot(std::string_view contents, NameEncoding encoding) {
   Subscriptions subs;
   bool v2 = contents.substr(0, kV2Header.size()) == kV2Header;
   if (v2) contents.remove_prefix(kV2Header.size());
@@ -100,19 +106,26 @@ Subscriptions Subscriptions::parse_dovecot(std::string_view contents) {
     if (line.empty()) continue;
     std::string name;
     if (v2) {
-      // Levels separated by TAB, UTF-8. (Dovecot escapes TAB, LF, CR and \001 inside a level
-      // with \001; such names have control characters, which tegami refuses: dropped.)
+      // Levels separated by TAB, in the tree's encoding. (Dovecot escapes TAB, LF, CR and
+      // \001 inside a level with \001; such names have control characters, which tegami
+      // refuses: dropped.)
+      bool first = true;
       for (std::string_view level : split(line, '\t')) {
-        if (!name.empty()) name += kHierarchySeparator;
-        name += level;
-        if (level.empty()) name += '\t';  // keeps an empty level invalid
+        if (!first) name += kHierarchySeparator;
+        first = false;
+        if (level.empty()) {
+          name += '\t';  // keeps an empty level invalid
+        } else {
+          name += encoding == NameEncoding::kModifiedUtf7 ? level_from_legacy(level, false)
+                                                          : std::string(level);
+        }
       }
     } else {
       // Version 1: the names with the hierarchy separator, '/' or Maildir++'s '.'.
       char sep = line.find('/') != std::string_view::npos ? '/' : '.';
       for (std::string_view level : split(line, sep)) {
         if (!name.empty()) name += kHierarchySeparator;
-        name += level.empty() ? std::string("\t") : level_from_legacy(level);
+        name += level.empty() ? std::string("\t") : level_from_legacy(level, false);
       }
     }
     add_if_valid(subs.names_, name);
@@ -136,7 +149,7 @@ Subscriptions Subscriptions::parse_courier(std::string_view contents) {
     std::string name;
     for (std::string_view level : split(line, '.')) {
       if (!name.empty()) name += kHierarchySeparator;
-      name += level.empty() ? std::string("\t") : level_from_legacy(level);
+      name += level.empty() ? std::string("\t") : level_from_legacy(level, true);
     }
     add_if_valid(subs.names_, name);
   }
@@ -144,9 +157,9 @@ Subscriptions Subscriptions::parse_courier(std::string_view contents) {
   return subs;
 }
 
-Result<Subscriptions> Subscriptions::load(const std::string& root) {
+Result<Subscriptions> Subscriptions::load(const std::string& root, NameEncoding encoding) {
   Result<std::string> data = read_small_file(root + "/" + std::string(kFile));
-  if (data) return parse_dovecot(*data);
+  if (data) return parse_dovecot(*data, encoding);
   if (data.status().code() != Code::kNotFound) return data.status();
   data = read_small_file(root + "/" + std::string(kCourierFile));
   if (data) return parse_courier(*data);
@@ -178,16 +191,26 @@ Result<bool> Subscriptions::remove(std::string_view name) {
   return true;
 }
 
-std::string Subscriptions::serialize() const {
+std::string Subscriptions::serialize(NameEncoding encoding) const {
   std::string out(kV2Header);
   for (const std::string& name : names_) {
-    for (char c : name) out += c == kHierarchySeparator ? '\t' : c;
+    bool first = true;
+    for (const std::string& level : split_mailbox_name(name)) {
+      if (!first) out += '\t';
+      first = false;
+      if (encoding == NameEncoding::kModifiedUtf7) {
+        Result<std::string> encoded = encode_mutf7(level);
+        out += encoded ? *encoded : level;  // names_ are validated UTF-8: always ok
+      } else {
+        out += level;
+      }
+    }
     out += '\n';
   }
   return out;
 }
 
-Status Subscriptions::save(const std::string& root) const {
+Status Subscriptions::save(const std::string& root, NameEncoding encoding) const {
   std::string tmp_dir = root + "/tmp";
   int dir_fd = ::open(tmp_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir_fd < 0) return from_errno("open " + tmp_dir);
@@ -199,7 +222,7 @@ Status Subscriptions::save(const std::string& root) const {
   }
   std::string tmp = unique_tmp_name();
   std::string shown = tmp_dir + "/" + tmp;
-  std::string content = serialize();
+  std::string content = serialize(encoding);
   Status s;
   int fd =
       ::openat(dir_fd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -231,34 +254,36 @@ Status Subscriptions::save(const std::string& root) const {
 
 namespace {
 
-Status modify(const std::string& root, std::string_view name, bool subscribe) {
+Status modify(const std::string& root, std::string_view name, NameEncoding encoding,
+              bool subscribe) {
   LockOptions lock_options;
   lock_options.stale_after = std::chrono::seconds(30);
   lock_options.wait = std::chrono::seconds(10);
   Result<DotLock> lock = DotLock::acquire(root + "/" + std::string(kFile) + ".lock", lock_options);
   if (!lock) return lock.status();
-  Result<Subscriptions> subs = Subscriptions::load(root);
+  Result<Subscriptions> subs = Subscriptions::load(root, encoding);
   if (!subs) return subs.status();
   Result<bool> changed = subscribe ? subs->add(name) : subs->remove(name);
   if (!changed) return changed.status();
   if (!*changed) return Status::Ok();
-  Status s = subs->save(root);
+  Status s = subs->save(root, encoding);
   Status r = lock->release();
   return s.ok() ? r : s;
 }
 
 }  // namespace
 
-Status subscribe(const std::string& root, std::string_view name) {
-  return modify(root, name, true);
+Status subscribe(const std::string& root, std::string_view name, NameEncoding encoding) {
+  return modify(root, name, encoding, true);
 }
 
-Status unsubscribe(const std::string& root, std::string_view name) {
-  return modify(root, name, false);
+Status unsubscribe(const std::string& root, std::string_view name, NameEncoding encoding) {
+  return modify(root, name, encoding, false);
 }
 
-Result<std::vector<std::string>> list_subscriptions(const std::string& root) {
-  Result<Subscriptions> subs = Subscriptions::load(root);
+Result<std::vector<std::string>> list_subscriptions(const std::string& root,
+                                                    NameEncoding encoding) {
+  Result<Subscriptions> subs = Subscriptions::load(root, encoding);
   if (!subs) return subs.status();
   return subs->names();
 }

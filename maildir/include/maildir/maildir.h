@@ -61,8 +61,8 @@ class Maildir {
   const std::string& root() const { return root_; }
   NameEncoding name_encoding() const { return options_.name_encoding; }
 
-  // Every folder, sorted: INBOX first, then by components (so a parent comes right before
-  // its children; byte order of UTF-8 inside a level). Parents that exist only through a
+  // Every folder, sorted: INBOX and its children first, then by components (so a parent comes right
+  // before its children; byte order of UTF-8 inside a level). Parents that exist only through a
   // child (".a.b" without ".a") are listed with exists=false. On-disk entries that are not
   // valid names, symlinks, or not directories are skipped. kIo if the root cannot be read.
   Result<std::vector<FolderInfo>> list_folders() const;

@@ -1,0 +1,320 @@
+// The Maildir++ tree: create/open, folders (create, list, rename, delete, path), symlinks.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "maildir/maildir.h"
+#include "temp_dir.h"
+
+namespace fs = std::filesystem;
+using maildir::Code;
+using maildir::FolderInfo;
+using maildir::Maildir;
+using maildir::MaildirOptions;
+using maildir::NameEncoding;
+
+namespace {
+
+bool is_real_dir(const fs::path& p) {
+  return fs::is_directory(fs::symlink_status(p));
+}
+
+bool is_maildir_folder(const fs::path& p) {
+  return is_real_dir(p) && is_real_dir(p / "tmp") && is_real_dir(p / "new") &&
+         is_real_dir(p / "cur");
+}
+
+void write_file(const fs::path& p, const std::string& content) {
+  std::ofstream out(p, std::ios::binary);
+  out << content;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::string lines(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += s + "\n";
+  return out;
+}
+
+// "name:E" / "name:N" (exists or not) plus "+" for has_children, one line per folder.
+std::string summary(const Maildir& md) {
+  auto list = md.list_folders();
+  REQUIRE(list.ok());
+  std::vector<std::string> out;
+  for (const FolderInfo& f : *list) {
+    out.push_back(f.name + (f.exists ? ":E" : ":N") + (f.has_children ? "+" : ""));
+  }
+  return lines(out);
+}
+
+size_t count_entries(const fs::path& dir) {
+  size_t n = 0;
+  for (auto it = fs::directory_iterator(dir); it != fs::directory_iterator(); ++it) ++n;
+  return n;
+}
+
+Maildir make(const TempDir& t) {
+  auto md = Maildir::create(t.path() + "/Maildir");
+  REQUIRE(md.ok());
+  return std::move(*md);
+}
+
+}  // namespace
+
+TEST_CASE("create makes tmp/new/cur with mode 0700, is idempotent, open checks the layout") {
+  TempDir t;
+  std::string root = t.path() + "/Maildir";
+  auto md = Maildir::create(root);
+  REQUIRE(md.ok());
+  CHECK(md->root() == root);
+  for (const char* sub : {"", "/tmp", "/new", "/cur"}) {
+    struct stat st;
+    REQUIRE(::lstat((root + sub).c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0700);
+  }
+  CHECK(Maildir::create(root).ok());  // again: fine
+  CHECK(Maildir::open(root).ok());
+  CHECK(Maildir::open(root + "/").ok());
+
+  fs::remove(root + "/cur");
+  auto broken = Maildir::open(root);
+  CHECK(broken.status().code() == Code::kNotFound);
+  CHECK(broken.status().message().find("cur") != std::string::npos);
+  CHECK(Maildir::create(root).ok());  // repairs the missing subdirectory
+  CHECK(is_maildir_folder(root));
+
+  CHECK(Maildir::open(t.path() + "/nothing").status().code() == Code::kNotFound);
+  CHECK(Maildir::create(t.path() + "/no/parent").status().code() == Code::kNotFound);
+  write_file(t.path() + "/file", "x");
+  CHECK(Maildir::create(t.path() + "/file").status().code() == Code::kExists);
+}
+
+TEST_CASE("create_folder makes a complete Maildir++ folder, atomically") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  REQUIRE(md.create_folder("Sent").ok());
+  CHECK(is_maildir_folder(root / ".Sent"));
+  CHECK(fs::is_regular_file(root / ".Sent" / "maildirfolder"));
+  CHECK(fs::file_size(root / ".Sent" / "maildirfolder") == 0);
+  CHECK(count_entries(root / "tmp") == 0);  // the build directory was renamed away
+
+  CHECK(md.create_folder("Sent").code() == Code::kExists);
+  CHECK(md.create_folder("INBOX").code() == Code::kExists);
+  CHECK(md.create_folder("inbox").code() == Code::kExists);
+
+  REQUIRE(md.create_folder("下書き").ok());
+  CHECK(is_maildir_folder(root / ".&Tgtm+DBN-"));
+  REQUIRE(md.create_folder("Work/2024/Q1").ok());
+  CHECK(is_maildir_folder(root / ".Work.2024.Q1"));
+  CHECK_FALSE(fs::exists(root / ".Work"));  // parents need not exist on disk
+  REQUIRE(md.create_folder("INBOX/Sub").ok());
+  CHECK(is_maildir_folder(root / ".INBOX.Sub"));
+
+  size_t before = count_entries(root);
+  CHECK(md.create_folder("../escape").code() == Code::kInvalidName);
+  CHECK(md.create_folder("a.b").code() == Code::kInvalidName);
+  CHECK(md.create_folder("tmp").code() == Code::kInvalidName);
+  CHECK(count_entries(root) == before);
+  CHECK_FALSE(fs::exists(t.path() + "/escape"));
+}
+
+TEST_CASE("UTF-8 name encoding stores raw UTF-8 directory names") {
+  TempDir t;
+  MaildirOptions options;
+  options.name_encoding = NameEncoding::kUtf8;
+  auto md = Maildir::create(t.path() + "/m", options);
+  REQUIRE(md.ok());
+  REQUIRE(md->create_folder("送信済み").ok());
+  CHECK(is_maildir_folder(t.path() + "/m/.送信済み"));
+  CHECK(summary(*md) == lines({"INBOX:E", "送信済み:E"}));
+}
+
+TEST_CASE("list_folders: INBOX first, sorted tree, implied parents, foreign entries skipped") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  for (const char* n : {"Work/2024/Q1", "Sent", "下書き", "Archive", "Work/Old", "INBOX/Sub"}) {
+    REQUIRE(md.create_folder(n).ok());
+  }
+  // Things a Maildir root also contains that are not folders.
+  write_file(root / "dovecot-uidlist", "3 V1 N1\n");
+  write_file(root / "subscriptions", "V\t2\n\n");
+  write_file(root / ".notadir", "");
+  fs::create_directories(root / ".a..b" / "cur");
+  fs::create_directories(root / ".bad&name" / "cur");  // not valid modified UTF-7
+  fs::create_directories(root / ".&AC4ALg-" / "cur");  // ".." in disguise
+
+  std::string expect = lines({
+      "INBOX:E+",
+      "INBOX/Sub:E",
+      "Archive:E",
+      "Sent:E",
+      "Work:N+",
+      "Work/2024:N+",
+      "Work/2024/Q1:E",
+      "Work/Old:E",
+      "下書き:E",
+  });
+  CHECK(summary(md) == expect);
+}
+
+TEST_CASE("a Dovecot-written tree lists with the same names") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  for (const char* d : {".&Tgtm+DBN-", ".&kAFP4W4IMH8-", ".Trash", ".Lists.dev&-ops"}) {
+    for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(root / d / sub);
+  }
+  CHECK(summary(md) ==
+        lines({"INBOX:E", "Lists:N+", "Lists/dev&ops:E", "Trash:E", "下書き:E", "送信済み:E"}));
+  auto path = md.folder_path("送信済み");
+  REQUIRE(path.ok());
+  CHECK(*path == (root / ".&kAFP4W4IMH8-").string());
+}
+
+TEST_CASE("folder_path and open_folder") {
+  TempDir t;
+  Maildir md = make(t);
+  REQUIRE(md.create_folder("Work/2024").ok());
+  CHECK(*md.folder_path("INBOX") == md.root());
+  CHECK(*md.folder_path("inbox") == md.root());
+  CHECK(*md.folder_path("Work/2024") == md.root() + "/.Work.2024");
+  CHECK(md.folder_path("Work").status().code() == Code::kNotFound);  // implied parent only
+  CHECK(md.folder_path("Nope").status().code() == Code::kNotFound);
+  CHECK(md.folder_path("../..").status().code() == Code::kInvalidName);
+  auto fd = md.open_folder("Work/2024");
+  REQUIRE(fd.ok());
+  struct stat st;
+  CHECK(::fstatat(*fd, "cur", &st, AT_SYMLINK_NOFOLLOW) == 0);
+  ::close(*fd);
+}
+
+TEST_CASE("a symlinked folder is never followed out of the Maildir") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  // Somewhere outside, that looks like a folder and holds a message.
+  fs::path outside = t.path() + "/outside";
+  for (const char* sub : {"cur", "new", "tmp"}) fs::create_directories(outside / sub);
+  write_file(outside / "cur" / "1.M1P1.host:2,S", "secret");
+  fs::create_directory_symlink(outside, root / ".evil");
+
+  CHECK(summary(md) == lines({"INBOX:E"}));
+  CHECK(md.folder_path("evil").status().code() == Code::kPermission);
+  CHECK(md.open_folder("evil").status().code() == Code::kPermission);
+  CHECK(md.create_folder("evil").code() == Code::kExists);
+  CHECK(md.delete_folder("evil").code() == Code::kPermission);
+  CHECK(md.rename_folder("evil", "good").code() == Code::kPermission);
+  CHECK(fs::is_symlink(root / ".evil"));
+  CHECK(read_file(outside / "cur" / "1.M1P1.host:2,S") == "secret");
+
+  // A real folder whose cur/ is a symlink out.
+  REQUIRE(md.create_folder("Trap").ok());
+  fs::remove(root / ".Trap" / "cur");
+  fs::create_directory_symlink(outside / "cur", root / ".Trap" / "cur");
+  CHECK(md.folder_path("Trap").status().code() == Code::kPermission);
+  CHECK(md.open_folder("Trap").status().code() == Code::kPermission);
+  // Deleting it removes the link, not what it points to.
+  REQUIRE(md.delete_folder("Trap").ok());
+  CHECK_FALSE(fs::exists(fs::symlink_status(root / ".Trap")));
+  CHECK(read_file(outside / "cur" / "1.M1P1.host:2,S") == "secret");
+  CHECK(fs::is_directory(outside / "cur"));
+
+  // A parent renamed with a symlinked child is refused as a whole.
+  REQUIRE(md.create_folder("P/real").ok());
+  fs::create_directory_symlink(outside, root / ".P.link");
+  CHECK(md.rename_folder("P", "Q").code() == Code::kPermission);
+  CHECK(is_maildir_folder(root / ".P.real"));
+  CHECK_FALSE(fs::exists(root / ".Q.real"));
+}
+
+TEST_CASE("rename_folder moves the folder and its children with their mail") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  for (const char* n : {"a", "a/b", "a/b/c", "ab", "other"}) REQUIRE(md.create_folder(n).ok());
+  write_file(root / ".a.b" / "cur" / "100.M1P1.host,S=5:2,S", "hello");
+
+  REQUIRE(md.rename_folder("a", "x/y").ok());
+  CHECK(summary(md) ==
+        lines({"INBOX:E", "ab:E", "other:E", "x:N+", "x/y:E+", "x/y/b:E+", "x/y/b/c:E"}));
+  CHECK(read_file(root / ".x.y.b" / "cur" / "100.M1P1.host,S=5:2,S") == "hello");
+  CHECK(fs::exists(root / ".ab"));  // ".ab" is not a child of ".a"
+
+  CHECK(md.rename_folder("x/y", "other").code() == Code::kExists);
+  CHECK(md.rename_folder("x/y/b/c", "ab").code() == Code::kExists);
+  CHECK(md.rename_folder("nope", "n2").code() == Code::kNotFound);
+  CHECK(md.rename_folder("x/y", "x/y/z").code() == Code::kInvalidArgument);
+  CHECK(md.rename_folder("x/y", "x/y").code() == Code::kInvalidArgument);
+  CHECK(md.rename_folder("x/y", "INBOX").code() == Code::kExists);
+  CHECK(md.rename_folder("x/y", "../../etc").code() == Code::kInvalidName);
+  CHECK(md.rename_folder("x/y/b", "x").code() == Code::kExists);  // x has children
+
+  // A parent that exists only through children: the children move.
+  REQUIRE(md.rename_folder("x", "z").ok());
+  CHECK(summary(md) ==
+        lines({"INBOX:E", "ab:E", "other:E", "z:N+", "z/y:E+", "z/y/b:E+", "z/y/b/c:E"}));
+  // Japanese names rename too.
+  REQUIRE(md.rename_folder("ab", "送信済み/古い").ok());
+  CHECK(is_maildir_folder(root / ".&kAFP4W4IMH8-.&U+QwRA-"));
+}
+
+TEST_CASE("renaming INBOX moves its messages into a new folder and leaves INBOX empty") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  REQUIRE(md.create_folder("INBOX/Child").ok());
+  write_file(root / "new" / "1.M1P1.host,S=1", "1");
+  write_file(root / "cur" / "2.M2P1.host,S=1:2,Sa", "2");
+  write_file(root / "dovecot-keywords", "0 $Junk\n");
+  write_file(root / ".INBOX.Child" / "cur" / "3.M3P1.host:2,", "3");
+
+  REQUIRE(md.rename_folder("INBOX", "Old Inbox").ok());
+  fs::path old = root / ".Old Inbox";
+  CHECK(is_maildir_folder(old));
+  CHECK(read_file(old / "new" / "1.M1P1.host,S=1") == "1");
+  CHECK(read_file(old / "cur" / "2.M2P1.host,S=1:2,Sa") == "2");
+  CHECK(read_file(old / "dovecot-keywords") == "0 $Junk\n");
+  CHECK(count_entries(root / "new") == 0);
+  CHECK(count_entries(root / "cur") == 0);
+  CHECK(read_file(root / ".INBOX.Child" / "cur" / "3.M3P1.host:2,") == "3");
+  CHECK(Maildir::open(root.string()).ok());
+  CHECK(md.rename_folder("INBOX", "Old Inbox").code() == Code::kExists);
+}
+
+TEST_CASE("delete_folder removes the folder and its mail, keeps children, refuses INBOX") {
+  TempDir t;
+  Maildir md = make(t);
+  fs::path root = md.root();
+  for (const char* n : {"p", "p/c", "solo"}) REQUIRE(md.create_folder(n).ok());
+  write_file(root / ".p" / "cur" / "1.M1P1.host:2,S", "x");
+  write_file(root / ".p.c" / "cur" / "2.M1P1.host:2,S", "y");
+
+  REQUIRE(md.delete_folder("p").ok());
+  CHECK_FALSE(fs::exists(root / ".p"));
+  CHECK(read_file(root / ".p.c" / "cur" / "2.M1P1.host:2,S") == "y");
+  CHECK(summary(md) == lines({"INBOX:E", "p:N+", "p/c:E", "solo:E"}));
+  CHECK(count_entries(root / "tmp") == 0);  // nothing left behind
+
+  CHECK(md.delete_folder("p").code() == Code::kNotEmpty);  // only children remain
+  CHECK(md.delete_folder("INBOX").code() == Code::kInvalidArgument);
+  CHECK(md.delete_folder("inbox").code() == Code::kInvalidArgument);
+  CHECK(md.delete_folder("nope").code() == Code::kNotFound);
+  CHECK(md.delete_folder("..").code() == Code::kInvalidName);
+  REQUIRE(md.delete_folder("solo").ok());
+  REQUIRE(md.delete_folder("p/c").ok());
+  CHECK(summary(md) == lines({"INBOX:E"}));
+  CHECK(is_maildir_folder(root));
+}
