@@ -29,6 +29,18 @@ class MailboxInternals {
 
   static Status write_cache(Mailbox& m);
 
+  // Removes the records of `uids` (as remove_records) — for operations that deleted them.
+  static void drop_uids(Mailbox& m, const std::vector<std::uint32_t>& uids) {
+    std::vector<char> gone(m.records_.size(), 0);
+    for (std::uint32_t u : uids) {
+      if (std::optional<std::size_t> i = m.find_uid(u)) gone[*i] = 1;
+    }
+    std::vector<std::uint32_t> ignored;
+    remove_records(m, gone, ignored);
+  }
+  // A sync inside an operation; what it finds waits in pending_ for the next Mailbox::sync().
+  static Status resync(Mailbox& m) { return sync(m, SyncOptions{}, m.pending_); }
+
   static std::string_view name_of(const Mailbox& m, const MessageRecord& r) {
     return std::string_view(m.names_.data() + r.name_off, r.name_len);
   }
