@@ -303,6 +303,11 @@ Result<QuotaUsage> Quota::usage() const {
 
 Status Quota::check(std::uint64_t size, QuotaPolicy policy) const {
   if (options_.limit && options_.limit->unlimited()) return Status::Ok();
+  if (!options_.limit) {
+    // The limit comes from the file: no file, no quota (and no scan on every delivery).
+    Result<struct stat> s = env().stat(root_ + "/" + kFileName);
+    if (!s.ok()) return s.status().code() == Code::kNotFound ? Status::Ok() : s.status();
+  }
   Result<QuotaUsage> u = usage();
   if (!u.ok()) return u.status();
   Status st = verdict(*u, size, policy, options_.grace_bytes);

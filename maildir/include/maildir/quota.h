@@ -108,7 +108,8 @@ class Quota {
   Result<QuotaUsage> usage() const;
 
   // OK when a message of `size` bytes (on disk) may be stored under `policy`; kOverQuota with a
-  // message saying why otherwise. Unlimited quota: always OK (without touching the disk).
+  // message saying why otherwise. Unlimited quota: always OK (without touching the disk); with
+  // no configured limit and no maildirsize: OK after one stat.
   Status check(std::uint64_t size, QuotaPolicy policy = QuotaPolicy::kOvershoot) const;
 
   // Appends "<delta_bytes> <delta_count>" (e.g. "-4096 -1" after an expunge). Does nothing
