@@ -230,10 +230,10 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) 
       if (self->closing_) return;
       if (self->phase_ != Phase::kOpen || !self->handler_) {
         self->abort_with(CloseReason::kPeerClosed);
-      } else if (!self->input_paused_) {
+      } else if (!self->input_paused_ && (self->in_.empty() || !self->above_high_water_)) {
         self->close_with(CloseReason::kPeerClosed);
       }
-      // Paused: the handler finishes its work first; resume_input() closes.
+      // Paused or held back: the handler finishes first; deliver() / resume_input() close.
       return;
     }
     self->abort_with(CloseReason::kIoError);
@@ -308,7 +308,7 @@ void TcpConnection::deliver() {
   delivering_ = true;
   size_t cursor = 0;
   bool stuck = false;
-  while (!closing_ && !input_paused_ && cursor < in_.size()) {
+  while (!closing_ && !input_paused_ && !above_high_water_ && cursor < in_.size()) {
     size_t n = handler_->on_input(*this, std::string_view(in_).substr(cursor));
     if (discard_input_) {  // STARTTLS: nothing received before the handshake survives
       discard_input_ = false;
@@ -326,13 +326,13 @@ void TcpConnection::deliver() {
   delivering_ = false;
   if (closing_) return;
   size_t cap = worker_->shared()->options.limits.input_buffer_cap;
-  if (stuck && !input_paused_ && in_.size() >= cap) {
+  if (stuck && !input_paused_ && !above_high_water_ && in_.size() >= cap) {
     in_.clear();
     handler_->on_limit(*this, LimitKind::kInputOverflow);
     close_with(CloseReason::kLimit);
     return;
   }
-  if (peer_eof_ && !input_paused_) {
+  if (peer_eof_ && !input_paused_ && (in_.empty() || !above_high_water_)) {
     close_with(CloseReason::kPeerClosed);
     return;
   }
@@ -540,7 +540,10 @@ void TcpConnection::update_water() {
   } else if (above_high_water_ && queued <= high / 2) {
     above_high_water_ = false;
     update_reading();
-    if (!closing_ && handler_ && phase_ == Phase::kOpen) handler_->on_writable(*this);
+    if (!closing_ && handler_ && phase_ == Phase::kOpen) {
+      handler_->on_writable(*this);
+      if (!in_.empty() && !delivering_) deliver();  // input held back while above high water
+    }
   }
 }
 

@@ -97,6 +97,9 @@ class Handler {
   // with more bytes appended, on the next call. Not called while input is paused or closing.
   // If the buffer reaches the input cap and a call consumes nothing, on_limit(kInputOverflow)
   // follows (use LineFramer to answer over-long lines before that happens).
+  // Pipelining and backpressure: between commands, check c.above_high_water() and return
+  // early if it is set; no input is delivered while output is above the high-water mark, and
+  // what was not consumed is delivered again once the output has drained.
   virtual size_t on_input(Connection& c, std::string_view data) = 0;
 
   // A limit was hit: send the protocol's error (SMTP "421 4.7.0 ...", POP3 "-ERR [SYS/TEMP]
@@ -150,9 +153,11 @@ class Connection {
   virtual void send(std::string&& bytes) = 0;
   // Queue a pull source; its bytes go out in order with the other chunks.
   virtual void send(std::unique_ptr<PullSource> source) = 0;
+  // A string literal (picks the string_view overload).
+  void send(const char* bytes) { send(std::string_view(bytes)); }
   // Bytes queued but not yet written to the socket (pull sources count what was pulled).
   virtual size_t pending_output() const = 0;
-  // While true, the connection does not read from the socket.
+  // While true, the connection neither reads from the socket nor calls on_input().
   virtual bool above_high_water() const = 0;
 
   // --- input -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "log/log.h"
@@ -237,6 +238,8 @@ maildir::Result<int> make_socket(const SocketAddress& addr) {
 
 maildir::Result<std::unique_ptr<Server>> Server::start(ServerOptions options,
                                                        std::vector<ListenerSpec> listeners) {
+  // A peer that resets its connection must not kill the process on the next write.
+  std::signal(SIGPIPE, SIG_IGN);
   auto impl = std::make_unique<Impl>();
   impl->shared = std::make_unique<detail::Shared>();
   detail::Shared& sh = *impl->shared;

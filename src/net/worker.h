@@ -65,6 +65,7 @@ class Worker {
 
 class Server {
  public:
+  // Sets SIGPIPE to ignored (process-wide): socket write errors are handled as values.
   // Binds every listener on every worker (IPv4 and IPv6; "::" is IPv6-only, list "0.0.0.0"
   // too for both) and starts the worker threads. Errors: kInvalidArgument for a bad address
   // or a TLS listener without certificates, and the socket errors from bind/listen (kPermission

@@ -61,6 +61,7 @@ class TcpConnection final : public Connection {
   bool tls_active() const override;
   std::string tls_server_name() const override;
   std::string tls_version() const override;
+  using Connection::send;
   void send(std::string_view bytes) override;
   void send(std::string&& bytes) override;
   void send(std::unique_ptr<PullSource> source) override;
