@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace tegami::control {
@@ -40,10 +41,18 @@ SessionRegistry::Handle SessionRegistry::add(SessionInfo info, KickFn kick) {
     info.since = std::chrono::system_clock::now();
   }
   std::lock_guard lock(mu_);
-  std::uint64_t id = next_id_++;
-  info.id = id;
+  if (info.id == 0) info.id = next_id_++;
+  std::uint64_t id = info.id;
   entries_.emplace(id, Entry{std::move(info), std::move(kick)});
   return Handle(this, id);
+}
+
+bool SessionRegistry::set_user(std::uint64_t id, std::string user) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return false;
+  it->second.info.user = std::move(user);
+  return true;
 }
 
 std::vector<SessionInfo> SessionRegistry::list() const {
@@ -51,6 +60,8 @@ std::vector<SessionInfo> SessionRegistry::list() const {
   std::vector<SessionInfo> out;
   out.reserve(entries_.size());
   for (const auto& [id, entry] : entries_) out.push_back(entry.info);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const SessionInfo& a, const SessionInfo& b) { return a.since < b.since; });
   return out;
 }
 

@@ -62,8 +62,12 @@ class SessionRegistry {
   SessionRegistry(const SessionRegistry&) = delete;
   SessionRegistry& operator=(const SessionRegistry&) = delete;
 
-  // Adds `info` (its id is assigned here; `since` is set to now when left default).
+  // Adds `info`. A zero id gets a fresh one (from a range above 2^48, apart from connection
+  // ids); `since` is set to now when left default. REQUIRES: a non-zero id is not registered.
   Handle add(SessionInfo info, KickFn kick);
+  // For the protocol layers, which know their connection's id but not its Handle: records the
+  // login name of session `id` (after a successful login). False when no such session.
+  bool set_user(std::uint64_t id, std::string user);
   // All sessions, oldest first.
   std::vector<SessionInfo> list() const;
   std::size_t size() const;
@@ -80,7 +84,7 @@ class SessionRegistry {
   void remove(std::uint64_t id);
   void update(std::uint64_t id, const std::function<void(SessionInfo&)>& change);
   mutable std::mutex mu_;
-  std::uint64_t next_id_ = 1;
+  std::uint64_t next_id_ = std::uint64_t{1} << 48;
   std::map<std::uint64_t, Entry> entries_;
 };
 
