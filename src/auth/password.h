@@ -36,7 +36,7 @@ struct HashOptions {
   // Argon2id: libsodium's "interactive" limits (2 passes, 64 MiB), as Dovecot's default.
   unsigned long long argon2_ops = 2;
   size_t argon2_mem_bytes = 64u * 1024 * 1024;
-  // SHA512-CRYPT rounds (the crypt default is 5000; 100000 costs ~40 ms on a 2020s core).
+  // SHA512-CRYPT rounds (the crypt default of 5000 is too cheap; 100000 costs ~70 ms on one core).
   unsigned long sha512_rounds = 100000;
   // BLF-CRYPT cost (log2 of the iteration count); 10 is OWASP's minimum.
   unsigned long bcrypt_cost = 10;
