@@ -35,6 +35,7 @@
 #include <ctime>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "maildir/flags.h"
 #include "replace_file.h"
@@ -197,10 +198,12 @@ bool parse_record(std::string_view line, int version, UidRecord& rec, bool& drop
 }
 
 // Parses complete lines of `content` into `out` (ascending UIDs after `prev_uid`), stopping
-// before a trailing partial line. Returns the bytes consumed.
+// before a trailing partial line. Returns the bytes consumed. `max_uid` grows to the highest
+// UID that starts any line, even a damaged one: that UID may have been shown to a client, so
+// next_uid must pass it.
 std::size_t parse_lines(std::string_view content, int version, std::uint32_t& prev_uid,
                         std::size_t existing, std::vector<UidRecord>& out, std::size_t& skipped,
-                        bool& needs_rewrite) {
+                        bool& needs_rewrite, std::uint32_t& max_uid) {
   std::size_t pos = 0;
   while (pos < content.size()) {
     std::size_t nl = content.find('\n', pos);
@@ -210,6 +213,13 @@ std::size_t parse_lines(std::string_view content, int version, std::uint32_t& pr
     if (line.empty()) {
       needs_rewrite = true;
       continue;
+    }
+    std::size_t digits = 0;
+    while (digits < line.size() && digits < 11 && line[digits] >= '0' && line[digits] <= '9') {
+      ++digits;
+    }
+    if (auto leading = parse_u32(line.substr(0, digits)); leading && *leading <= kMaxUid) {
+      max_uid = std::max(max_uid, *leading);
     }
     UidRecord rec;
     bool dropped_field = false;
@@ -231,25 +241,17 @@ std::size_t parse_lines(std::string_view content, int version, std::uint32_t& pr
 void merge_duplicates(std::vector<UidRecord>& records, std::size_t first_new,
                       std::unordered_map<std::string, std::uint32_t>& index, std::size_t& skipped,
                       bool& needs_rewrite) {
-  bool removed = false;
+  std::unordered_set<std::uint32_t> removed;
   for (std::size_t i = first_new; i < records.size(); ++i) {
     auto [it, inserted] = index.try_emplace(records[i].base, records[i].uid);
     if (inserted) continue;
-    // Mark the older record for removal.
-    std::uint32_t old_uid = it->second;
-    auto old =
-        std::lower_bound(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(i), old_uid,
-                         [](const UidRecord& r, std::uint32_t u) { return r.uid < u; });
-    if (old != records.begin() + static_cast<std::ptrdiff_t>(i) && old->uid == old_uid) {
-      old->uid = 0;
-      removed = true;
-    }
+    removed.insert(it->second);  // the older record of this base
     it->second = records[i].uid;
     ++skipped;
     needs_rewrite = true;
   }
-  if (removed) {
-    std::erase_if(records, [](const UidRecord& r) { return r.uid == 0; });
+  if (!removed.empty()) {
+    std::erase_if(records, [&](const UidRecord& r) { return removed.count(r.uid) != 0; });
   }
 }
 
@@ -284,8 +286,9 @@ void parse_uidlist_records(std::string_view content, int version, ParsedUidList&
   std::uint32_t prev_uid = list.records.empty() ? 0 : list.records.back().uid;
   std::size_t first_new = list.records.size();
   std::vector<UidRecord> fresh;
+  std::uint32_t max_uid = 0;
   std::size_t used = parse_lines(content, version, prev_uid, list.records.size(), fresh,
-                                 list.skipped_lines, list.needs_rewrite);
+                                 list.skipped_lines, list.needs_rewrite, max_uid);
   list.consumed += used;
   for (auto& r : fresh) list.records.push_back(std::move(r));
   std::unordered_map<std::string, std::uint32_t> index;
@@ -293,9 +296,7 @@ void parse_uidlist_records(std::string_view content, int version, ParsedUidList&
   for (std::size_t i = 0; i < first_new; ++i)
     index.emplace(list.records[i].base, list.records[i].uid);
   merge_duplicates(list.records, first_new, index, list.skipped_lines, list.needs_rewrite);
-  if (!list.records.empty() && list.header.next_uid <= list.records.back().uid) {
-    list.header.next_uid = list.records.back().uid + 1;
-  }
+  if (list.header.next_uid <= max_uid) list.header.next_uid = max_uid + 1;
 }
 
 std::string format_uidlist_header(const UidListHeader& header) {
@@ -508,14 +509,13 @@ Result<bool> UidList::refresh() {
   std::vector<UidRecord> fresh;
   std::size_t skipped = 0;
   bool needs_rewrite = false;
-  std::size_t used =
-      parse_lines(tail, header_.version, prev_uid, records_.size(), fresh, skipped, needs_rewrite);
+  std::uint32_t max_uid = 0;
+  std::size_t used = parse_lines(tail, header_.version, prev_uid, records_.size(), fresh, skipped,
+                                 needs_rewrite, max_uid);
   std::size_t first_new = records_.size();
   for (auto& r : fresh) records_.push_back(std::move(r));
   merge_duplicates(records_, first_new, by_base_, skipped, needs_rewrite);
-  if (!records_.empty() && header_.next_uid <= records_.back().uid) {
-    header_.next_uid = records_.back().uid + 1;
-  }
+  if (header_.next_uid <= max_uid) header_.next_uid = max_uid + 1;
   skipped_lines_ += skipped;
   needs_rewrite_ = needs_rewrite_ || needs_rewrite;
   consumed_ += static_cast<off_t>(used);

@@ -114,7 +114,8 @@ TEST_CASE("damaged record lines are skipped, the rest keep their UIDs") {
       "8 :not-ascending\n"
       "99999999999 :overflow\n"
       "4294967295 :too-high\n" +
-      std::string("12 :") + std::string(maildir::kMaxUidListLine, 'L') + "\n" + "20 :good.two\n";
+      std::string("12 :") + std::string(maildir::kMaxUidListLine, 'L') + "\n" + "20 :good.two\n" +
+      "30 :damaged/high-uid\n";
   auto p = parse_uidlist(text);
   REQUIRE(p.header_ok);
   CHECK(p.needs_rewrite);
@@ -124,8 +125,9 @@ TEST_CASE("damaged record lines are skipped, the rest keep their UIDs") {
   CHECK(p.records[1].base == "name9");
   CHECK(p.records[1].fields.empty());
   CHECK(p.records[2].uid == 20u);
-  CHECK(p.skipped_lines == 10);
-  CHECK(p.header.next_uid == 21u);  // never below the highest UID
+  CHECK(p.skipped_lines == 11);
+  // Never below the highest UID of any line: UID 30 may have been shown to a client.
+  CHECK(p.header.next_uid == 31u);
 }
 
 TEST_CASE("unreadable headers make the list lost") {
@@ -152,6 +154,18 @@ TEST_CASE("a name listed twice keeps the later UID (as Dovecot)") {
   CHECK(p.records[1].uid == 3u);
   CHECK(p.records[1].base == "a");
   CHECK(p.needs_rewrite);
+}
+
+TEST_CASE("every duplicate is merged, also after an earlier duplicate was removed") {
+  // Regression (found by fuzz_uidlist): the second duplicate was missed once the first
+  // removal had left the record array out of order.
+  auto p = parse_uidlist(
+      "3 V1 N1 G0123456789abcdef0123456789abcdef\n3 :x\n5 :six\n11 :m1\n22 :m1\n10005 :six\n");
+  REQUIRE(p.records.size() == 3);
+  CHECK(p.records[0].uid == 3u);
+  CHECK(p.records[1].uid == 22u);
+  CHECK(p.records[2].uid == 10005u);
+  CHECK(p.records[2].base == "six");
 }
 
 TEST_CASE("a trailing line without newline is not consumed") {
