@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "mailbox_internal.h"
 
@@ -191,6 +192,7 @@ Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
   if (fd < 0) return from_errno("open " + p);
   char buf[65536];
   std::uint64_t bytes = 0, lfs = 0;
+  char prev = '\0';  // a file written by another tool may already have CRLF: count bare LFs
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -201,10 +203,15 @@ Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
     }
     if (n == 0) break;
     bytes += static_cast<std::uint64_t>(n);
-    lfs += static_cast<std::uint64_t>(std::count(buf, buf + n, '\n'));
+    for (const char* p = buf; (p = static_cast<const char*>(std::memchr(p, '\n', buf + n - p)));
+         ++p) {
+      const char before = p == buf ? prev : p[-1];
+      if (before != '\r') ++lfs;
+    }
+    prev = buf[n - 1];
   }
   ::close(fd);
-  // The file has LF line ends (delivery.h); RFC822.SIZE counts each as CRLF.
+  // RFC822.SIZE counts every line end as CRLF; tegami stores LF (delivery.h).
   r.vsize = bytes + lfs;
   index_dirty_ = true;
   return r.vsize;
