@@ -107,7 +107,7 @@ Status UidList::read_all() {
   close(fd);
   content.resize(got);
 
-  ParsedUidList parsed = parse_uidlist(content);
+  ParsedUidList parsed = parse_uidlist_indexed(content, by_base_);
   dev_ = st.st_dev;
   ino_ = st.st_ino;
   size_ = static_cast<off_t>(got);
@@ -128,7 +128,6 @@ Status UidList::read_all() {
   header_ = std::move(parsed.header);
   records_ = std::move(parsed.records);
   last_uid_validity_ = std::max(last_uid_validity_, header_.uid_validity);
-  index_records();
   return Status::Ok();
 }
 
@@ -226,7 +225,7 @@ const UidRecord* UidList::find_uid(std::uint32_t uid) const {
 }
 
 const UidRecord* UidList::find_name(std::string_view name) const {
-  auto it = by_base_.find(std::string(base_name(name)));
+  auto it = by_base_.find(base_name(name));
   if (it == by_base_.end()) return nullptr;
   return find_uid(it->second);
 }

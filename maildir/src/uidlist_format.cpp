@@ -198,9 +198,8 @@ std::size_t parse_lines(std::string_view content, int version, std::uint32_t& pr
   return pos;
 }
 
-void merge_duplicates(std::vector<UidRecord>& records, std::size_t first_new,
-                      std::unordered_map<std::string, std::uint32_t>& index, std::size_t& skipped,
-                      bool& needs_rewrite) {
+void merge_duplicates(std::vector<UidRecord>& records, std::size_t first_new, UidBaseIndex& index,
+                      std::size_t& skipped, bool& needs_rewrite) {
   std::unordered_set<std::uint32_t> removed;
   for (std::size_t i = first_new; i < records.size(); ++i) {
     auto [it, inserted] = index.try_emplace(records[i].base, records[i].uid);
@@ -226,7 +225,33 @@ std::optional<std::string_view> UidListHeader::field(char key) const {
 }
 
 ParsedUidList parse_uidlist(std::string_view content) {
+  UidBaseIndex index;
+  return parse_uidlist_indexed(content, index);
+}
+
+namespace uidlist_internal {
+
+// Parses record lines after the ones already in `list` (whose bases are in `index`).
+void parse_records_indexed(std::string_view content, int version, ParsedUidList& list,
+                           UidBaseIndex& index) {
+  std::uint32_t prev_uid = list.records.empty() ? 0 : list.records.back().uid;
+  std::size_t first_new = list.records.size();
+  // Room for the lines, but never more than a real list of this size could hold (a record
+  // line takes well over 24 bytes), so that a file of empty lines cannot make us reserve much.
+  std::size_t lines = static_cast<std::size_t>(std::count(content.begin(), content.end(), '\n'));
+  list.records.reserve(first_new + std::min(lines, content.size() / 24 + 16));
+  std::uint32_t max_uid = 0;
+  std::size_t used = parse_lines(content, version, prev_uid, 0, list.records, list.skipped_lines,
+                                 list.needs_rewrite, max_uid);
+  list.consumed += used;
+  index.reserve(list.records.size());
+  merge_duplicates(list.records, first_new, index, list.skipped_lines, list.needs_rewrite);
+  if (list.header.next_uid <= max_uid) list.header.next_uid = max_uid + 1;
+}
+
+ParsedUidList parse_uidlist_indexed(std::string_view content, UidBaseIndex& index) {
   ParsedUidList out;
+  index.clear();
   std::size_t nl = content.find('\n');
   if (nl == std::string_view::npos || nl > kMaxUidListLine) return out;
   if (!parse_header(content.substr(0, nl), out.header, out.needs_rewrite)) {
@@ -236,25 +261,17 @@ ParsedUidList parse_uidlist(std::string_view content) {
   }
   out.header_ok = true;
   out.consumed = nl + 1;
-  parse_uidlist_records(content.substr(nl + 1), out.header.version, out);
+  parse_records_indexed(content.substr(nl + 1), out.header.version, out, index);
   return out;
 }
 
+}  // namespace uidlist_internal
+
 void parse_uidlist_records(std::string_view content, int version, ParsedUidList& list) {
-  std::uint32_t prev_uid = list.records.empty() ? 0 : list.records.back().uid;
-  std::size_t first_new = list.records.size();
-  std::vector<UidRecord> fresh;
-  std::uint32_t max_uid = 0;
-  std::size_t used = parse_lines(content, version, prev_uid, list.records.size(), fresh,
-                                 list.skipped_lines, list.needs_rewrite, max_uid);
-  list.consumed += used;
-  for (auto& r : fresh) list.records.push_back(std::move(r));
-  std::unordered_map<std::string, std::uint32_t> index;
+  UidBaseIndex index;
   index.reserve(list.records.size());
-  for (std::size_t i = 0; i < first_new; ++i)
-    index.emplace(list.records[i].base, list.records[i].uid);
-  merge_duplicates(list.records, first_new, index, list.skipped_lines, list.needs_rewrite);
-  if (list.header.next_uid <= max_uid) list.header.next_uid = max_uid + 1;
+  for (const auto& r : list.records) index.emplace(r.base, r.uid);
+  parse_records_indexed(content, version, list, index);
 }
 
 std::string format_uidlist_header(const UidListHeader& header) {

@@ -43,8 +43,11 @@ std::size_t parse_lines(std::string_view content, int version, std::uint32_t& pr
 // Removes earlier records whose base reappears from index `first_new` on (the later, higher
 // UID wins, as in Dovecot). `index` maps base -> UID for records before `first_new` and is
 // updated for all records.
-void merge_duplicates(std::vector<UidRecord>& records, std::size_t first_new,
-                      std::unordered_map<std::string, std::uint32_t>& index, std::size_t& skipped,
-                      bool& needs_rewrite);
+void merge_duplicates(std::vector<UidRecord>& records, std::size_t first_new, UidBaseIndex& index,
+                      std::size_t& skipped, bool& needs_rewrite);
+
+// parse_uidlist() that fills `index` (base → UID of the returned records) as it goes, so a
+// caller that needs the index does not build it twice.
+ParsedUidList parse_uidlist_indexed(std::string_view content, UidBaseIndex& index);
 
 }  // namespace maildir::uidlist_internal

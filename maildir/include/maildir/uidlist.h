@@ -55,6 +55,15 @@ inline constexpr std::uint64_t kMaxUidListBytes = 256ull << 20;
 // Records beyond this many are skipped by the parser (bounded memory on a hostile file).
 inline constexpr std::size_t kMaxUidListRecords = 4'000'000;
 
+// Base name → UID index, searchable with a string_view (used inside UidList).
+struct UidBaseHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+using UidBaseIndex = std::unordered_map<std::string, std::uint32_t, UidBaseHash, std::equal_to<>>;
+
 // One message's record.
 struct UidRecord {
   std::uint32_t uid = 0;
@@ -221,7 +230,7 @@ class UidList {
   bool needs_rewrite_ = false;
   UidListHeader header_;
   std::vector<UidRecord> records_;
-  std::unordered_map<std::string, std::uint32_t> by_base_;
+  UidBaseIndex by_base_;
   std::size_t skipped_lines_ = 0;
   std::uint32_t last_uid_validity_ = 0;  // highest UIDVALIDITY ever seen by this object
   // What the last read saw.
