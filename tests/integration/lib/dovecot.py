@@ -92,6 +92,11 @@ mail_privileged_group =
 default_internal_user = dovecot
 default_login_user = dovenull
 mail_location = maildir:{self.maildir_root}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  prefix =
+}}
 passdb {{
   driver = passwd-file
   args = {passwd}
@@ -156,6 +161,7 @@ service pop3-login {{
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+            self.proc.stderr.close()
             self.proc = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
