@@ -486,7 +486,7 @@ Status Maildir::rename_folder(std::string_view from_in, std::string_view to_in) 
     if (!s.ok()) return s;
     Result<Fd> to_fd = open_folder_fd(fd_, root_, *to, options_.name_encoding);
     if (!to_fd) return to_fd.status();
-    std::string to_shown = *folder_path(*to);
+    std::string to_shown = join(root_, *folder_dir_name(*to, options_.name_encoding));
     Result<Fd> tmp = open_dir_at(fd_, "tmp", join(root_, "tmp"));
     if (!tmp) return tmp.status();
     s = copy_file_at(fd_, to_fd->get(), tmp->get(), "dovecot-keywords",
