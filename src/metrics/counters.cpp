@@ -74,20 +74,6 @@ std::vector<Family> families(const Values& v) {
   return out;
 }
 
-void Counters::connection_opened(Protocol p) {
-  by_protocol_[index(p)].connections_current.fetch_add(1, kRelaxed);
-  by_protocol_[index(p)].connections_total.fetch_add(1, kRelaxed);
-}
-
-void Counters::connection_closed(Protocol p) {
-  by_protocol_[index(p)].connections_current.fetch_sub(1, kRelaxed);
-}
-
-void Counters::bytes(Protocol p, std::uint64_t in, std::uint64_t out) {
-  by_protocol_[index(p)].bytes_in.fetch_add(in, kRelaxed);
-  by_protocol_[index(p)].bytes_out.fetch_add(out, kRelaxed);
-}
-
 void Counters::login(Protocol p, bool ok) {
   (ok ? by_protocol_[index(p)].logins_ok : by_protocol_[index(p)].logins_failed)
       .fetch_add(1, kRelaxed);
@@ -101,12 +87,8 @@ Values Counters::snapshot() const {
   Values v;
   for (std::size_t i = 0; i < kProtocolCount; ++i) {
     const PerProtocol& p = by_protocol_[i];
-    v.by_protocol[i] = {p.connections_current.load(kRelaxed),
-                        p.connections_total.load(kRelaxed),
-                        p.bytes_in.load(kRelaxed),
-                        p.bytes_out.load(kRelaxed),
-                        p.logins_ok.load(kRelaxed),
-                        p.logins_failed.load(kRelaxed)};
+    v.by_protocol[i].logins_ok = p.logins_ok.load(kRelaxed);
+    v.by_protocol[i].logins_failed = p.logins_failed.load(kRelaxed);
   }
   v.messages_received = messages_received_.load(kRelaxed);
   v.messages_delivered = messages_delivered_.load(kRelaxed);

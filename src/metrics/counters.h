@@ -1,6 +1,8 @@
 // The daemon's counters: what the metrics endpoint reports.
 //
-// Counters holds relaxed atomics that any thread may bump (protocol sessions on worker loops,
+// Connections and bytes per protocol are counted by the network layer (net::NetStats); the
+// daemon copies them into Values when it renders. Everything else is counted here: Counters
+// holds relaxed atomics that any thread may bump (protocol sessions on worker loops,
 // delivery threads, the queue); snapshot() copies them into plain Values, and families() turns
 // Values into Prometheus families (see prometheus.h). Counters only ever grow; gauges
 // (connections current, queue length) go up and down.
@@ -31,10 +33,12 @@ std::string_view protocol_name(Protocol p);
 std::optional<Protocol> protocol_from_name(std::string_view name);
 
 struct ProtocolValues {
+  // From net::NetStats (filled by the daemon).
   std::uint64_t connections_current = 0;
   std::uint64_t connections_total = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
+  // From Counters.
   std::uint64_t logins_ok = 0;
   std::uint64_t logins_failed = 0;
 };
@@ -61,9 +65,6 @@ class Counters {
   Counters(const Counters&) = delete;
   Counters& operator=(const Counters&) = delete;
 
-  void connection_opened(Protocol p);
-  void connection_closed(Protocol p);  // REQUIRES: a matching connection_opened(p)
-  void bytes(Protocol p, std::uint64_t in, std::uint64_t out);
   void login(Protocol p, bool ok);
   void message_received() { messages_received_.fetch_add(1, std::memory_order_relaxed); }
   void message_delivered() { messages_delivered_.fetch_add(1, std::memory_order_relaxed); }
@@ -75,10 +76,6 @@ class Counters {
 
  private:
   struct PerProtocol {
-    std::atomic<std::uint64_t> connections_current{0};
-    std::atomic<std::uint64_t> connections_total{0};
-    std::atomic<std::uint64_t> bytes_in{0};
-    std::atomic<std::uint64_t> bytes_out{0};
     std::atomic<std::uint64_t> logins_ok{0};
     std::atomic<std::uint64_t> logins_failed{0};
   };
