@@ -154,7 +154,7 @@ struct MailingList {
 
 struct Domain {
   std::string name;                        // lower-case
-  std::string plan;                        // name of an entry of Config::plans
+  std::string plan = "standard";           // name of an entry of Config::plans
   std::uint32_t max_accounts = 200;        // the contract's "max IDs" (number of accounts)
   std::uint64_t disk_quota_mb = 0;         // contracted capacity; 0 = none (no sum warning)
   std::uint32_t max_lists = 0;             // effective: override or min(max_accounts / 2, 500)

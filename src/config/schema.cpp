@@ -806,7 +806,10 @@ template <class S>
 void example_struct(std::string& out, int indent) {
   std::string pad(static_cast<size_t>(indent), ' ');
   for (const auto& row : fields<S>()) {
-    out += pad + "# " + std::string(row.doc) + (row.required ? " (required)" : "") + "\n";
+    const char* mark = row.required                               ? " (required)"
+                       : (!row.sample_is_default && !row.example) ? " (example)"
+                                                                  : "";
+    out += pad + "# " + std::string(row.doc) + mark + "\n";
     if (row.example) {
       out += pad + std::string(row.key) + ":\n";
       row.example(out, indent + 2);
