@@ -104,7 +104,6 @@ Result<MessageWriter> MessageWriter::open(const std::string& folder_dir, Deliver
       return fd.status();
     }
   }
-  clock_gettime(CLOCK_REALTIME, &w.now_);
   w.done_ = false;
   return w;
 }
@@ -125,7 +124,6 @@ MessageWriter& MessageWriter::operator=(MessageWriter&& other) noexcept {
     fd_ = other.fd_;
     done_ = other.done_;
     error_ = std::move(other.error_);
-    now_ = other.now_;
     other.fd_ = -1;
     other.done_ = true;
   }
@@ -194,7 +192,8 @@ Result<Delivered> MessageWriter::commit() {
     st = options_.quota->check(size, options_.policy);
     if (!st.ok()) return fail(st);
   }
-  st = e.set_mtime(fd_, options_.internal_date ? *options_.internal_date : now_);
+  // Without an internal date the mtime of the last write already is the delivery time.
+  if (options_.internal_date) st = e.set_mtime(fd_, *options_.internal_date);
   if (st.ok()) st = e.fsync(fd_);
   if (!st.ok()) return fail(st);
   st = e.close(fd_);

@@ -36,7 +36,7 @@ namespace maildir {
 
 struct DeliveryOptions {
   // The message's internal date (the file's mtime, set with futimens before the rename).
-  // nullopt: the time of delivery.
+  // nullopt: the time of delivery (the mtime the last write left).
   std::optional<struct timespec> internal_date;
   // nullopt: deliver into new/. A string (possibly empty): deliver into cur/ with ":2,<info>"
   // appended, e.g. "FS". REQUIRES: no '/' and no NUL in it (else kInvalidArgument); system flags
@@ -124,7 +124,6 @@ class MessageWriter {
   int fd_ = -1;
   bool done_ = true;
   Status error_;
-  struct timespec now_ {};
 };
 
 // Reads the message: fills `buf` with up to `cap` bytes, returns the count, 0 at the end.

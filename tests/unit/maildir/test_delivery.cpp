@@ -308,6 +308,7 @@ TEST_CASE("an error injected at any OS call leaves no file in tmp/, new/ or cur/
       FaultEnv env(k);
       DeliveryOptions o;
       o.env = &env;
+      o.internal_date = timespec{1700000000, 0};
       if (to_cur) o.info = "S";
       std::string msg(100000, 'x');  // > one flush: several writes
       msg += "\r\n";
