@@ -36,6 +36,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   check(p.header.next_uid > prev);
 
+  // Reading in two steps (a reader catching up with appended lines) gives the same list as
+  // reading at once, for a split at any line boundary after the header.
+  if (size > 0) {
+    std::size_t split = input.find('\n', (data[0] * 131u) % size);
+    std::size_t header_end = input.find('\n') + 1;
+    if (split != std::string_view::npos && split + 1 >= header_end && split + 1 <= p.consumed) {
+      maildir::ParsedUidList first = maildir::parse_uidlist(input.substr(0, split + 1));
+      check(first.header_ok);
+      maildir::parse_uidlist_records(input.substr(split + 1, p.consumed - split - 1),
+                                     first.header.version, first);
+      check(first.records.size() == p.records.size());
+      for (std::size_t i = 0; i < p.records.size(); ++i) {
+        check(first.records[i].uid == p.records[i].uid);
+        check(first.records[i].base == p.records[i].base);
+      }
+      check(first.header.next_uid == p.header.next_uid);
+      check(first.consumed == p.consumed);
+    }
+  }
+
   if (p.header.guid.empty()) p.header.guid = std::string(32, '0');
   std::string out = maildir::format_uidlist_header(p.header);
   for (const auto& r : p.records) out += maildir::format_uidlist_record(r);

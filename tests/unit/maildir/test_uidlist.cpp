@@ -545,3 +545,28 @@ TEST_CASE("a file over the size limit is refused, not read into memory") {
   auto list = UidList::load(dir.path());
   CHECK(list.status().code() == Code::kLimit);
 }
+
+TEST_CASE("when the UID space runs out, assign_uids says kLimit and writes nothing") {
+  TempDir dir;
+  std::string path = dir.path() + "/dovecot-uidlist";
+  const std::string text = "3 V9 N4294967293 G0123456789abcdef0123456789abcdef\n7 :old\n";
+  spew(path, text);
+  auto list = UidList::load(dir.path());
+  REQUIRE(list.ok());
+  auto lock = list->lock();
+  REQUIRE(lock.ok());
+  std::vector<std::string> two = {"a", "b"};
+  auto uids = list->assign_uids(*lock, two);
+  REQUIRE(uids.ok());
+  CHECK(*uids == std::vector<std::uint32_t>{4294967293u, 4294967294u});
+  std::vector<std::string> one_more = {"c", "old"};
+  auto full = list->assign_uids(*lock, one_more);
+  CHECK(full.status().code() == Code::kLimit);
+  CHECK(list->find_name("c") == nullptr);
+  CHECK(slurp(path) == text + "4294967293 :a\n4294967294 :b\n");
+  // A fresh UIDVALIDITY makes room again.
+  REQUIRE(list->recreate(*lock).ok());
+  auto again = list->assign_uids(*lock, one_more);
+  REQUIRE(again.ok());
+  CHECK(*again == std::vector<std::uint32_t>{1, 2});
+}
