@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "maildir/maildir.h"
+#include "maildir/subscriptions.h"
 #include "temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -317,4 +319,96 @@ TEST_CASE("delete_folder removes the folder and its mail, keeps children, refuse
   REQUIRE(md.delete_folder("p/c").ok());
   CHECK(summary(md) == lines({"INBOX:E"}));
   CHECK(is_maildir_folder(root));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Against the real Dovecot (dovecot-imapd, in the dependency list): its imap binary is run in
+// PREAUTH mode on stdin/stdout over the same tree, in both directions.
+
+namespace {
+
+const char* kDovecotImap = "/usr/lib/dovecot/imap";
+
+// Runs Dovecot's imap over `root` with the IMAP `commands` (one per line, CRLF added) and
+// returns what it printed. As root, runs it as nobody (Dovecot refuses root) after handing the
+// directory over.
+std::string run_dovecot(const std::string& dir, const std::string& root,
+                        const std::vector<std::string>& commands) {
+  bool as_root = ::geteuid() == 0;
+  std::string uid = as_root ? "65534" : std::to_string(::geteuid());
+  std::string gid = as_root ? "65534" : std::to_string(::getegid());
+  std::string user = as_root ? "nobody" : std::string(::getenv("USER") ? ::getenv("USER") : "u");
+  write_file(dir + "/dovecot.conf", "base_dir = " + dir + "/run\nlog_path = " + dir +
+                                        "/dovecot.log\n" + "mail_location = maildir:" + root +
+                                        "\nssl = no\n" +
+                                        "first_valid_uid = 0\nfirst_valid_gid = 0\n" +
+                                        "mail_uid = " + uid + "\nmail_gid = " + gid + "\n" +
+                                        "namespace inbox {\n  inbox = yes\n  separator = /\n}\n");
+  std::string script;
+  int tag = 0;
+  for (const std::string& c : commands) script += "t" + std::to_string(++tag) + " " + c + "\r\n";
+  script += "z LOGOUT\r\n";
+  write_file(dir + "/script", script);
+  if (as_root) {
+    std::string chown = "chown -R 65534:65534 '" + dir + "'";
+    REQUIRE(std::system(chown.c_str()) == 0);
+  }
+  // Dovecot wants a pipe, not a file, on stdin.
+  std::string cmd = "cat '" + dir + "/script' | " +
+                    std::string(as_root ? "runuser -u nobody -- " : "") + "env -i USER=" + user +
+                    " HOME='" + dir + "' timeout 20 " + kDovecotImap + " -c '" + dir +
+                    "/dovecot.conf' 2>&1 | cat > '" + dir + "/out'";
+  int rc = std::system(cmd.c_str());
+  std::string out = read_file(dir + "/out");
+  INFO("dovecot output: " << out);
+  REQUIRE(rc == 0);
+  return out;
+}
+
+bool has_line(const std::string& out, const std::string& line) {
+  return out.find(line + "\r\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("Dovecot sees tegami's folders and subscriptions, and the other way round") {
+  if (::access(kDovecotImap, X_OK) != 0) {
+    WARN_MESSAGE(false, "Dovecot's imap is not installed: interop check skipped");
+    return;
+  }
+  TempDir t;
+  REQUIRE(::chmod(t.path().c_str(), 0755) == 0);
+  std::string root = t.path() + "/Maildir";
+  {
+    auto md = Maildir::create(root);
+    REQUIRE(md.ok());
+    for (const char* n : {"下書き", "Work/2024", "INBOX/Sub", "R&D"}) {
+      REQUIRE(md->create_folder(n).ok());
+    }
+    REQUIRE(maildir::subscribe(root, "下書き").ok());
+    REQUIRE(maildir::subscribe(root, "Work/2024").ok());
+  }
+  std::string out =
+      run_dovecot(t.path(), root,
+                  {"LIST \"\" \"*\"", "LSUB \"\" \"*\"", "CREATE \"&kAFP4W4IMH8-\"",
+                   "SUBSCRIBE \"&kAFP4W4IMH8-\"", "CREATE Lists/dev", "UNSUBSCRIBE Work/2024"});
+  INFO("dovecot output: " << out);
+  CHECK(has_line(out, "* LIST (\\HasNoChildren) \"/\" &Tgtm+DBN-"));
+  CHECK(has_line(out, "* LIST (\\Noselect \\HasChildren) \"/\" Work"));
+  CHECK(has_line(out, "* LIST (\\HasNoChildren) \"/\" Work/2024"));
+  CHECK(has_line(out, "* LIST (\\HasNoChildren) \"/\" INBOX/Sub"));
+  CHECK(has_line(out, "* LIST (\\HasNoChildren) \"/\" R&-D"));
+  CHECK(has_line(out, "* LIST (\\HasChildren) \"/\" INBOX"));
+  CHECK(has_line(out, "* LSUB () \"/\" &Tgtm+DBN-"));
+  CHECK(has_line(out, "* LSUB () \"/\" Work/2024"));
+  CHECK(out.find("t3 OK") != std::string::npos);
+  CHECK(out.find("t5 OK") != std::string::npos);
+
+  auto md = Maildir::open(root);
+  REQUIRE(md.ok());
+  CHECK(summary(*md) == lines({"INBOX:E+", "INBOX/Sub:E", "Lists:N+", "Lists/dev:E", "R&D:E",
+                               "Work:N+", "Work/2024:E", "下書き:E", "送信済み:E"}));
+  auto subs = maildir::list_subscriptions(root);
+  REQUIRE(subs.ok());
+  CHECK(lines(*subs) == lines({"下書き", "送信済み"}));
 }
