@@ -1,7 +1,7 @@
 // bench_open: opening and syncing a 100,000-message folder, cold (no tegami-index) and warm
 // (tegami-index present, nothing changed), in milliseconds.
 //
-//   bench_open [--count N] [--dir PARENT] [--runs R]
+//   bench_open [--count N] [--dir PARENT] [--runs R] [--keep]   (--keep: leave the folder)
 //
 // It builds a folder of N small messages in cur/ (names as tegami's delivery writes them, with
 // ,S= and ,W=), gives them UIDs with a first open, waits just over a second so the directory
@@ -52,16 +52,19 @@ void report(const char* name, const char* what, double ms, double target) {
 int main(int argc, char** argv) {
   int count = 100000;
   int runs = 3;
+  bool keep = false;
   std::string parent = std::filesystem::temp_directory_path().string();
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--count") == 0 && i + 1 < argc) {
       count = std::atoi(argv[++i]);
     } else if (std::strcmp(argv[i], "--dir") == 0 && i + 1 < argc) {
       parent = argv[++i];
+    } else if (std::strcmp(argv[i], "--keep") == 0) {
+      keep = true;
     } else if (std::strcmp(argv[i], "--runs") == 0 && i + 1 < argc) {
       runs = std::max(1, std::atoi(argv[++i]));
     } else {
-      std::fprintf(stderr, "usage: bench_open [--count N] [--dir PARENT] [--runs R]\n");
+      std::fprintf(stderr, "usage: bench_open [--count N] [--dir PARENT] [--runs R] [--keep]\n");
       return 2;
     }
   }
@@ -147,7 +150,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %9.1f ms\nBENCH sync_100k_one_new ms=%.1f\n",
               "sync after one delivery (first UID assignment)", one_new, one_new);
 
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  if (!keep) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
   return 0;
 }

@@ -184,6 +184,33 @@ std::string Mailbox::path(std::size_t i) const {
   return MailboxInternals::subdir_path(*this, records_[i].dir) + "/" + std::string(file_name(i));
 }
 
+Status Mailbox::load_stat(std::size_t i) {
+  MessageRecord& r = records_[i];
+  struct stat st;
+  const std::string p = path(i);
+  if (::lstat(p.c_str(), &st) != 0) return from_errno("stat " + p);
+  if (r.size == kUnknownSize) r.size = static_cast<std::uint64_t>(st.st_size);
+  r.mtime = st.st_mtim.tv_sec;
+  index_dirty_ = true;
+  return Status::Ok();
+}
+
+Result<std::uint64_t> Mailbox::size(std::size_t i) {
+  if (records_[i].size == kUnknownSize) {
+    Status s = load_stat(i);
+    if (!s.ok()) return s;
+  }
+  return records_[i].size;
+}
+
+Result<std::int64_t> Mailbox::internal_date(std::size_t i) {
+  if (records_[i].mtime == kUnknownTime) {
+    Status s = load_stat(i);
+    if (!s.ok()) return s;
+  }
+  return records_[i].mtime;
+}
+
 Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
   MessageRecord& r = records_[i];
   if (r.vsize != kUnknownSize) return r.vsize;

@@ -152,10 +152,13 @@ Result<std::vector<std::uint32_t>> Mailbox::expunge(std::span<const std::uint32_
     for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
       std::optional<std::size_t> idx = find_uid(uid);
       if (!idx) break;
+      Result<std::uint64_t> size = this->size(*idx);
+      if (!size.ok() && size.status().code() != Code::kNotFound) return size.status();
       const MessageRecord r = records_[*idx];
       const std::string p = path(*idx);
-      Status s = quota.update(-static_cast<std::int64_t>(r.size), -1,
-                              [&] { return Env::posix().unlink(p); });
+      Status s = !size.ok() ? size.status()
+                            : quota.update(-static_cast<std::int64_t>(*size), -1,
+                                           [&] { return Env::posix().unlink(p); });
       if (s.ok()) {
         done.push_back(uid);
         (r.dir == MessageDir::kNew ? touched_new : touched_cur) = true;
@@ -196,7 +199,10 @@ Result<CopyResult> Mailbox::copy_to(std::span<const std::uint32_t> uids,
   std::vector<std::uint32_t> present;
   for (std::uint32_t uid : uids) {
     if (std::optional<std::size_t> i = find_uid(uid)) {
-      total += records_[*i].size;
+      Result<std::uint64_t> size = this->size(*i);
+      if (!size.ok()) continue;  // vanished: a sync will report it
+      (void)internal_date(*i);   // the copy keeps it
+      total += *size;
       present.push_back(uid);
     }
   }
@@ -215,6 +221,8 @@ Result<CopyResult> Mailbox::copy_to(std::span<const std::uint32_t> uids,
     for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
       std::optional<std::size_t> idx = find_uid(uid);
       if (!idx) break;
+      (void)size(*idx);  // loads size and internal date when not known yet
+      (void)internal_date(*idx);
       const MessageRecord r = records_[*idx];
       Result<std::uint32_t> tmask =
           remap_keywords(keywords_, r.keywords, *tkw, *tlist, options_.lock_wait);
@@ -299,7 +307,10 @@ Result<CopyResult> Mailbox::move_to(std::span<const std::uint32_t> uids,
   if (!same_root) {
     std::uint64_t total = 0;
     for (std::uint32_t uid : uids) {
-      if (std::optional<std::size_t> i = find_uid(uid)) total += records_[*i].size;
+      if (std::optional<std::size_t> i = find_uid(uid)) {
+        Result<std::uint64_t> size = this->size(*i);
+        if (size.ok()) total += *size;
+      }
     }
     Status q = tquota.check(total, options_.quota_policy);
     if (!q.ok()) return q;
@@ -313,6 +324,8 @@ Result<CopyResult> Mailbox::move_to(std::span<const std::uint32_t> uids,
     for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
       std::optional<std::size_t> idx = find_uid(uid);
       if (!idx) break;
+      (void)size(*idx);  // loads size and internal date when not known yet
+      (void)internal_date(*idx);
       const MessageRecord r = records_[*idx];
       Result<std::uint32_t> tmask =
           remap_keywords(keywords_, r.keywords, *tkw, *tlist, options_.lock_wait);

@@ -75,6 +75,7 @@ struct ScanEntry {
   std::uint32_t off;
   std::uint8_t len;
   MessageDir dir;
+  bool type_unknown;  // readdir gave DT_UNKNOWN: lstat() tells whether it is a regular file
 };
 
 struct ScanList {
@@ -104,7 +105,8 @@ Status scan_dir(const std::string& path, MessageDir which, ScanList& out) {
     size_t len = std::strlen(e->d_name);
     if (len > 255) continue;
     out.entries.push_back(ScanEntry{static_cast<std::uint32_t>(out.pool.size()),
-                                    static_cast<std::uint8_t>(len), which});
+                                    static_cast<std::uint8_t>(len), which,
+                                    e->d_type == DT_UNKNOWN});
     out.pool.append(e->d_name, len);
   }
   closedir(d);
@@ -152,7 +154,6 @@ bool delivery_order_less(std::string_view a, std::string_view b) {
 // A new file found by the listing.
 struct Fresh {
   ScanEntry entry;
-  struct stat st;
   std::uint32_t uid = 0;      // from the uidlist, when usable
   bool stale_record = false;  // the uidlist has a record we must not use (drop it first)
 };
@@ -353,21 +354,23 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
     }
     if (retry && !last_attempt) continue;
 
-    // New files: stat them (internal date, size); a vanished one means a rename raced us.
+    // New files. No stat() here (size and date are loaded lazily, message.h) unless readdir
+    // could not tell a regular file from a symlink; a vanished one means a rename raced us.
     bool vanished = false;
     std::vector<Fresh> usable;
     usable.reserve(fresh.size());
     for (Fresh& f : fresh) {
-      Result<struct stat> st = lstat_at(subdir_path(m, f.entry.dir), scan.name(f.entry));
-      if (!st.ok()) {
-        if (st.status().code() == Code::kNotFound) {
-          vanished = true;
-          continue;
+      if (f.entry.type_unknown) {
+        Result<struct stat> st = lstat_at(subdir_path(m, f.entry.dir), scan.name(f.entry));
+        if (!st.ok()) {
+          if (st.status().code() == Code::kNotFound) {
+            vanished = true;
+            continue;
+          }
+          return st.status();
         }
-        return st.status();
+        if (!S_ISREG(st->st_mode)) continue;  // symlinks and other oddities are not messages
       }
-      if (!S_ISREG(st->st_mode)) continue;  // symlinks and other oddities are not messages
-      f.st = *st;
       usable.push_back(f);
     }
     if (vanished && !last_attempt) continue;
@@ -486,9 +489,8 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
         set_name(m, r, scan.name(f.entry));
         r.dir = f.entry.dir;
         r.uid = f.uid;
-        r.mtime = f.st.st_mtim.tv_sec;
         ParsedName p = parse_name(scan.name(f.entry));
-        r.size = p.size ? *p.size : static_cast<std::uint64_t>(f.st.st_size);
+        r.size = p.size ? *p.size : kUnknownSize;
         r.vsize = p.vsize ? *p.vsize : kUnknownSize;
         added.push_back(r);
       }

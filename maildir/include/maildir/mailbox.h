@@ -151,6 +151,11 @@ class Mailbox {
   MessageFlags flags(std::size_t i) const;
   // Absolute path of the message file as last seen ("<dir>/cur/<name>").
   std::string path(std::size_t i) const;
+  // Size on disk: ,S= of the name, else the file's st_size (stat'ed once, then cached).
+  // kNotFound when the file vanished (a sync will report it).
+  Result<std::uint64_t> size(std::size_t i);
+  // Internal date: the file's mtime in seconds (stat'ed once, then cached). kNotFound as size().
+  Result<std::int64_t> internal_date(std::size_t i);
   // RFC822.SIZE: ,W= of the name, else computed by reading the file once (then cached).
   // kNotFound when the file vanished (a sync will report it).
   Result<std::uint64_t> vsize(std::size_t i);
@@ -199,6 +204,7 @@ class Mailbox {
  private:
   friend class MailboxInternals;  // maildir/src/mailbox_internal.h
   Mailbox() = default;
+  Status load_stat(std::size_t i);
 
   std::string dir_;
   MailboxOptions options_;

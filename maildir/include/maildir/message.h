@@ -5,6 +5,10 @@
 // `name_off`/`name_len`. The record is also the on-disk record of tegami-index (index.h), in
 // host byte order (the index header says which; another order makes the cache be ignored).
 //
+// size and mtime are filled lazily: a sync does not stat() files (100k stats cost more than the
+// whole open may take), so a record starts with the ,S= size of its name (else kUnknownSize)
+// and kUnknownTime; Mailbox::size() / internal_date() stat the file once and keep the result.
+//
 // Thread safety: plain data.
 #pragma once
 
@@ -14,13 +18,14 @@
 namespace maildir {
 
 inline constexpr std::uint64_t kUnknownSize = ~std::uint64_t{0};
+inline constexpr std::int64_t kUnknownTime = INT64_MIN;
 
 enum class MessageDir : std::uint8_t { kNew = 0, kCur = 1 };
 
 struct MessageRecord {
-  std::uint64_t size = 0;              // bytes on disk: ,S= of the name, else st_size
+  std::uint64_t size = kUnknownSize;   // bytes on disk: ,S= of the name, else st_size (lazy)
   std::uint64_t vsize = kUnknownSize;  // RFC822.SIZE (CRLF): ,W= of the name, else computed once
-  std::int64_t mtime = 0;              // internal date: the file's mtime, seconds since the epoch
+  std::int64_t mtime = kUnknownTime;   // internal date: the file's mtime in seconds (lazy)
   std::uint32_t uid = 0;               // IMAP UID (never 0 in a synced view)
   std::uint32_t keywords = 0;          // bit i = keyword letter 'a'+i (see keywords / flags.h)
   std::uint32_t name_off = 0;          // file name (base + info) in the owner's name pool

@@ -58,8 +58,8 @@ TEST_CASE("a file dropped into new/ by hand (like mutt) appears with a UID, size
   REQUIRE(m.count() == 1);
   CHECK(m.record(0).uid == c.added[0]);
   CHECK(m.record(0).uid >= 1);
-  CHECK(m.record(0).size == 18);
-  CHECK(m.record(0).mtime == 1600000000);
+  CHECK(*m.size(0) == 18);
+  CHECK(*m.internal_date(0) == 1600000000);
   CHECK(m.record(0).dir == MessageDir::kNew);
   Result<std::uint64_t> vs = m.vsize(0);
   REQUIRE(vs.ok());

@@ -177,8 +177,8 @@ TEST_CASE("copy hard-links into the target with new UIDs, flags, keywords and qu
   CHECK(target.flags(0).system == kFlagSeen);
   CHECK(target.flags(1).system == kFlagFlagged);
   CHECK(target.keywords().names_of(target.flags(1).keywords) == std::vector<std::string>{"$Work"});
-  CHECK(target.record(0).mtime == 1500000000);
-  CHECK(target.record(1).mtime == 1500000100);
+  CHECK(*target.internal_date(0) == 1500000000);
+  CHECK(*target.internal_date(1) == 1500000100);
   struct stat st;
   REQUIRE(::stat(target.path(0).c_str(), &st) == 0);
   CHECK(st.st_nlink == 2);  // a hard link, no second copy of the bytes
@@ -265,8 +265,8 @@ TEST_CASE("append stores flags and internal date in cur/ and returns the UID") {
   CHECK(m.record(0).dir == MessageDir::kCur);
   CHECK(m.flags(0).system == (kFlagSeen | kFlagDraft));
   CHECK(m.keywords().names_of(m.flags(0).keywords) == std::vector<std::string>{"$Label1"});
-  CHECK(m.record(0).mtime == 1234567890);
-  CHECK(m.record(0).size == 15);  // LF on disk: 11 + 1 + 3
+  CHECK(*m.internal_date(0) == 1234567890);
+  CHECK(*m.size(0) == 15);  // LF on disk: 11 + 1 + 3
   Result<std::uint64_t> vs = m.vsize(0);
   REQUIRE(vs.ok());
   CHECK(*vs == 18);  // three CRLF
