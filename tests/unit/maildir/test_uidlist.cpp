@@ -570,3 +570,33 @@ TEST_CASE("when the UID space runs out, assign_uids says kLimit and writes nothi
   REQUIRE(again.ok());
   CHECK(*again == std::vector<std::uint32_t>{1, 2});
 }
+
+TEST_CASE("byte drip: a reader refreshing while the file grows one byte at a time ends equal") {
+  TempDir dir;
+  std::string path = dir.path() + "/dovecot-uidlist";
+  const std::string text = std::string(kDovecotList) + "8 :late.one\n9 W5 :late.two\n";
+  spew(path, text.substr(0, 1));
+  auto reader = UidList::load(dir.path());
+  REQUIRE(reader.ok());
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    append(path, text.substr(i, 1));
+    auto r = reader->refresh();
+    REQUIRE(r.ok());
+    CHECK(*r);
+    // Never a record from a half line; records only ever grow.
+    for (const auto& rec : reader->records()) {
+      CHECK(text.find(maildir::format_uidlist_record(rec)) != std::string::npos);
+    }
+  }
+  auto whole = UidList::load(dir.path());
+  REQUIRE(whole.ok());
+  REQUIRE(reader->records().size() == whole->records().size());
+  for (std::size_t i = 0; i < whole->records().size(); ++i) {
+    CHECK(reader->records()[i].uid == whole->records()[i].uid);
+    CHECK(reader->records()[i].base == whole->records()[i].base);
+    CHECK(reader->records()[i].fields == whole->records()[i].fields);
+  }
+  CHECK(reader->next_uid() == 10u);
+  CHECK(reader->uid_validity() == 1700000000u);
+  CHECK(reader->header().field('P') == "xxx");
+}
