@@ -4,7 +4,8 @@
 // of a block is found by indentation: the block that starts at line L and whose content is
 // indented deeper than column C runs until the first non-blank, non-comment line indented at C
 // or less (a sequence also keeps its "- " lines at C). Trailing comments stay outside the block,
-// so removing an account keeps a comment that introduces the next one.
+// so removing an account keeps a comment that introduces the next one, and removes the comment
+// lines directly above it at its own indentation.
 #include "config/edit.h"
 
 #include <fcntl.h>
@@ -356,7 +357,7 @@ Status set_key(const std::string& text, const Config& config, const Domain& doma
     return s;
   }
   YAML::Node item = find_item(loc, local);
-  if (!item) {
+  if (!item.IsMap()) {
     return Status(Code::kNotFound, "no account " + local + "@" + domain.name +
                                        " (aliases and lists are edited by hand)");
   }
@@ -474,7 +475,7 @@ Status delete_account(const std::string& config_path, std::string_view address,
           return s;
         }
         YAML::Node item = find_item(loc, local);
-        if (!item) {
+        if (!item.IsMap()) {
           return Status(Code::kNotFound, "no account " + local + "@" + domain.name);
         }
         std::vector<std::string> lines = split_lines(text);
@@ -485,6 +486,12 @@ Status delete_account(const std::string& config_path, std::string_view address,
                         "the account has an unusual layout; edit it by hand");
         }
         size_t end = block_end(lines, first, dash, false);
+        // Comment lines right above the item, at its indentation, describe it.
+        while (first > 0 && blank_or_comment(lines[first - 1]) &&
+               indent_of(lines[first - 1]) == dash &&
+               static_cast<size_t>(dash) < lines[first - 1].size()) {
+          --first;
+        }
         lines.erase(lines.begin() + static_cast<long>(first),
                     lines.begin() + static_cast<long>(end));
         new_text = join_lines(lines);
