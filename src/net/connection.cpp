@@ -323,6 +323,7 @@ void TcpConnection::deliver() {
     cursor += std::min(n, in_.size() - cursor);
   }
   if (cursor > 0) in_.erase(0, cursor);
+  if (in_.empty() && in_.capacity() > 1024) std::string().swap(in_);  // idle: no buffer
   delivering_ = false;
   if (closing_) return;
   size_t cap = worker_->shared()->options.limits.input_buffer_cap;

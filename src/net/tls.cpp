@@ -160,6 +160,17 @@ TlsSession::State TlsSession::advance() {
   int rc = SSL_do_handshake(ssl_);
   if (rc == 1) {
     state_ = State::kOpen;
+    // The memory BIOs keep the capacity of the largest handshake flight; an idle connection
+    // should not. Swap in fresh ones once they are drained (take_output() runs right after).
+    if (BIO_ctrl_pending(in_) == 0) {
+      bio_st* fresh = BIO_new(BIO_s_mem());
+      if (fresh != nullptr) {
+        BIO_set_mem_eof_return(fresh, -1);
+        SSL_set0_rbio(ssl_, fresh);  // frees the old one
+        in_ = fresh;
+      }
+    }
+    compact_output_ = true;
     return state_;
   }
   int err = SSL_get_error(ssl_, rc);
@@ -235,6 +246,14 @@ void TlsSession::take_output(std::string& out) {
   if (n > 0) {
     out.append(data, static_cast<size_t>(n));
     (void)BIO_reset(out_);
+  }
+  if (compact_output_) {  // first drain after the handshake: drop the flight's capacity
+    compact_output_ = false;
+    bio_st* fresh = BIO_new(BIO_s_mem());
+    if (fresh != nullptr) {
+      SSL_set0_wbio(ssl_, fresh);
+      out_ = fresh;
+    }
   }
 }
 

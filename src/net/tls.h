@@ -112,6 +112,7 @@ class TlsSession {
   bio_st* in_ = nullptr;   // socket → SSL
   bio_st* out_ = nullptr;  // SSL → socket
   State state_ = State::kHandshaking;
+  bool compact_output_ = false;
   std::string error_;
 };
 

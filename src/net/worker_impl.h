@@ -9,7 +9,7 @@
 #include <uv.h>
 
 #include <atomic>
-#include <deque>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -137,10 +137,10 @@ class TcpConnection final : public Connection {
   bool discard_input_ = false;  // set by start_tls() during on_input()
   bool peer_eof_ = false;
 
-  std::deque<Chunk> pending_;  // not yet encoded
-  size_t pending_bytes_ = 0;   // owned bytes in pending_
-  std::string wire_;           // encoded, not yet handed to uv_write
-  size_t writing_bytes_ = 0;   // handed to uv_write, not yet confirmed
+  std::list<Chunk> pending_;  // not yet encoded
+  size_t pending_bytes_ = 0;  // owned bytes in pending_
+  std::string wire_;          // encoded, not yet handed to uv_write
+  size_t writing_bytes_ = 0;  // handed to uv_write, not yet confirmed
   bool write_in_flight_ = false;
   bool above_high_water_ = false;
   bool reading_ = false;

@@ -482,3 +482,18 @@ TEST_CASE("tls_certificates_swap_for_new_connections_only") {
   old.write("still\r\n");
   CHECK(old.line() == "ECHO still\r\n");
 }
+
+TEST_CASE("proxy_header_then_implicit_tls") {
+  TestServer ts;
+  ts.load_certs();
+  auto s = spec("imaps", TlsMode::kImplicit);
+  s.proxy_from = {*net::Cidr::parse("127.0.0.0/8")};
+  REQUIRE(ts.start({s}) == "");
+  Client c(ts.port());
+  c.write(proxy_v2_tcp4("203.0.113.9", 5555, "192.0.2.1", 993));
+  REQUIRE(c.start_tls("one.test") == "");
+  CHECK(c.peer_cn() == "one.test");
+  CHECK(c.line() == "* OK test ready\r\n");
+  c.write("PEER\r\n");
+  CHECK(c.line() == "PEER 203.0.113.9:5555 LOCAL 192.0.2.1:993\r\n");
+}
