@@ -117,6 +117,7 @@ Result<Keywords> Keywords::load(const std::string& dir) {
 }
 
 Result<bool> Keywords::refresh() {
+  if (dir_.empty()) return Status(Code::kInvalidArgument, "keywords table without a folder");
   std::string path = dir_ + "/" + std::string(kKeywordsName);
   int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {

@@ -51,6 +51,7 @@ std::string UidList::path() const {
 }
 
 Result<UidList> UidList::load(const std::string& dir) {
+  if (dir.empty()) return Status(Code::kInvalidArgument, "dovecot-uidlist without a folder");
   UidList list;
   list.dir_ = dir;
   Status st = list.read_all();
