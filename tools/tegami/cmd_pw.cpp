@@ -32,20 +32,22 @@ std::optional<std::string> read_line(FILE* in) {
   return line;
 }
 
-// Prompts on stderr and reads a line from the terminal on stdin with echo off.
+// Prompts on stderr and reads a line from the terminal on stdin with echo off. Echo goes off
+// before the prompt appears, so an answer typed as soon as the prompt shows is never echoed, and
+// TCSANOW keeps it instead of flushing it.
 std::optional<std::string> prompt_no_echo(const char* prompt) {
-  std::fputs(prompt, stderr);
-  std::fflush(stderr);
   termios saved{};
   bool restore = tcgetattr(STDIN_FILENO, &saved) == 0;
   if (restore) {
     termios quiet = saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
   }
+  std::fputs(prompt, stderr);
+  std::fflush(stderr);
   std::optional<std::string> line = read_line(stdin);
-  if (restore) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (restore) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
   return line;
 }
 

@@ -102,7 +102,9 @@ TEST_CASE("an unknown user takes as long as a wrong password on a default-scheme
   double k = median(known), u = median(unknown);
   CAPTURE(k);
   CAPTURE(u);
-  CHECK(u > k * 0.5);
-  CHECK(u < k * 2.0);
+  // Without the dummy verification an unknown user would answer ~1000x faster; wide bounds keep
+  // the test stable on a loaded machine.
+  CHECK(u > k * 0.25);
+  CHECK(u < k * 4.0);
   CHECK(k > 0.005);  // really an Argon2 verification, not a shortcut
 }
