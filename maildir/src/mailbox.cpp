@@ -47,6 +47,8 @@ void MailboxInternals::set_name(Mailbox& m, MessageRecord& r, std::string_view n
   r.base_len = static_cast<std::uint8_t>(p.base.size());
   r.flags = p.flags.system;
   r.keywords = p.flags.keywords;
+  if (p.size) r.size = *p.size;
+  if (p.vsize) r.vsize = *p.vsize;
 }
 
 void MailboxInternals::maybe_compact(Mailbox& m) {

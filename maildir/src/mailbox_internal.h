@@ -17,7 +17,8 @@ class MailboxInternals {
   // The folder's UidList, loaded on first use, refreshed when `refresh`.
   static Result<UidList*> uidlist(Mailbox& m, bool refresh);
 
-  // Points `r` at `name` (appended to the pool) and sets base_len, flags and keywords from it.
+  // Points `r` at `name` (appended to the pool) and sets base_len, flags, keywords and the
+  // ,S= / ,W= sizes (when the name has them) from it.
   static void set_name(Mailbox& m, MessageRecord& r, std::string_view name);
   // Rebuilds the pool when most of it is garbage.
   static void maybe_compact(Mailbox& m);

@@ -61,15 +61,23 @@
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "mailbox_internal.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 namespace maildir {
 
 namespace {
 
 constexpr int kMaxAttempts = 6;
+
+// Base names are ~60 bytes; XXH3 hashes them several times faster than std::hash.
+struct NameHash {
+  size_t operator()(std::string_view s) const { return XXH3_64bits(s.data(), s.size()); }
+};
+using NameMap = std::unordered_map<std::string_view, std::uint32_t, NameHash>;
 
 struct ScanEntry {
   std::uint32_t off;
@@ -267,7 +275,7 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
     if (racy && !last_attempt) continue;
 
     // Match the listing against the view by base name.
-    std::unordered_map<std::string_view, std::uint32_t> by_base;
+    NameMap by_base;
     by_base.reserve(m.records_.size() * 2 + 16);
     for (std::uint32_t i = 0; i < m.records_.size(); ++i) {
       const MessageRecord& r = m.records_[i];
@@ -280,7 +288,10 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       if ((d == MessageDir::kNew && !scan_new) || (d == MessageDir::kCur && !scan_cur)) seen[i] = 1;
     }
     std::vector<Fresh> fresh;
-    std::unordered_map<std::string_view, size_t> fresh_by_base;
+    NameMap fresh_by_base;  // base -> index in `fresh`
+    fresh_by_base.reserve(scan.entries.size() > m.records_.size()
+                              ? 2 * (scan.entries.size() - m.records_.size())
+                              : 16);
     std::vector<std::uint32_t> flag_changes;
     // Updates are applied after the loop: set_name() appends to the pool, which may move it
     // and invalidate the string_views held by by_base.
@@ -347,7 +358,7 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
         if (Env::posix().rename(from, to, RenameMode::kNoReplace).ok()) retry = true;
         continue;
       }
-      fresh_by_base.emplace(base, fresh.size());
+      fresh_by_base.emplace(base, static_cast<std::uint32_t>(fresh.size()));
       Fresh f{};
       f.entry = e;
       fresh.push_back(f);
@@ -359,7 +370,9 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
     bool vanished = false;
     std::vector<Fresh> usable;
     usable.reserve(fresh.size());
-    for (Fresh& f : fresh) {
+    std::vector<std::int32_t> usable_of_fresh(fresh.size(), -1);
+    for (size_t fi = 0; fi < fresh.size(); ++fi) {
+      Fresh& f = fresh[fi];
       if (f.entry.type_unknown) {
         Result<struct stat> st = lstat_at(subdir_path(m, f.entry.dir), scan.name(f.entry));
         if (!st.ok()) {
@@ -371,6 +384,7 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
         }
         if (!S_ISREG(st->st_mode)) continue;  // symlinks and other oddities are not messages
       }
+      usable_of_fresh[fi] = static_cast<std::int32_t>(usable.size());
       usable.push_back(f);
     }
     if (vanished && !last_attempt) continue;
@@ -388,26 +402,53 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
         if (!last_attempt) continue;
         return Status(Code::kIo, m.dir_ + ": dovecot-uidlist keeps changing its UIDVALIDITY");
       }
+      // The UID the list gives each new file (0: none). Many new files (a cold open): one
+      // pass over the list against a map of the new names; a few: a lookup each.
+      std::vector<std::uint32_t> listed(usable.size(), 0);
+      if (list.exists()) {
+        if (usable.size() > 64) {
+          for (const UidRecord& rec : list.records()) {
+            auto it = fresh_by_base.find(rec.base);
+            if (it == fresh_by_base.end()) continue;
+            std::int32_t k = usable_of_fresh[it->second];
+            // The map's entry may be a duplicate resolved to another name: compare bases.
+            if (k >= 0 && maildir::base_name(scan.name(usable[k].entry)) == rec.base) {
+              listed[k] = rec.uid;
+            }
+          }
+        } else {
+          for (size_t k = 0; k < usable.size(); ++k) {
+            const UidRecord* rec = list.find_name(scan.name(usable[k].entry));
+            if (rec != nullptr) listed[k] = rec->uid;
+          }
+        }
+      }
       for (size_t k = 0; k < usable.size(); ++k) {
         Fresh& f = usable[k];
-        const UidRecord* rec = list.exists() ? list.find_name(scan.name(f.entry)) : nullptr;
-        if (rec != nullptr && rec->uid > m.max_uid_seen_ &&
-            !std::binary_search(m.expunged_uids_.begin(), m.expunged_uids_.end(), rec->uid) &&
-            !m.find_uid(rec->uid)) {
-          f.uid = rec->uid;
+        const std::uint32_t uid = listed[k];
+        if (uid != 0 && uid > m.max_uid_seen_ &&
+            !std::binary_search(m.expunged_uids_.begin(), m.expunged_uids_.end(), uid) &&
+            !m.find_uid(uid)) {
+          f.uid = uid;
         } else {
-          f.stale_record = rec != nullptr;
+          f.stale_record = uid != 0;
           need_uid.push_back(k);
         }
       }
       // Two new files claiming one UID (a damaged list): only the first keeps it.
-      std::unordered_set<std::uint32_t> taken;
-      for (size_t k = 0; k < usable.size(); ++k) {
-        if (usable[k].uid == 0) continue;
-        if (!taken.insert(usable[k].uid).second) {
-          usable[k].uid = 0;
-          usable[k].stale_record = true;
-          need_uid.push_back(k);
+      {
+        std::vector<std::pair<std::uint32_t, size_t>> claimed;
+        claimed.reserve(usable.size());
+        for (size_t k = 0; k < usable.size(); ++k) {
+          if (usable[k].uid != 0) claimed.emplace_back(usable[k].uid, k);
+        }
+        std::sort(claimed.begin(), claimed.end());
+        for (size_t j = 1; j < claimed.size(); ++j) {
+          if (claimed[j].first != claimed[j - 1].first) continue;
+          Fresh& f = usable[claimed[j].second];
+          f.uid = 0;
+          f.stale_record = true;
+          need_uid.push_back(claimed[j].second);
         }
       }
       if (!need_uid.empty() && !lock.has_value()) {
@@ -486,12 +527,9 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       for (Fresh& f : usable) {
         if (f.uid == 0) continue;
         MessageRecord r;
-        set_name(m, r, scan.name(f.entry));
+        set_name(m, r, scan.name(f.entry));  // also takes ,S= / ,W= from the name
         r.dir = f.entry.dir;
         r.uid = f.uid;
-        ParsedName p = parse_name(scan.name(f.entry));
-        r.size = p.size ? *p.size : kUnknownSize;
-        r.vsize = p.vsize ? *p.vsize : kUnknownSize;
         added.push_back(r);
       }
       std::sort(added.begin(), added.end(),
