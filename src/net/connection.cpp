@@ -151,11 +151,10 @@ void TcpConnection::start() {
 void TcpConnection::peer_known() {
   Shared* sh = worker_->shared();
   handler_ = listener_->spec->factory(*this);
-  const Limits& lim = sh->options.limits;
-  if (lim.max_connections != 0 &&
-      sh->stats.active_total.load() > static_cast<int64_t>(lim.max_connections)) {
+  uint32_t max_total = sh->max_connections.load();
+  if (max_total != 0 && sh->stats.active_total.load() > static_cast<int64_t>(max_total)) {
     refused_ = LimitKind::kTotalConnections;
-  } else if (auto slot = sh->per_ip.try_acquire(peer_.ip(), lim.max_connections_per_ip)) {
+  } else if (auto slot = sh->per_ip.try_acquire(peer_.ip(), sh->max_connections_per_ip.load())) {
     ip_slot_ = std::move(*slot);
   } else {
     refused_ = LimitKind::kConnectionsPerIp;
@@ -326,7 +325,7 @@ void TcpConnection::deliver() {
   if (in_.empty() && in_.capacity() > 1024) std::string().swap(in_);  // idle: no buffer
   delivering_ = false;
   if (closing_) return;
-  size_t cap = worker_->shared()->options.limits.input_buffer_cap;
+  size_t cap = worker_->shared()->input_buffer_cap.load();
   if (stuck && !input_paused_ && !above_high_water_ && in_.size() >= cap) {
     in_.clear();
     handler_->on_limit(*this, LimitKind::kInputOverflow);
@@ -533,7 +532,7 @@ void TcpConnection::on_write_done(int status) {
 }
 
 void TcpConnection::update_water() {
-  size_t high = worker_->shared()->options.limits.output_high_water;
+  size_t high = worker_->shared()->output_high_water.load();
   size_t queued = pending_output();
   if (!above_high_water_ && queued > high) {
     above_high_water_ = true;
@@ -550,7 +549,7 @@ void TcpConnection::update_water() {
 
 void TcpConnection::update_reading() {
   if (handles_closing_) return;
-  size_t cap = worker_->shared()->options.limits.input_buffer_cap;
+  size_t cap = worker_->shared()->input_buffer_cap.load();
   bool want =
       !closing_ && !peer_eof_ && !above_high_water_ && !(input_paused_ && in_.size() >= cap);
   if (want && !reading_) {

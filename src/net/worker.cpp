@@ -145,7 +145,7 @@ void WorkerImpl::on_connection(uv_stream_t* server, int status) {
     c->abort_with(CloseReason::kIoError);
     return;
   }
-  uint32_t max = sh->options.limits.max_connections;
+  uint32_t max = sh->max_connections.load();
   if (self->finishing_ ||
       (max != 0 && sh->stats.active_total.load() >= 2 * static_cast<int64_t>(max))) {
     // Flood far past the limit: close without a TLS handshake or a protocol answer.
@@ -245,6 +245,7 @@ maildir::Result<std::unique_ptr<Server>> Server::start(ServerOptions options,
   detail::Shared& sh = *impl->shared;
   if (options.workers == 0) options.workers = std::max(1u, std::thread::hardware_concurrency());
   sh.options = std::move(options);
+  sh.set_limits(sh.options.limits);
   sh.specs = std::move(listeners);
 
   for (size_t i = 0; i < sh.specs.size(); ++i) {
@@ -317,6 +318,10 @@ KeyedLimiter& Server::per_ip() const {
 }
 int64_t Server::active_connections() const {
   return impl_->shared->stats.active_total.load();
+}
+
+void Server::set_limits(const Limits& limits) {
+  impl_->shared->set_limits(limits);
 }
 
 void Server::post_all(std::function<void(Worker&)> fn) {

@@ -83,6 +83,9 @@ class Server {
   Worker& worker(size_t i);
   // Runs `fn` on every worker's loop thread (e.g. kick a user: each worker looks at its own).
   void post_all(std::function<void(Worker&)> fn);
+  // Reload: new limits for every later check (new connections, buffer checks of open ones).
+  // Thread-safe. Connections over a lowered limit are not closed.
+  void set_limits(const Limits& limits);
   // Counters for the metrics endpoint.
   const NetStats& stats() const;
   // Per-IP counts, also usable by protocols (e.g. a "who" listing).

@@ -41,6 +41,17 @@ struct Shared {
   NetStats stats;
   KeyedLimiter per_ip;
   std::atomic<uint64_t> next_connection_id{1};
+  // The live limits (Server::set_limits() changes them for every later check).
+  std::atomic<uint32_t> max_connections{0};
+  std::atomic<uint32_t> max_connections_per_ip{0};
+  std::atomic<size_t> input_buffer_cap{0};
+  std::atomic<size_t> output_high_water{0};
+  void set_limits(const Limits& l) {
+    max_connections = l.max_connections;
+    max_connections_per_ip = l.max_connections_per_ip;
+    input_buffer_cap = l.input_buffer_cap;
+    output_high_water = l.output_high_water;
+  }
 };
 
 class TcpConnection final : public Connection {

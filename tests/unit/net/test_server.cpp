@@ -497,3 +497,20 @@ TEST_CASE("proxy_header_then_implicit_tls") {
   c.write("PEER\r\n");
   CHECK(c.line() == "PEER 203.0.113.9:5555 LOCAL 192.0.2.1:993\r\n");
 }
+
+TEST_CASE("limits_change_on_reload_for_new_connections") {
+  TestServer ts;
+  net::Limits lim;
+  lim.max_connections_per_ip = 1;
+  REQUIRE(ts.start({spec("imap")}, lim) == "");
+  Client a(ts.port());
+  CHECK(a.line() == "* OK test ready\r\n");
+  Client b(ts.port());
+  CHECK(b.line() == "LIMIT 1\r\n");
+  lim.max_connections_per_ip = 3;
+  ts.server->set_limits(lim);
+  Client c(ts.port());
+  CHECK(c.line() == "* OK test ready\r\n");
+  a.write("still\r\n");
+  CHECK(a.line() == "ECHO still\r\n");
+}
