@@ -182,7 +182,7 @@ def run_dovecot(d, n, deadline_s):
     conf = os.path.join(d, "dovecot.conf")
     with open(conf, "w") as f:
         f.write(DOVECOT_CONF.format(d=d, cert=cert, key=key, port=port, limit=n + 200,
-                                    limit2=2 * n + 400))
+                                    limit2=1000))
     for sub in ("run", "state", "mail", "home"):
         os.makedirs(os.path.join(d, sub), exist_ok=True)
     p = subprocess.Popen([dovecot, "-F", "-c", conf])
