@@ -14,6 +14,9 @@
 // "tegami-deleted.<unique>" (the folder is gone at that instant) and then removes the files;
 // if that removal fails half-way the rest stays there (`tegami maildir check` may clean it).
 //
+// Every call does blocking file system I/O (and fsync): call it from a worker thread, never
+// from an event loop.
+//
 // Thread safety: const methods may be called concurrently; the object is move-only. Other
 // processes (Dovecot, mutt, another tegamid) may change the tree at any time: every call
 // reads the file system afresh and reports what it finds (kNotFound, kExists).
