@@ -15,7 +15,7 @@
 // limit (64 MiB by default): call them on a worker thread, never on an event loop.
 #pragma once
 
-#include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,7 +33,7 @@ std::string_view hash_scheme_name(HashScheme scheme);
 std::optional<HashScheme> parse_hash_scheme(std::string_view name);
 
 struct HashOptions {
-  // Argon2id: libsodium's "interactive" limits (2 passes, 64 MiB), as Dovecot's default.
+  // Argon2id: libsodium's "interactive" limits (2 passes over 64 MiB; Dovecot writes 3).
   unsigned long long argon2_ops = 2;
   size_t argon2_mem_bytes = 64u * 1024 * 1024;
   // SHA512-CRYPT rounds (the crypt default of 5000 is too cheap; 100000 costs ~70 ms on one core).
@@ -70,7 +70,9 @@ struct StoredHashInfo {
   std::string scheme;      // upper-case scheme name as written, "CRYPT" when no prefix
   bool supported = false;  // verify_password can check it (format looks valid)
   bool plaintext = false;  // {PLAIN}/{CLEAR}/{CLEARTEXT}: supported, but warn
-  bool weak = false;       // a legacy or too cheap crypt method (DES, MD5-CRYPT, few rounds)
+  // A crypt method libxcrypt's crypt_checksalt calls legacy or too cheap (on Debian 12: DES,
+  // MD5-CRYPT, SHA256-CRYPT). The round count of $6$ values is not judged.
+  bool weak = false;
 };
 StoredHashInfo inspect_stored_hash(std::string_view stored);
 

@@ -114,6 +114,12 @@ TEST_CASE("plaintext and legacy schemes are flagged for config check") {
   CHECK(inspect_stored_hash("{CLEARTEXT}x").plaintext);
   CHECK(inspect_stored_hash("{MD5-CRYPT}$1$saltstri$YMyguxXMBpd2TEZ.vS/3q1").weak);
   CHECK(inspect_stored_hash("{CRYPT}rl.3StKT.4T8M").weak);
+  CHECK(
+      inspect_stored_hash("{SHA256-CRYPT}$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5")
+          .weak);
+  CHECK_FALSE(
+      inspect_stored_hash("{BLF-CRYPT}$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW")
+          .weak);
   CHECK_FALSE(
       inspect_stored_hash(
           "{CRYPT}$y$j9T$Qeof7nTZR1kT1cFwdlZqd0$B5.LdYzAcE8IwmEjeOUR9RwIwpalyyj/oxaiDqnryZ/")
