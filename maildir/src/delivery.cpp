@@ -20,6 +20,42 @@ std::atomic<unsigned long> g_delivery_counter{0};
 constexpr size_t kFlushSize = 64 * 1024;
 constexpr int kMaxNameAttempts = 5;
 
+constexpr time_t kQuotaWarnInterval = 24 * 60 * 60;
+
+// Delivers the quota warning when due (see QuotaWarning in delivery.h). True when it did.
+bool maybe_warn(Env& e, const Quota& quota, const QuotaWarning& warning) {
+  if (warning.percent == 0) return false;
+  Result<QuotaUsage> u = quota.usage();
+  if (!u.ok()) return false;
+  const QuotaLimit& l = u->limit;
+  auto percent_of = [](std::int64_t used, std::uint64_t limit) -> std::uint64_t {
+    if (limit == 0 || used <= 0) return 0;
+    return static_cast<std::uint64_t>(used) * 100 / limit;
+  };
+  if (std::max(percent_of(u->bytes, l.bytes), percent_of(u->count, l.count)) < warning.percent) {
+    return false;
+  }
+  const std::string& root = quota.root_dir();
+  const std::string stamp = root + "/quotawarn";
+  Result<struct stat> st = e.stat(stamp);
+  if (st.ok()) {
+    if (time(nullptr) - st->st_mtime < kQuotaWarnInterval) return false;
+    // Claim the renewal: of several racers only one renames the old stamp away.
+    const std::string old = root + "/tmp/" + make_unique_name() + ".quotawarn";
+    if (!e.rename(stamp, old).ok()) return false;
+    (void)e.unlink(old);
+  } else if (st.status().code() != Code::kNotFound) {
+    return false;
+  }
+  Result<int> fd = e.open(stamp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (!fd.ok()) return false;  // someone else renewed it first
+  (void)e.close(*fd);
+  DeliveryOptions o;
+  o.max_size = 0;
+  o.env = &e;
+  return deliver_bytes(root, warning.message, o).ok();
+}
+
 }  // namespace
 
 std::string make_unique_name() {
@@ -235,6 +271,9 @@ Result<Delivered> MessageWriter::commit() {
     return st;
   }
   done_ = true;
+  if (options_.quota != nullptr && options_.quota_warning) {
+    d.quota_warned = maybe_warn(e, *options_.quota, *options_.quota_warning);
+  }
   return d;
 }
 

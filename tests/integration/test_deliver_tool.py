@@ -99,6 +99,35 @@ class DeliverTool(unittest.TestCase):
         self.assertEqual(deliver(self.md, b"x", "--policy", "lenient").returncode, 2)
         self.assertEqual(deliver(self.md, b"x", "--quota", "ten").returncode, 2)
 
+    def test_quota_warning_once_per_day(self):
+        msg = b"Subject: data\n\n" + b"d" * (950 * 1024) + b"\n"
+        p = deliver(self.md, msg, "--quota", "1", "--warn", "90")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        new = os.path.join(self.md, "new")
+        warnings = []
+        for name in listing(new):
+            with open(os.path.join(new, name), "rb") as f:
+                if b"mailbox is over 90% full" in f.read():
+                    warnings.append(name)
+        self.assertEqual(len(warnings), 1)
+        self.assertTrue(os.path.exists(os.path.join(self.md, "quotawarn")))
+        # Still under quota (the warning is small), but no second warning within 24 hours.
+        self.assertEqual(deliver(self.md, b"x\n", "--quota", "1", "--warn", "90").returncode, 0)
+        self.assertEqual(len(listing(new)), 3)
+        custom = os.path.join(self.dir, "warn.txt")
+        with open(custom, "wb") as f:
+            f.write(b"Subject: custom warning\n\nfull\n")
+        old = os.path.getmtime(os.path.join(self.md, "quotawarn")) - 25 * 3600
+        os.utime(os.path.join(self.md, "quotawarn"), (old, old))
+        p = deliver(self.md, b"y\n", "--quota", "1", "--warn", "90", "--warn-message", custom)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        texts = []
+        for name in listing(new):
+            with open(os.path.join(new, name), "rb") as f:
+                texts.append(f.read())
+        self.assertIn(b"Subject: custom warning\n\nfull\n", texts)
+        self.assertEqual(deliver(self.md, b"x", "--warn", "0").returncode, 2)
+
     def test_quota_show_and_recalc(self):
         sizes = []
         for n in (100, 2000, 30000):

@@ -1,6 +1,9 @@
-// `tegami deliver --maildir <dir> [--quota <MB>] [--policy strict|overshoot] [--max-size <MB>]`:
+// `tegami deliver --maildir <dir> [--quota <MB>] [--policy strict|overshoot] [--max-size <MB>]
+//                [--warn <percent> [--warn-message <file>]]`:
 // delivers standard input as one message into the Maildir, usable by another MTA as its
-// delivery agent (Postfix pipe/mailbox_command, Exim pipe transport).
+// delivery agent (Postfix pipe/mailbox_command, Exim pipe transport). --warn puts a quota
+// warning into INBOX when the mailbox is at least that full, at most once per 24 hours
+// (Courier's deliverquota -w); the warning is the file given, else a built-in text.
 //
 // Exit codes (sysexits, what MTAs understand):
 //   0   delivered (the file's path is printed on stdout)
@@ -13,7 +16,10 @@
 
 #include <charconv>
 #include <cstdio>
+#include <ctime>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "command.h"
@@ -33,11 +39,27 @@ std::optional<std::uint64_t> parse_count(const std::string& s) {
   return v;
 }
 
+std::string default_warning(unsigned percent) {
+  char date[64];
+  time_t now = time(nullptr);
+  struct tm tm {};
+  localtime_r(&now, &tm);
+  strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+  std::string pct = std::to_string(percent);
+  return std::string("From: Mail Delivery System <MAILER-DAEMON>\n") +
+         "Subject: Warning: your mailbox is over " + pct + "% full\n" + "Date: " + date + "\n" +
+         "MIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n" +
+         "Your mailbox is more than " + pct + "% full. Once it is full, new mail\n" +
+         "will be returned to its senders. Please delete messages you no longer need.\n";
+}
+
 int deliver_cmd(const Invocation& inv) {
   std::string dir;
   std::optional<std::uint64_t> quota_mb;
   std::uint64_t max_size = maildir::kDefaultMaxMessageSize;
   maildir::QuotaPolicy policy = maildir::QuotaPolicy::kOvershoot;
+  std::optional<std::uint64_t> warn_percent;
+  std::string warn_file;
   for (size_t i = 0; i < inv.args.size(); ++i) {
     const std::string& a = inv.args[i];
     const bool has_value = i + 1 < inv.args.size();
@@ -50,6 +72,13 @@ int deliver_cmd(const Invocation& inv) {
       std::optional<std::uint64_t> mb = parse_count(inv.args[++i]);
       if (!mb) return usage_error("deliver");
       max_size = *mb * maildir::kBytesPerMegabyte;
+    } else if (a == "--warn" && has_value) {
+      warn_percent = parse_count(inv.args[++i]);
+      if (!warn_percent || *warn_percent == 0 || *warn_percent > 100) {
+        return usage_error("deliver");
+      }
+    } else if (a == "--warn-message" && has_value) {
+      warn_file = inv.args[++i];
     } else if (a == "--policy" && has_value) {
       const std::string& p = inv.args[++i];
       if (p == "strict") {
@@ -73,6 +102,23 @@ int deliver_cmd(const Invocation& inv) {
   options.max_size = max_size;
   options.quota = &quota;
   options.policy = policy;
+  if (warn_percent) {
+    maildir::QuotaWarning w;
+    w.percent = static_cast<unsigned>(*warn_percent);
+    if (!warn_file.empty()) {
+      std::ifstream in(warn_file, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      if (!in) {
+        std::fprintf(stderr, "tegami deliver: cannot read %s\n", warn_file.c_str());
+        return kExitTempFail;
+      }
+      w.message = text.str();
+    } else {
+      w.message = default_warning(w.percent);
+    }
+    options.quota_warning = std::move(w);
+  }
 
   maildir::MessageReader from_stdin = [](char* buf, size_t cap) -> maildir::Result<size_t> {
     for (;;) {

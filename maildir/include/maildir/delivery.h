@@ -34,6 +34,17 @@
 
 namespace maildir {
 
+// Courier's `deliverquota -w N`: after a successful delivery with a quota, when the mailbox is
+// at least `percent` % full (of its byte or its count limit) and `<root>/quotawarn` is missing
+// or older than 24 hours, quotawarn is renewed and `message` (a complete RFC 5322 message) is
+// delivered into the root (INBOX) with no quota check. Among processes racing for the same
+// warning exactly one wins (the claim is a rename of quotawarn, then an O_EXCL create). A
+// failure to warn never fails the delivery.
+struct QuotaWarning {
+  unsigned percent = 90;
+  std::string message;
+};
+
 struct DeliveryOptions {
   // The message's internal date (the file's mtime, set with futimens before the rename).
   // nullopt: the time of delivery (the mtime the last write left).
@@ -52,13 +63,16 @@ struct DeliveryOptions {
   const Quota* quota = nullptr;
   QuotaPolicy policy = QuotaPolicy::kOvershoot;
   Env* env = nullptr;  // nullptr: Env::posix()
+  // Only used together with `quota`.
+  std::optional<QuotaWarning> quota_warning;
 };
 
 struct Delivered {
-  std::string name;         // final base name, e.g. "1700000000.M1P2Q3.host,S=10,W=12[:2,FS]"
-  std::string path;         // full path of the delivered file
-  std::uint64_t size = 0;   // bytes on disk (S=)
-  std::uint64_t vsize = 0;  // bytes with CRLF line ends (W=)
+  std::string name;           // final base name, e.g. "1700000000.M1P2Q3.host,S=10,W=12[:2,FS]"
+  std::string path;           // full path of the delivered file
+  std::uint64_t size = 0;     // bytes on disk (S=)
+  std::uint64_t vsize = 0;    // bytes with CRLF line ends (W=)
+  bool quota_warned = false;  // this delivery also put a quota warning into INBOX
 };
 
 // A new unique base name (no ,S= / ,W= / info), e.g. "1700000000.M123456P42Q7.mx1".

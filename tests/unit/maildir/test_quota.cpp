@@ -367,3 +367,46 @@ TEST_CASE("update: a failing operation appends nothing") {
   CHECK(st.code() == Code::kNotFound);
   CHECK(slurp(t.path() + "/maildirsize") == "1048576S\n0 0\n");
 }
+
+TEST_CASE("quota warning: delivered once when N% full, again only after 24 hours") {
+  TempDir t;
+  const std::string r = t.path();
+  make_folder(r);
+  QuotaOptions qo;
+  qo.limit = QuotaLimit{10000, 0};
+  Quota q(r, qo);
+  DeliveryOptions d;
+  d.quota = &q;
+  d.quota_warning = QuotaWarning{90, "Subject: Your mailbox is almost full\n\nPlease clean up.\n"};
+  auto warnings = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::directory_iterator(r + "/new")) {
+      if (slurp(e.path().string()).find("almost full") != std::string::npos) ++n;
+    }
+    return n;
+  };
+  Result<Delivered> a = deliver_bytes(r, std::string(8000, 'a'), d);  // 80 %: no warning
+  REQUIRE(a.ok());
+  CHECK(!a->quota_warned);
+  CHECK(!fs::exists(r + "/quotawarn"));
+  Result<Delivered> b = deliver_bytes(r, std::string(1000, 'b'), d);  // 90 %: warning
+  REQUIRE(b.ok());
+  CHECK(b->quota_warned);
+  CHECK(warnings() == 1);
+  CHECK(fs::exists(r + "/quotawarn"));
+  Result<Delivered> c = deliver_bytes(r, std::string(10, 'c'), d);  // within 24 h: none
+  REQUIRE(c.ok());
+  CHECK(!c->quota_warned);
+  CHECK(warnings() == 1);
+  age_file(r + "/quotawarn", 25 * 3600);
+  // The warning itself counts too; the mailbox is now over quota (overshoot refuses), so an
+  // expunge makes room first.
+  REQUIRE(q.update(-8000, -1, [&]() -> Status {
+             return fs::remove(a->path) ? Status::Ok() : Status(Code::kIo, "remove");
+           }).ok());
+  Result<Delivered> e = deliver_bytes(r, std::string(8000, 'e'), d);
+  REQUIRE(e.ok());
+  CHECK(e->quota_warned);
+  CHECK(warnings() == 2);
+  CHECK(fs::is_empty(r + "/tmp"));
+}
