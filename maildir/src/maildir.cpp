@@ -326,6 +326,17 @@ Result<Maildir> Maildir::create(const std::string& root_in, const MaildirOptions
     }
     return fd.status();
   }
+  if (!made) {
+    auto entries = read_dir(fd->get(), root);
+    if (!entries) return entries.status();
+    bool maildir_like = entries->empty();
+    for (const auto& [entry, type] : *entries) {
+      maildir_like = maildir_like || entry == "tmp" || entry == "new" || entry == "cur";
+    }
+    if (!maildir_like) {
+      return Status(Code::kExists, root + " exists, is not empty and is not a Maildir");
+    }
+  }
   Status s = make_subdirs(fd->get(), root);
   if (!s.ok()) return s;
   s = fsync_dir(fd->get(), root);

@@ -43,6 +43,14 @@ class MaildirMake(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("not a directory", r.stderr)
 
+    def test_non_maildir_directory_is_left_alone(self):
+        home = os.path.join(self.tmp.name, "home")
+        os.makedirs(os.path.join(home, "Documents"))
+        r = run("maildir", "make", home)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("not a Maildir", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(home, "cur")))
+
     def test_symlinked_subdir_is_refused(self):
         root = os.path.join(self.tmp.name, "Maildir")
         os.mkdir(root)

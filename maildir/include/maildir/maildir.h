@@ -51,10 +51,12 @@ class Maildir {
   ~Maildir();
 
   // Makes `root` a Maildir++ root: creates the directory (mode 0700; its parent must exist)
-  // and any missing tmp/ new/ cur/ (0700), fsyncs, and opens it. An existing Maildir is fine
-  // (idempotent). kNotFound if the parent is missing, kExists if `root` exists but is not a
-  // directory, kPermission if tmp/ new/ cur/ exist as symlinks or the directory is not
-  // writable, kIo otherwise.
+  // and any missing tmp/ new/ cur/ (0700), fsyncs, and opens it. An existing Maildir (one of
+  // tmp/ new/ cur/ present) or an empty directory is fine: create is idempotent and completes
+  // a half-made root. kNotFound if the parent is missing; kExists if `root` exists but is not
+  // a directory, or is a non-empty directory with none of tmp/ new/ cur/ (not a Maildir: it is
+  // not turned into one); kPermission if tmp/ new/ cur/ exist as symlinks or the directory is
+  // not writable; kIo otherwise.
   static Result<Maildir> create(const std::string& root, const MaildirOptions& options = {});
 
   // Opens an existing Maildir. kNotFound if `root` is not a directory or lacks tmp/ new/ cur/;

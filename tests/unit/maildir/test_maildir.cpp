@@ -100,6 +100,13 @@ TEST_CASE("create makes tmp/new/cur with mode 0700, is idempotent, open checks t
   CHECK(Maildir::create(t.path() + "/no/parent").status().code() == Code::kNotFound);
   write_file(t.path() + "/file", "x");
   CHECK(Maildir::create(t.path() + "/file").status().code() == Code::kExists);
+  // An existing directory with other things in it is not turned into a Maildir.
+  fs::create_directories(t.path() + "/home/docs");
+  auto home = Maildir::create(t.path() + "/home");
+  CHECK(home.status().code() == Code::kExists);
+  CHECK_FALSE(fs::exists(t.path() + "/home/cur"));
+  fs::create_directories(t.path() + "/empty");
+  CHECK(Maildir::create(t.path() + "/empty").ok());
 }
 
 TEST_CASE("create_folder makes a complete Maildir++ folder, atomically") {
