@@ -9,10 +9,11 @@
 //
 // Durability: create_folder, rename_folder and delete_folder fsync the root directory before
 // they return success. create_folder builds the folder (tmp/ new/ cur/ maildirfolder) under
-// the root's tmp/ and renames it into place, so a crash leaves either no folder or a complete
-// one. delete_folder first renames the folder into the root's tmp/ as
-// "tegami-deleted.<unique>" (the folder is gone at that instant) and then removes the files;
-// if that removal fails half-way the rest stays there (`tegami maildir check` may clean it).
+// the root's tmp/ (as "tegami-mkdir.<unique>") and renames it into place, so a crash leaves
+// either no folder or a complete one. delete_folder first renames the folder into the root's
+// tmp/ as "tegami-deleted.<unique>" (the folder is gone at that instant) and then removes the
+// files; if that removal fails half-way the rest stays there (`tegami maildir check` may clean
+// it: both prefixes in tmp/ are tegami's leftovers).
 //
 // Every call does blocking file system I/O (and fsync): call it from a worker thread, never
 // from an event loop.
@@ -66,10 +67,11 @@ class Maildir {
   const std::string& root() const { return root_; }
   NameEncoding name_encoding() const { return options_.name_encoding; }
 
-  // Every folder, sorted: INBOX and its children first, then by components (so a parent comes right
-  // before its children; byte order of UTF-8 inside a level). Parents that exist only through a
-  // child (".a.b" without ".a") are listed with exists=false. On-disk entries that are not
-  // valid names, symlinks, or not directories are skipped. kIo if the root cannot be read.
+  // Every folder, sorted: INBOX and its children first, then by components (so a parent comes
+  // right before its children; byte order of UTF-8 inside a level). Parents that exist only
+  // through a child (".a.b" without ".a") are listed with exists=false. On-disk entries that
+  // are not valid names, symlinks, or not directories are skipped. kIo if the root cannot be
+  // read.
   Result<std::vector<FolderInfo>> list_folders() const;
 
   // Absolute path of the folder's directory ("<root>" for INBOX, "<root>/.Sent"), for the
