@@ -93,6 +93,14 @@ class ConfigCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("ok", r.stdout)
 
+    def test_demo_passwords_are_the_ones_in_the_admin_guide(self):
+        guide = self.read(os.path.join(SOURCE, "docs", "admin-guide.md"))
+        self.domain_file = os.path.join(SOURCE, "conf", "domains", "example.test.yaml")
+        for user in ("alice", "bob"):
+            m = re.search(r"`%s@example.test`[^|]*\| `([^`]+)`" % user, guide)
+            self.assertIsNotNone(m, user)
+            self.assertTrue(self.verifies(self.hash_of(user), m.group(1)), user)
+
     def test_check_reports_errors_with_file_line_column_and_exits_1(self):
         self.write(self.domain_file, DOMAIN.replace("plan: basic", "plan: basic\nmax_acounts: 9")
                    .replace("quota: 30", "quota: 1.5"))

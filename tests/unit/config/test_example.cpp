@@ -144,3 +144,22 @@ TEST_CASE("the shipped conf/tegami.yaml is valid: loopback listeners and the dem
   CHECK(c.find_account("alice@example.test") != nullptr);
   CHECK(c.find_account("bob@example.test") != nullptr);
 }
+
+TEST_CASE("docs/config.md documents every key of the key table") {
+  std::string doc = read_file(source_dir() + "/docs/config.md");
+  REQUIRE_FALSE(doc.empty());
+  std::istringstream in(tegami::config::example_config());
+  std::string line;
+  int keys = 0;
+  while (std::getline(in, line)) {
+    size_t ind = line.find_first_not_of(" -");
+    if (ind == std::string::npos || line[ind] == '#' || line[ind] == '{') continue;
+    size_t colon = line.find(':', ind);
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(ind, colon - ind);
+    CAPTURE(key);
+    CHECK(doc.find("`" + key + "`") != std::string::npos);
+    ++keys;
+  }
+  CHECK(keys > 60);
+}
