@@ -40,6 +40,7 @@ inline net::CertificateFiles make_cert(const std::string& dir, const std::string
 //   STARTTLS → "OK begin TLS" then start_tls      PEER → "PEER <ip>:<port>" (real client)
 //   AUTH → "OK" + set_authenticated                BIG <n> → n bytes of 'x' then CRLF
 //   FILE <path> <len> → the file's first len bytes  SLOW → pause, 200 ms off-loop, "DONE"
+//   DELAY → "LATER" 100 ms later (a second, cancelled timer never fires)
 //   QUIT → "BYE" + close                           anything else → "ECHO <line>"
 // Over-long line → "ERR line too long". Limits → "LIMIT <n>", timeouts → "TIMEOUT <n>".
 class LineHandler : public net::Handler {
@@ -103,6 +104,10 @@ class LineHandler : public net::Handler {
                        c.resume_input();
                      });
       return false;
+    } else if (line == "DELAY") {
+      c.after(100ms, [&c] { c.send("LATER\r\n"); });
+      auto t = c.after(50ms, [&c] { c.send("CANCELLED\r\n"); });
+      c.cancel(t);
     } else if (line == "QUIT") {
       c.send("BYE\r\n");
       c.close();

@@ -514,3 +514,24 @@ TEST_CASE("limits_change_on_reload_for_new_connections") {
   a.write("still\r\n");
   CHECK(a.line() == "ECHO still\r\n");
 }
+
+TEST_CASE("connection_timers_fire_cancel_and_die_with_the_connection") {
+  TestServer ts;
+  REQUIRE(ts.start({spec("imap")}) == "");
+  Client c(ts.port());
+  CHECK(c.line() == "* OK test ready\r\n");
+  auto t0 = std::chrono::steady_clock::now();
+  c.write("DELAY\r\nnow\r\n");
+  CHECK(c.line() == "ECHO now\r\n");
+  CHECK(c.line() == "LATER\r\n");
+  CHECK(std::chrono::steady_clock::now() - t0 >= 90ms);
+  CHECK(c.read_until("CANCELLED", 200ms).empty());
+  // A pending timer on a connection that closes is dropped, not run on freed memory.
+  Client d(ts.port());
+  CHECK(d.line() == "* OK test ready\r\n");
+  d.write("DELAY\r\nQUIT\r\n");
+  CHECK(d.line() == "BYE\r\n");
+  CHECK(d.wait_eof());
+  std::this_thread::sleep_for(200ms);
+  CHECK(ts.wait_active(1));
+}
