@@ -233,5 +233,42 @@ class Drain(unittest.TestCase):
         self.drain(signal.SIGINT)
 
 
+class Systemd(unittest.TestCase):
+    def test_sd_notify_ready_reloading_stopping(self):
+        d = Tegamid([("smtp", "smtp", "none")], drain_timeout=1)
+        path = os.path.join(d.dir, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(10)
+        try:
+            d.start(env={"NOTIFY_SOCKET": path})
+            messages = []
+
+            def next_message():
+                m = sock.recv(4096).decode()
+                messages.append(m)
+                return m
+
+            self.assertIn("READY=1", next_message())
+            d.signal(signal.SIGHUP)
+            self.assertIn("RELOADING=1", next_message())
+            self.assertIn("MONOTONIC_USEC=", messages[-1])
+            self.assertIn("READY=1", next_message())
+            d.signal(signal.SIGTERM)
+            self.assertIn("STOPPING=1", next_message())
+            self.assertEqual(d.wait_exit(timeout=20), 0)
+        finally:
+            sock.close()
+            d.__exit__(None, None, None)
+
+    def test_journal_priorities_when_stderr_is_the_journal(self):
+        d = Tegamid([("smtp", "smtp", "none")], drain_timeout=1)
+        try:
+            d.start(env={"JOURNAL_STREAM": "8:12345"})
+            self.assertRegex(d.log(), r"(?m)^<5>tegamid .* started")
+        finally:
+            d.__exit__(None, None, None)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

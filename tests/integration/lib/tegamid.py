@@ -145,11 +145,14 @@ class Tegamid:
         return self.ports[name]
 
     # --- process ---------------------------------------------------------------------------
-    def start(self, wait=True):
+    def start(self, wait=True, env=None):
+        """Starts tegamid; `env` adds environment variables (e.g. NOTIFY_SOCKET)."""
         self.log_file = open(self.log_path, "ab")
+        full_env = dict(os.environ)
+        full_env.update(env or {})
         self.proc = subprocess.Popen(
             [TEGAMID, "-c", self.config, "--drain-timeout", str(self.drain_timeout)],
-            stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir)
+            stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir, env=full_env)
         if wait:
             self.wait_log("started", timeout=20)
         return self
@@ -161,7 +164,10 @@ class Tegamid:
         self.proc.send_signal(signum)
 
     def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
+        """SIGTERM (if still running) and wait. Raises when a running daemon does not exit 0
+        or its log shows a sanitizer report."""
+        was_running = self.proc is not None and self.proc.poll() is None
+        if was_running:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=self.drain_timeout + 20)
@@ -171,6 +177,11 @@ class Tegamid:
         if self.log_file:
             self.log_file.close()
             self.log_file = None
+        if self.proc is not None:
+            log = self.log()
+            bad = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+            if any(b in log for b in bad) or (was_running and self.proc.returncode != 0):
+                raise AssertionError(f"tegamid exit {self.proc.returncode}; log:\n{log}")
 
     def log(self):
         with open(self.log_path, "rb") as f:
@@ -197,8 +208,10 @@ class Tegamid:
         return self.start()
 
     def __exit__(self, *exc):
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def write_atomically(path, text):
