@@ -535,3 +535,40 @@ TEST_CASE("connection_timers_fire_cancel_and_die_with_the_connection") {
   std::this_thread::sleep_for(200ms);
   CHECK(ts.wait_active(1));
 }
+
+TEST_CASE("abrupt_disconnects_leave_nothing_behind") {
+  TestServer ts;
+  ts.load_certs();
+  REQUIRE(ts.start({spec("imap", TlsMode::kStartTls), spec("imaps", TlsMode::kImplicit)}) == "");
+  auto reset = [](Client& c) {
+    linger l{1, 0};  // close with RST
+    setsockopt(c.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  };
+  for (int i = 0; i < 60; ++i) {
+    {
+      Client c(ts.port(0));  // reset while the server has output queued
+      c.line();
+      c.write("BIG 3000000\r\n");
+      reset(c);
+    }
+    {
+      Client c(ts.port(1));  // half a ClientHello, then gone
+      c.write(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11));
+      reset(c);
+    }
+    {
+      Client c(ts.port(0));  // during the STARTTLS handshake
+      c.line();
+      c.write("STARTTLS\r\nSLOW\r\n");
+      c.line();
+      if (i % 2 == 0) reset(c);
+    }
+    {
+      Client c(ts.port(0));  // with blocking work in flight
+      c.line();
+      c.write("SLOW\r\n");
+      reset(c);
+    }
+  }
+  CHECK(ts.wait_active(0, 5s));
+}
