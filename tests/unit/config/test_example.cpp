@@ -163,3 +163,20 @@ TEST_CASE("docs/config.md documents every key of the key table") {
   }
   CHECK(keys > 60);
 }
+
+TEST_CASE("conf/examples/hosting.yaml and its domain files are valid") {
+  tegami::config::LoadOptions options;
+  options.check_tls_files = false;  // the example's certificate paths are illustrations
+  auto r = tegami::config::load_config(source_dir() + "/conf/examples/hosting.yaml", options);
+  REQUIRE_MESSAGE(r.ok(), (r.errors.empty() ? "" : r.errors[0].to_string()));
+  const auto& c = *r.config;
+  CHECK(c.listeners.size() == 7);
+  CHECK(c.find_plan("basic")->allows(tegami::config::Protocol::kImap) == false);
+  const auto* d = c.find_domain("acme.example");
+  REQUIRE(d != nullptr);
+  CHECK(d->max_lists == 150u);
+  CHECK(c.find_account("tanaka@acme.example")->quota_mb == 5120u);
+  CHECK(c.find_account("suzuki@acme.example")->quota_mb == 50u);
+  CHECK(c.resolve("ceo@acme.example").account->local_part == "tanaka");
+  CHECK(r.warnings.empty());
+}
