@@ -7,12 +7,13 @@
 //   - dovecot-uidlist readable, no damaged lines, no stale dovecot-uidlist.lock
 //                                                     (repair: rewrite the list / break the lock)
 //   - tegami-index readable when present              (repair: rebuild it)
-//   - every message has a UID                         (repair: a sync assigns them)
+//   - every message in cur/ has a UID                 (repair: a sync assigns them; mail in
+//                                                      new/ without one is normal: a note)
 // and for the whole tree:
 //   - maildirsize totals equal what the files add up to (repair: recalculate, through quota.h)
 // With --repair every folder is also synced once, which rebuilds its cache.
-// Output: one line per finding, "problem: ..." or "repaired: ..."; exit 0 when nothing is left
-// wrong, 1 when problems remain (or the tree cannot be read), 2 on a usage error.
+// Output: one line per finding, "problem: ...", "repaired: ..." or "note: ..."; exit 0 when nothing
+// is left wrong, 1 when problems remain (or the tree cannot be read), 2 on a usage error.
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -151,16 +152,23 @@ void check_folder(const std::string& label, const std::string& dir, bool repair,
       rep.problem(label, what);
     }
   }
-  // Messages without a UID.
-  size_t without_uid = 0;
+  // Messages without a UID. New mail in new/ normally has none until the first sync (a
+  // note); a file in cur/ without one was put there behind a sync's back (a problem).
+  size_t without_uid_new = 0, without_uid_cur = 0;
   for (const char* sub : {"/new", "/cur"}) {
     for (const std::string& name : entries(dir + sub)) {
       if (name[0] == '.') continue;
-      if (list->find_name(name) == nullptr) ++without_uid;
+      if (list->find_name(name) != nullptr) continue;
+      (std::strcmp(sub, "/new") == 0 ? without_uid_new : without_uid_cur) += 1;
     }
   }
-  if (without_uid > 0 && !uidlist_bad) {
-    std::string what = std::to_string(without_uid) + " message(s) without a UID in dovecot-uidlist";
+  if (without_uid_new > 0 && !repair) {
+    std::printf("note: %s: %zu new message(s) in new/ get their UIDs at the next sync\n",
+                label.c_str(), without_uid_new);
+  }
+  if (without_uid_cur > 0 && !uidlist_bad) {
+    std::string what =
+        std::to_string(without_uid_cur) + " message(s) in cur/ without a UID in dovecot-uidlist";
     if (!repair)
       rep.problem(label, what);
     else
