@@ -90,6 +90,10 @@ class Server {
   const NetStats& stats() const;
   // Per-IP counts, also usable by protocols (e.g. a "who" listing).
   KeyedLimiter& per_ip() const;
+  // The per-domain counters protocols consult after login, keyed "<protocol>:<domain>" (e.g.
+  // "imap:example.com"); one registry for all workers. The protocol holds the Slot for the
+  // session's lifetime. Thread-safe.
+  KeyedLimiter& per_domain() const;
   // Total open connections across workers.
   int64_t active_connections() const;
 

@@ -40,6 +40,7 @@ struct Shared {
   std::vector<ListenerRuntime> listeners;
   NetStats stats;
   KeyedLimiter per_ip;
+  KeyedLimiter per_domain;
   std::atomic<uint64_t> next_connection_id{1};
   // The live limits (Server::set_limits() changes them for every later check).
   std::atomic<uint32_t> max_connections{0};
