@@ -281,7 +281,8 @@ class Validator {
               "quota " + std::to_string(acc.quota_mb) + " MB is above the maximum of plan '" +
                   plan->name + "' (" + std::to_string(plan->max_mailbox_quota_mb) + " MB)");
       }
-      quota_sum += acc.quota_mb;
+      // Saturating: absurd quotas must not wrap around and hide the warning.
+      quota_sum = acc.quota_mb > UINT64_MAX - quota_sum ? UINT64_MAX : quota_sum + acc.quota_mb;
       for (auto& al : acc.aliases) {
         al = lower(al);
         if (!valid_local_part(al)) {

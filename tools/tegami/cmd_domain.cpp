@@ -31,7 +31,8 @@ std::string json_string(const std::string& s) {
 
 std::uint64_t allocated_mb(const Domain& d) {
   std::uint64_t sum = 0;
-  for (const auto& a : d.accounts) sum += a.quota_mb;
+  for (const auto& a : d.accounts)
+    sum = a.quota_mb > UINT64_MAX - sum ? UINT64_MAX : sum + a.quota_mb;
   return sum;
 }
 
