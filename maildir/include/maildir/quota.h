@@ -120,6 +120,7 @@ class Quota {
   // change line, both under the shared lock so a concurrent recalculation sees both or neither.
   // If the append fails after `op` succeeded, the append's error is returned and the caller
   // must undo `op`. Returns op's error unchanged when op fails (nothing is appended).
+  // REQUIRES: `op` does not call usage()/check()/recalculate() (the lock is not re-entrant).
   Status update(std::int64_t delta_bytes, std::int64_t delta_count,
                 const std::function<Status()>& op) const;
 
