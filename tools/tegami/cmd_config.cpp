@@ -54,11 +54,12 @@ int check(const Invocation& inv) {
     return 1;
   }
   size_t accounts = 0;
-  for (const auto& w : hash_warnings(*result.config)) print_warning(w);
+  std::vector<Diagnostic> more = hash_warnings(*result.config);
+  for (const auto& w : more) print_warning(w);
   for (const auto& d : result.config->domains) accounts += d.accounts.size();
   std::printf("%s: ok (%zu files, %zu domains, %zu accounts, %zu warnings)\n",
               inv.config_path.c_str(), result.config->files.size(), result.config->domains.size(),
-              accounts, result.warnings.size());
+              accounts, result.warnings.size() + more.size());
   return 0;
 }
 
