@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include <yaml-cpp/depthguard.h>
+
 #include "config/schema.h"
 
 namespace tegami::config {
@@ -95,6 +97,10 @@ bool parse_yaml(const std::string& text, const std::string& display,
   try {
     out = YAML::Load(text);
     return true;
+  } catch (const YAML::DeepRecursion& e) {
+    int line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    int col = e.mark.is_null() ? 0 : e.mark.column + 1;
+    errors.push_back({display, line, col, "YAML nesting is too deep"});
   } catch (const YAML::Exception& e) {
     int line = e.mark.is_null() ? 0 : e.mark.line + 1;
     int col = e.mark.is_null() ? 0 : e.mark.column + 1;

@@ -276,3 +276,15 @@ TEST_CASE("a missing main file is an error without position") {
   CHECK_FALSE(r.ok());
   CHECK(f.first_error(r) == "tegami.yaml: cannot read config file: No such file or directory");
 }
+
+TEST_CASE("absurdly deep YAML nesting is an error, not a stack overflow") {
+  ConfigFiles f;
+  std::string deep = "a: ";
+  for (int i = 0; i < 100000; ++i) deep += "{a: ";
+  f.write("tegami.yaml", deep + "\n");
+  auto r = f.load();
+  CHECK_FALSE(r.ok());
+  std::string e = f.first_error(r);
+  CHECK(starts_with(e, "tegami.yaml:1:"));
+  CHECK(e.find(": YAML nesting is too deep") != std::string::npos);
+}
