@@ -43,7 +43,10 @@
 // UIDs under dovecot-uidlist.lock. Because another process may have assigned UIDs between our
 // listing and our lock, the listing is done again once the lock is held, so every file is
 // looked up in the list as it is under the lock: two processes syncing at once never give one
-// file two UIDs (tests/unit/maildir/test_mailbox.cpp forks to check it).
+// file two UIDs (tests/unit/maildir/test_mailbox.cpp forks to check it). new/ is always listed
+// again under the lock; cur/ only when its stamp changed since the unlocked listing or is too
+// recent to prove anything (re-listing 100k entries of an unchanged cur/ would double the cost
+// of the first delivery a session sees).
 //
 // UIDVALIDITY. When dovecot-uidlist is replaced by one with another UIDVALIDITY, or deleted
 // (then rebuilt with a new UIDVALIDITY, never silently reusing UIDs), every UID in the view is
@@ -192,6 +195,8 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
 
   std::optional<UidListLock> lock;
   std::uint32_t previous_uv = 0;  // UIDVALIDITY of a list that was lost: the new one must differ
+  std::optional<ScanList> cur_listing;  // the last exact listing of cur/ in this sync
+  DirStamp cur_listing_stamp;
   bool scanned_any = false;
   bool moved_any = false;
   for (int attempt = 0;; ++attempt) {
@@ -206,9 +211,10 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
     if (!s_new->exists || !s_cur->exists) {
       return Status(Code::kNotFound, m.dir_ + ": new/ or cur/ is missing");
     }
-    const bool force = m.force_rescan_ || lock.has_value();
-    bool scan_new = force || !(m.known_new_.stable && m.known_new_.stamp == *s_new);
-    bool scan_cur = force || !(m.known_cur_.stable && m.known_cur_.stamp == *s_cur);
+    // Under the lock new/ is always listed again (see the top); cur/ by the usual rule.
+    bool scan_new = m.force_rescan_ || lock.has_value() ||
+                    !(m.known_new_.stable && m.known_new_.stamp == *s_new);
+    bool scan_cur = m.force_rescan_ || !(m.known_cur_.stable && m.known_cur_.stamp == *s_cur);
     const bool ul_changed = !(m.known_uidlist_.stable && m.known_uidlist_.stamp == *s_ul);
     bool has_new_records = false;
     if (options.move_new_to_cur) {
@@ -258,9 +264,35 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       Status s = scan_dir(new_dir, MessageDir::kNew, scan);
       if (!s.ok()) return s;
     }
+    bool cur_reused = false;
     if (scan_cur) {
-      Status s = scan_dir(cur_dir, MessageDir::kCur, scan);
-      if (!s.ok()) return s;
+      const size_t first_cur = scan.entries.size();
+      const size_t pool_base = scan.pool.size();
+      if (lock && cur_listing && cur_listing_stamp == *s_cur && cur_listing_stamp.stable_at(now)) {
+        // The locked pass: cur/ has not changed since the listing just made (and that
+        // stamp is old enough to prove it), so that listing is still exact. Only new/ —
+        // where other processes put the files they give UIDs to — must be listed again.
+        scan.pool.append(cur_listing->pool);
+        for (ScanEntry e : cur_listing->entries) {
+          e.off += static_cast<std::uint32_t>(pool_base);
+          scan.entries.push_back(e);
+        }
+        cur_reused = true;
+      } else {
+        Status s = scan_dir(cur_dir, MessageDir::kCur, scan);
+        if (!s.ok()) return s;
+      }
+      if (!cur_reused) {
+        // Keep this listing of cur/ for a locked pass right after.
+        cur_listing.emplace();
+        cur_listing->pool.assign(scan.pool, pool_base, std::string::npos);
+        for (size_t k = first_cur; k < scan.entries.size(); ++k) {
+          ScanEntry e = scan.entries[k];
+          e.off -= static_cast<std::uint32_t>(pool_base);
+          cur_listing->entries.push_back(e);
+        }
+        cur_listing_stamp = *s_cur;
+      }
     }
     scanned_any = scanned_any || scan_new || scan_cur;
     bool racy = false;
@@ -268,9 +300,11 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
       Result<DirStamp> after = stamp_of(new_dir);
       racy = racy || !after.ok() || *after != *s_new;
     }
-    if (scan_cur) {
+    if (scan_cur && !cur_reused) {
       Result<DirStamp> after = stamp_of(cur_dir);
-      racy = racy || !after.ok() || *after != *s_cur;
+      const bool changed = !after.ok() || *after != *s_cur;
+      if (changed) cur_listing.reset();
+      racy = racy || changed;
     }
     if (racy && !last_attempt) continue;
 
