@@ -277,8 +277,57 @@ std::string first_errors(const LoadResult& r) {
   return out;
 }
 
+// Whether the edited account looks as intended afterwards, given how it was before (nullptr:
+// absent).
+using Expectation = std::function<bool(const Account* before, const Account* after)>;
+
+bool same_account(const Account& a, const Account& b) {
+  return a.local_part == b.local_part && a.password_hash == b.password_hash &&
+         a.quota_mb == b.quota_mb && a.display_name == b.display_name && a.enabled == b.enabled &&
+         a.aliases == b.aliases;
+}
+
+// Everything of the domain but the account `local` is exactly as before.
+bool untouched(const Domain& before, const Domain& after, const std::string& local) {
+  if (before.name != after.name || before.plan != after.plan ||
+      before.max_accounts != after.max_accounts || before.disk_quota_mb != after.disk_quota_mb ||
+      before.max_lists != after.max_lists ||
+      before.max_imap_connections != after.max_imap_connections ||
+      before.uidl_format != after.uidl_format || before.aliases.size() != after.aliases.size() ||
+      before.lists.size() != after.lists.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < before.aliases.size(); ++i) {
+    if (before.aliases[i].local_part != after.aliases[i].local_part ||
+        before.aliases[i].targets != after.aliases[i].targets) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < before.lists.size(); ++i) {
+    const MailingList& x = before.lists[i];
+    const MailingList& y = after.lists[i];
+    if (x.local_part != y.local_part || x.members.size() != y.members.size() ||
+        x.admins != y.admins || x.subject_tag != y.subject_tag ||
+        x.subject_format != y.subject_format) {
+      return false;
+    }
+  }
+  std::vector<const Account*> others_before, others_after;
+  for (const Account& a : before.accounts) {
+    if (a.local_part != local) others_before.push_back(&a);
+  }
+  for (const Account& a : after.accounts) {
+    if (a.local_part != local) others_after.push_back(&a);
+  }
+  if (others_before.size() != others_after.size()) return false;
+  for (size_t i = 0; i < others_before.size(); ++i) {
+    if (!same_account(*others_before[i], *others_after[i])) return false;
+  }
+  return true;
+}
+
 Status edit(const std::string& config_path, std::string_view address, const EditOptions& options,
-            const Mutation& mutate) {
+            const Mutation& mutate, const Expectation& expect) {
   std::string local, dom;
   if (!split_address(address, local, dom)) {
     return Status(Code::kInvalidArgument, "'" + std::string(address) + "' is not an address");
@@ -321,6 +370,15 @@ Status edit(const std::string& config_path, std::string_view address, const Edit
     if (!after.ok()) {
       return Status(Code::kInvalidArgument,
                     "the change would make the configuration invalid:\n" + first_errors(after));
+    }
+    const Domain* ad = after.config->find_domain(dom);
+    if (ad == nullptr || !untouched(*cd, *ad, local) ||
+        !expect(current.config->find_account(local + "@" + dom),
+                after.config->find_account(local + "@" + dom))) {
+      // The text edit did something else than intended (an unusual layout, e.g. a scalar
+      // that runs over several lines): write nothing.
+      return Status(Code::kInvalidArgument, "the layout of " + file + " around " + local + "@" +
+                                                dom + " is unusual; edit it by hand");
     }
     if (options.pause_before_commit.count() > 0) {
       std::this_thread::sleep_for(options.pause_before_commit);
@@ -459,6 +517,12 @@ Status add_account(const std::string& config_path, std::string_view address,
         }
         new_text = join_lines(lines);
         return Status::Ok();
+      },
+      [&](const Account*, const Account* after) {
+        return after != nullptr && after->password_hash == account.password_hash &&
+               after->display_name == account.display_name &&
+               (!account.quota_mb || after->quota_mb == *account.quota_mb) && after->enabled &&
+               after->aliases.empty();
       });
 }
 
@@ -496,27 +560,41 @@ Status delete_account(const std::string& config_path, std::string_view address,
                     lines.begin() + static_cast<long>(end));
         new_text = join_lines(lines);
         return Status::Ok();
-      });
+      },
+      [](const Account*, const Account* after) { return after == nullptr; });
 }
 
 Status set_password(const std::string& config_path, std::string_view address,
                     const std::string& password_hash, const EditOptions& options) {
-  return edit(config_path, address, options,
-              [&](const std::string& text, const Config& config, const Domain& domain,
-                  const std::string& local, std::string& new_text) {
-                return set_key(text, config, domain, local, "password", yaml_quoted(password_hash),
-                               new_text);
-              });
+  return edit(
+      config_path, address, options,
+      [&](const std::string& text, const Config& config, const Domain& domain,
+          const std::string& local, std::string& new_text) {
+        return set_key(text, config, domain, local, "password", yaml_quoted(password_hash),
+                       new_text);
+      },
+      [&](const Account* before, const Account* after) {
+        if (before == nullptr || after == nullptr) return false;
+        Account want = *before;
+        want.password_hash = password_hash;
+        return same_account(want, *after);
+      });
 }
 
 Status set_quota(const std::string& config_path, std::string_view address, std::uint64_t quota_mb,
                  const EditOptions& options) {
-  return edit(config_path, address, options,
-              [&](const std::string& text, const Config& config, const Domain& domain,
-                  const std::string& local, std::string& new_text) {
-                return set_key(text, config, domain, local, "quota", std::to_string(quota_mb),
-                               new_text);
-              });
+  return edit(
+      config_path, address, options,
+      [&](const std::string& text, const Config& config, const Domain& domain,
+          const std::string& local, std::string& new_text) {
+        return set_key(text, config, domain, local, "quota", std::to_string(quota_mb), new_text);
+      },
+      [&](const Account* before, const Account* after) {
+        if (before == nullptr || after == nullptr) return false;
+        Account want = *before;
+        want.quota_mb = quota_mb;
+        return same_account(want, *after);
+      });
 }
 
 }  // namespace tegami::config

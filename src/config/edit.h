@@ -5,7 +5,9 @@
 //
 // Every edit: takes the dot-lock `<file>.lock`, reads the file, computes the new text,
 // validates the whole configuration with the new text in place (load_config with an
-// override: an edit never writes a file that `config check` would refuse), then re-reads the
+// override: an edit never writes a file that `config check` would refuse) and checks that the
+// result differs from the old state in exactly the intended way (the one account added, removed
+// or changed; every other account, alias and list equal), then re-reads the
 // file and, if someone changed it meanwhile (a hand edit), starts over from the new content
 // (up to `attempts` times); finally writes `<file>.tegami-<pid>.tmp`, fsyncs it, renames it
 // over the file (same mode) and fsyncs the directory. A crash leaves the old or the new file.
