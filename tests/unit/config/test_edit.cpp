@@ -213,3 +213,19 @@ TEST_CASE("the file's lock is honoured") {
         Code::kLocked);
   CHECK(x.text() == kDomainFile);
 }
+
+TEST_CASE("an edit whose text change would alter more than the account is refused") {
+  // yaml-cpp accepts a double-quoted scalar left open at the end of the file; a key appended
+  // after it would become part of the string instead of setting the quota (found by
+  // fuzz_config_edit). The semantic check after the text edit refuses to write.
+  ConfigFiles f;
+  f.write("tegami.yaml", "");
+  std::string text =
+      "domain: a.test\naccounts:\n  - user: alice\n    password: \"{X}abc\n    display_name: A\n";
+  f.write("domains/a.yaml", text);
+  REQUIRE(f.load().ok());
+  auto s = set_quota(f.main(), "alice@a.test", 7);
+  CHECK(s.code() == Code::kInvalidArgument);
+  CHECK(s.message().find("unusual") != std::string::npos);
+  CHECK(f.read("domains/a.yaml") == text);
+}
