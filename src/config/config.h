@@ -56,7 +56,8 @@ struct ServerConfig {
   std::string mail_root = "/var/lib/tegami/mail";           // <mail_root>/<domain>/<local part>/
   std::string queue_dir = "/var/lib/tegami/queue";          // outgoing queue
   std::string control_socket = "/run/tegami/control.sock";  // `tegami who|kick|reload`
-  unsigned worker_loops = 0;  // default: number of cores (never 0 after load)
+  unsigned worker_loops = 0;               // default: number of cores (never 0 after load)
+  std::chrono::seconds drain_timeout{30};  // SIGTERM: how long sessions may take to finish
   MailboxNameEncoding mailbox_name_encoding = MailboxNameEncoding::kMutf7;
 };
 

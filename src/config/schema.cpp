@@ -437,6 +437,9 @@ const std::vector<Field<ServerConfig>>& fields() {
                     "local socket of `tegami who|kick|reload`", GET(control_socket)),
       row<UIntC<unsigned>, S>("worker_loops", kDefault, "0",
                               "event-loop threads; 0 = number of cores", GET(worker_loops)),
+      row<SecondsC, S>("drain_timeout", kDefault, "30s",
+                       "on SIGTERM, how long running sessions may take to finish",
+                       GET(drain_timeout)),
       row<EnumC<MailboxNameEncoding>, S>(
           "mailbox_name_encoding", kDefault, "mutf7",
           "folder names on disk: mutf7 (Dovecot) or utf8 (Courier); fixed at creation",

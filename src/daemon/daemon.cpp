@@ -349,8 +349,8 @@ control::ReloadOutcome Daemon::reload_from(const std::string& reason) {
   std::shared_ptr<const config::Config> previous = store_.get();
   if (std::string diff = listener_difference(*previous, *next); !diff.empty()) {
     logging::warning("config: " + diff +
-                     ": listeners and connection limits change at the next restart; the rest "
-                     "is applied now");
+                     ": listeners, timeouts and worker loops change at the next restart; the "
+                     "rest is applied now");
   }
   if (control_socket_path(*previous) != control_socket_path(*next) ||
       previous->metrics.enabled != next->metrics.enabled ||
@@ -362,6 +362,7 @@ control::ReloadOutcome Daemon::reload_from(const std::string& reason) {
     if (Status s = make_dir(dir); !s.ok()) logging::error("config: " + s.to_string());
   }
   tls_->set(*certs);
+  if (server_) server_->set_limits(net_limits(*next));  // connection limits apply live
   store_.set(next);
   watch(*next);
   out.ok = true;
@@ -376,7 +377,9 @@ void Daemon::shutdown(const char* why) {
   if (stopping_) return;
   stopping_ = true;
   notify_systemd("STOPPING=1");
-  auto drain_s = std::to_string(options_.drain_timeout.count() / 1000.0);
+  std::chrono::milliseconds drain = options_.drain_timeout.value_or(
+      std::chrono::duration_cast<std::chrono::milliseconds>(store_.get()->server.drain_timeout));
+  auto drain_s = std::to_string(drain.count() / 1000.0);
   drain_s.erase(drain_s.find_last_not_of('0') + 1);
   if (!drain_s.empty() && drain_s.back() == '.') drain_s.pop_back();
   logging::notice(std::string("tegamid: ") + why + ": stopping; sessions have " + drain_s +
@@ -393,7 +396,7 @@ void Daemon::shutdown(const char* why) {
   if (server_) {
     // Blocks this (administrative) thread until the workers are done; the listeners close
     // at once, so no new session starts.
-    server_->stop(options_.drain_timeout);
+    server_->stop(drain);
   }
   logging::notice("tegamid: stopped");
 }
@@ -408,6 +411,7 @@ std::string Daemon::metrics_text() const {
       auto active = p.active.load(std::memory_order_relaxed);
       pv.connections_current = active > 0 ? static_cast<std::uint64_t>(active) : 0;
       pv.connections_total = p.accepted.load(std::memory_order_relaxed);
+      pv.connections_refused = p.refused.load(std::memory_order_relaxed);
       pv.bytes_in = p.bytes_in.load(std::memory_order_relaxed);
       pv.bytes_out = p.bytes_out.load(std::memory_order_relaxed);
     }

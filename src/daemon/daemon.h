@@ -8,14 +8,16 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace tegami::daemon {
 
 struct Options {
   std::string config_path;
-  // How long running sessions may take to finish after SIGTERM/SIGINT before they are closed.
-  std::chrono::milliseconds drain_timeout{std::chrono::seconds(30)};
+  // How long running sessions may take to finish after SIGTERM/SIGINT before they are closed;
+  // overrides the config's server.drain_timeout when set (tegamid --drain-timeout).
+  std::optional<std::chrono::milliseconds> drain_timeout;
 };
 
 int run(const Options& options);

@@ -105,11 +105,6 @@ std::string listener_difference(const config::Config& a, const config::Config& b
       a.limits.preauth_timeout != b.limits.preauth_timeout) {
     return "limits.idle_timeout / limits.preauth_timeout";
   }
-  if (a.limits.max_connections != b.limits.max_connections ||
-      a.limits.max_connections_per_ip != b.limits.max_connections_per_ip ||
-      a.limits.max_output_buffer != b.limits.max_output_buffer) {
-    return "limits.max_connections / max_connections_per_ip / max_output_buffer";
-  }
   if (a.server.worker_loops != b.server.worker_loops) return "server.worker_loops";
   return "";
 }

@@ -38,6 +38,9 @@ std::vector<Family> families(const Values& v) {
                              &ProtocolValues::connections_current));
   out.push_back(per_protocol("tegami_connections_total", "Connections accepted since start.",
                              Type::kCounter, &ProtocolValues::connections_total));
+  out.push_back(per_protocol("tegami_connections_refused_total",
+                             "Connections refused because a connection limit was reached.",
+                             Type::kCounter, &ProtocolValues::connections_refused));
   out.push_back(per_protocol("tegami_bytes_received_total", "Bytes read from clients.",
                              Type::kCounter, &ProtocolValues::bytes_in));
   out.push_back(per_protocol("tegami_bytes_sent_total", "Bytes written to clients.", Type::kCounter,

@@ -36,6 +36,7 @@ struct ProtocolValues {
   // From net::NetStats (filled by the daemon).
   std::uint64_t connections_current = 0;
   std::uint64_t connections_total = 0;
+  std::uint64_t connections_refused = 0;  // closed at once: a connection limit was reached
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   // From Counters.
@@ -54,7 +55,7 @@ struct Values {
 };
 
 // The Prometheus families for `v`, names prefixed "tegami_": connections_current{protocol},
-// connections_total{protocol}, bytes_received_total{protocol}, bytes_sent_total{protocol},
+// connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol}, bytes_sent_total{protocol},
 // logins_total{protocol,result="ok|failed"}, messages_received_total, messages_delivered_total,
 // messages_bounced_total, queue_length, config_reloads_total{result}.
 std::vector<Family> families(const Values& v);

@@ -186,8 +186,9 @@ class FirstStart(unittest.TestCase):
 
 
 class Drain(unittest.TestCase):
-    def drain(self, signum):
-        d = Tegamid([("imaps", "imap", "implicit"), ("smtp", "smtp", "none")], drain_timeout=2)
+    def drain(self, signum, drain_in_config=False):
+        d = Tegamid([("imaps", "imap", "implicit"), ("smtp", "smtp", "none")], drain_timeout=2,
+                    drain_in_config=drain_in_config)
         with d:
             # A client that connected but never finishes its TLS handshake: a session that
             # would stay until its pre-auth timeout (60 s) unless the drain closes it.
@@ -225,9 +226,13 @@ class Drain(unittest.TestCase):
             self.assertGreaterEqual(closed_after, 1.5)
             self.assertLess(closed_after, 8)
             self.assertIn("stopped", d.log())
+            self.assertIn("sessions have 2 s to finish", d.log())
 
     def test_sigterm_drains_then_exits_0(self):
         self.drain(signal.SIGTERM)
+
+    def test_drain_deadline_from_server_drain_timeout(self):
+        self.drain(signal.SIGTERM, drain_in_config=True)
 
     def test_sigint_drains_then_exits_0(self):
         self.drain(signal.SIGINT)

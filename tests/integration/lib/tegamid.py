@@ -90,7 +90,7 @@ class Tegamid:
     name to its YAML text (relative paths in it are relative to the domains directory)."""
 
     def __init__(self, listeners, domains=None, main_extra="", drain_timeout=5,
-                 hostname="mail.test", self_signed=False):
+                 hostname="mail.test", self_signed=False, drain_in_config=False):
         self.dir = tempfile.mkdtemp(prefix="tegami-daemon-")
         self.listeners = listeners
         self.ports = {name: free_port() for name, _, _ in listeners}
@@ -101,6 +101,8 @@ class Tegamid:
         self.log_path = os.path.join(self.dir, "tegamid.log")
         self.socket = os.path.join(self.dir, "run", "control.sock")
         self.drain_timeout = drain_timeout
+        # True: the drain deadline comes from server.drain_timeout, not --drain-timeout.
+        self.drain_in_config = drain_in_config
         self.hostname = hostname
         os.makedirs(self.domains_dir)
         os.makedirs(self.certs)
@@ -125,6 +127,10 @@ class Tegamid:
             "  queue_dir: var/queue",
             f"  control_socket: {self.socket}",
             "  worker_loops: 2",
+        ]
+        if self.drain_in_config:
+            lines.append(f"  drain_timeout: {self.drain_timeout}s")
+        lines += [
             "listeners:",
         ]
         for name, protocol, tls in self.listeners:
@@ -151,7 +157,8 @@ class Tegamid:
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [TEGAMID, "-c", self.config, "--drain-timeout", str(self.drain_timeout)],
+            [TEGAMID, "-c", self.config] +
+            ([] if self.drain_in_config else ["--drain-timeout", str(self.drain_timeout)]),
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=self.dir, env=full_env)
         if wait:
             self.wait_log("started", timeout=20)

@@ -93,8 +93,13 @@ TEST_CASE("listener_difference names what needs a restart, and nothing else") {
   b.listeners.pop_back();
   CHECK(daemon::listener_difference(a, b) == "number of listeners 2 -> 1");
   b = two_listeners();
-  b.limits.max_connections = 1;
+  b.limits.idle_timeout = std::chrono::seconds(1);
   CHECK_FALSE(daemon::listener_difference(a, b).empty());
+  b = two_listeners();  // connection limits and the output buffer apply live (Server::set_limits)
+  b.limits.max_connections = 1;
+  b.limits.max_connections_per_ip = 1;
+  b.limits.max_output_buffer = 4096;
+  CHECK(daemon::listener_difference(a, b).empty());
 }
 
 TEST_CASE("the startup line describes listeners with their TLS mode") {

@@ -39,12 +39,14 @@ TEST_CASE("counters feed the families the endpoint shows") {
   // Connections and bytes come from the network layer's stats; the daemon fills them in.
   v.by_protocol[static_cast<std::size_t>(Protocol::kImap)].connections_current = 1;
   v.by_protocol[static_cast<std::size_t>(Protocol::kImap)].connections_total = 2;
+  v.by_protocol[static_cast<std::size_t>(Protocol::kImap)].connections_refused = 1;
   v.by_protocol[static_cast<std::size_t>(Protocol::kSmtp)].connections_current = 1;
   v.by_protocol[static_cast<std::size_t>(Protocol::kPop3)].bytes_in = 10;
   v.by_protocol[static_cast<std::size_t>(Protocol::kPop3)].bytes_out = 20;
   std::string text = render(families(v));
   CHECK(text.find("tegami_connections_current{protocol=\"imap\"} 1\n") != std::string::npos);
   CHECK(text.find("tegami_connections_total{protocol=\"imap\"} 2\n") != std::string::npos);
+  CHECK(text.find("tegami_connections_refused_total{protocol=\"imap\"} 1\n") != std::string::npos);
   CHECK(text.find("tegami_connections_current{protocol=\"smtp\"} 1\n") != std::string::npos);
   CHECK(text.find("tegami_connections_total{protocol=\"submission\"} 0\n") != std::string::npos);
   CHECK(text.find("tegami_bytes_received_total{protocol=\"pop3\"} 10\n") != std::string::npos);
