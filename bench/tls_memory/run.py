@@ -234,6 +234,9 @@ def main():
         print(f"tegami target <= 20 KB per connection: {verdict}")
     if len(results) == 2 and results["dovecot"] > 0:
         print(f"ratio tegami/dovecot: {results['tegami'] / results['dovecot']:.2f}")
+        print(f"BENCH tls_idle_memory_{args.connections} tegami={results['tegami']:.1f}KB/conn "
+              f"dovecot={results['dovecot']:.1f}KB/conn "
+              f"ratio={results['tegami'] / results['dovecot']:.2f}")
     return 0 if results.get("tegami", 0) <= 20 else 1
 
 
