@@ -1,3 +1,4 @@
+// Shared by every unit test (tests/support is on their include path).
 // A temporary directory removed with everything in it when the object goes away.
 #pragma once
 
