@@ -13,8 +13,13 @@ enum class Tok { kAtom, kQuoted, kLiteral, kSpecial, kEnd };
 
 struct Token {
   Tok kind;
-  std::string text;  // atom text, quoted content, literal "[..]", or the special character
+  bool space = false;  // whitespace or a comment came before it
+  std::string text;    // atom text, quoted content, literal "[..]", or the special character
 };
+
+// Dovecot's placeholders for the missing pieces of a broken address.
+constexpr std::string_view kMissingMailbox = "MISSING_MAILBOX";
+constexpr std::string_view kMissingDomain = "MISSING_DOMAIN";
 
 bool is_special(char c) {
   switch (c) {
@@ -45,8 +50,15 @@ class Lexer {
 
   // Next token; comments are skipped (the last one kept in `comment`).
   Token next() {
+    size_t before = i_;
     skip();
-    if (i_ >= s_.size()) return {Tok::kEnd, {}};
+    Token t = lex();
+    t.space = i_ > before && before < s_.size() && (is_ws(s_[before]) || s_[before] == '(');
+    return t;
+  }
+
+  Token lex() {
+    if (i_ >= s_.size()) return {Tok::kEnd, false, {}};
     char c = s_[i_];
     if (c == '"') {
       std::string out;
@@ -57,7 +69,7 @@ class Lexer {
         ++i_;
       }
       if (i_ < s_.size()) ++i_;
-      return {Tok::kQuoted, std::move(out)};
+      return {Tok::kQuoted, false, std::move(out)};
     }
     if (c == '[') {
       size_t b = i_;
@@ -66,15 +78,15 @@ class Lexer {
         ++i_;
       }
       if (i_ < s_.size()) ++i_;
-      return {Tok::kLiteral, std::string(s_.substr(b, i_ - b))};
+      return {Tok::kLiteral, false, std::string(s_.substr(b, i_ - b))};
     }
     if (is_special(c)) {
       ++i_;
-      return {Tok::kSpecial, std::string(1, c)};
+      return {Tok::kSpecial, false, std::string(1, c)};
     }
     size_t b = i_;
     while (i_ < s_.size() && !is_ws(s_[i_]) && !is_special(s_[i_])) ++i_;
-    return {Tok::kAtom, std::string(s_.substr(b, i_ - b))};
+    return {Tok::kAtom, false, std::string(s_.substr(b, i_ - b))};
   }
 
   Token peek() {
@@ -169,7 +181,7 @@ void finish_mailbox(Lexer& lx, std::vector<Token>& words, Token next, Parsed& p)
   if (is_sp(next, '<')) {
     if (!words.empty()) {
       a.name = join_phrase(words);
-      a.name_nil = false;
+      a.name_nil = a.name.empty();
     }
     // optional route
     Token t = lx.next();
@@ -199,19 +211,24 @@ void finish_mailbox(Lexer& lx, std::vector<Token>& words, Token next, Parsed& p)
     if (is_sp(t, '@')) {
       a.host = read_domain(lx);
       t = lx.next();
-    } else {
-      a.host_nil = true;
     }
     while (t.kind != Tok::kEnd && !is_sp(t, '>')) t = lx.next();
-    if (a.mailbox.empty() && a.host.empty() && a.route.empty()) {
-      a.mailbox_nil = true;
-      a.host_nil = true;
-      if (a.name_nil) return;  // "<>" : nothing
-    }
+    if (a.mailbox.empty()) a.mailbox = kMissingMailbox;
+    if (a.host.empty()) a.host = kMissingDomain;
     p.push(std::move(a));
     return;
   }
-  // addr-spec: words are the local part
+  // addr-spec: words are the local part; several words apart are a phrase without an address
+  bool phrase = false;
+  for (size_t i = 1; i < words.size(); ++i) phrase = phrase || words[i].space;
+  if (phrase && is_sp(next, '@')) {
+    a.name = join_phrase(words);
+    a.name_nil = false;
+    a.mailbox = kMissingMailbox;
+    a.host = kMissingDomain;
+    p.push(std::move(a));
+    return;
+  }
   std::string local;
   for (const auto& w : words) local += w.text;
   if (is_sp(next, '@')) {
@@ -226,9 +243,9 @@ void finish_mailbox(Lexer& lx, std::vector<Token>& words, Token next, Parsed& p)
     }
   } else {
     if (local.empty()) return;
-    a.host_nil = true;
   }
-  a.mailbox = local;
+  if (a.host.empty()) a.host = kMissingDomain;
+  a.mailbox = local.empty() ? std::string(kMissingMailbox) : local;
   p.push(std::move(a));
 }
 
@@ -239,6 +256,7 @@ std::vector<Address> parse_address_list(std::string_view value, size_t max) {
   Parsed p{&out, max};
   Lexer lx(value);
   bool in_group = false;
+  bool after_element = false;  // an element ended and its ',' is still to come
   size_t guard = 0;
   while (out.size() < max && ++guard < value.size() + 2) {
     std::vector<Token> words;
@@ -250,6 +268,10 @@ std::vector<Address> parse_address_list(std::string_view value, size_t max) {
     if (t.kind == Tok::kEnd) {
       if (!words.empty()) finish_mailbox(lx, words, t, p);
       break;
+    }
+    if (is_sp(t, ';') && !in_group) {
+      if (!words.empty()) finish_mailbox(lx, words, Token{Tok::kSpecial, false, ","}, p);
+      break;  // a ';' outside a group ends the list (as Dovecot reads it)
     }
     if (is_sp(t, ':') && !in_group) {
       Address g;
@@ -265,7 +287,8 @@ std::vector<Address> parse_address_list(std::string_view value, size_t max) {
       continue;
     }
     if (is_sp(t, ';')) {
-      if (!words.empty()) finish_mailbox(lx, words, Token{Tok::kSpecial, ","}, p);
+      if (!words.empty()) finish_mailbox(lx, words, Token{Tok::kSpecial, false, ","}, p);
+      after_element = false;
       if (in_group) {
         Address e;
         e.mailbox_nil = true;
@@ -276,11 +299,20 @@ std::vector<Address> parse_address_list(std::string_view value, size_t max) {
       continue;
     }
     if (is_sp(t, ',')) {
-      if (!words.empty()) finish_mailbox(lx, words, t, p);
+      if (!words.empty()) {
+        finish_mailbox(lx, words, t, p);
+      } else if (!after_element && lx.peek().kind != Tok::kEnd) {
+        Address m;  // an empty element between two commas
+        m.mailbox = kMissingMailbox;
+        m.host = kMissingDomain;
+        p.push(std::move(m));
+      }
+      after_element = false;
       continue;
     }
     if (is_sp(t, '<') || is_sp(t, '@')) {
       finish_mailbox(lx, words, t, p);
+      after_element = true;
       // skip to the end of this element
       Token n = lx.peek();
       while (n.kind != Tok::kEnd && !is_sp(n, ',') && !is_sp(n, ';')) {
