@@ -288,7 +288,7 @@ std::vector<Address> parse_address_list(std::string_view value, size_t max) {
     }
     if (is_sp(t, ';')) {
       if (!words.empty()) finish_mailbox(lx, words, Token{Tok::kSpecial, false, ","}, p);
-      after_element = false;
+      after_element = in_group;  // "g: a;" is followed by its own ','
       if (in_group) {
         Address e;
         e.mailbox_nil = true;
