@@ -1,0 +1,55 @@
+// Local delivery of one received message into recipients' Maildirs (DESIGN.md principle 2).
+//
+// deliver_local() writes, for each mailbox, "Return-Path: <sender>", "Delivered-To: <address>"
+// and the given Received header in front of the message, through maildir::MessageWriter: tmp/,
+// fsync, rename into new/, fsync new/ — each result is OK only once that copy is durable. Each
+// mailbox gets its own file because Delivered-To differs per recipient (so no hard links); the
+// quota of each mailbox is checked under its plan's policy and charged to its maildirsize.
+// Results come back in the order of `mailboxes`: OK, kOverQuota (answer 552 5.2.2), kLimit
+// (message over max_size: 552 5.3.4), kNoSpace/kIo (temporary: 452/451).
+//
+// Blocking (fsync): run it on a worker thread (Connection::run_blocking).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "delivery/recipient.h"
+#include "maildir/status.h"
+#include "smtp/reply.h"
+
+namespace tegami_delivery {
+
+struct TraceInfo {
+  std::string helo;      // the client's EHLO/HELO argument (already validated)
+  std::string peer_ip;   // "192.0.2.1" / "2001:db8::1"
+  std::string by_host;   // this server's hostname
+  std::string protocol;  // "ESMTP", "ESMTPS", "ESMTPSA" (RFC 3848)
+  std::string id;        // session/transaction id
+  std::string tls;       // "TLSv1.3" or ""
+};
+
+// "Received: from <helo> ([<ip>])\r\n\tby <host> (tegami) with <proto> id <id>;\r\n\t<date>\r\n"
+// (RFC 5321 §4.4); `for_address` adds "for <addr>" (single recipient only: never leak the
+// others). `now` is seconds since the epoch.
+std::string received_header(const TraceInfo& trace, std::string_view for_address, std::int64_t now);
+
+// An RFC 5322 date-time in UTC, e.g. "Wed, 25 Nov 2026 11:22:33 +0000".
+std::string rfc5322_date(std::int64_t now);
+
+// Results per mailbox, in order. `message` is the received message with CRLF line ends.
+std::vector<maildir::Status> deliver_local(std::string_view message, std::string_view sender,
+                                           std::string_view received,
+                                           const std::vector<LocalMailbox>& mailboxes,
+                                           std::uint64_t max_size);
+
+// Whether `mailbox` can take any mail now: kOverQuota when already at or over quota (RCPT
+// time: 552 5.2.2). Blocking (reads maildirsize).
+maildir::Status check_mailbox_open(const LocalMailbox& mailbox, std::uint64_t max_size);
+
+// The one mapping of a delivery Status to the SMTP reply.
+tegami_smtp::Reply reply_for(const maildir::Status& status);
+
+}  // namespace tegami_delivery

@@ -1,0 +1,92 @@
+#include "delivery/recipient.h"
+
+#include <algorithm>
+
+namespace tegami_delivery {
+
+using tegami::config::AddressTarget;
+using tegami::config::Config;
+using tegami_smtp::Reply;
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+RcptVerdict refuse(int code, std::string enhanced, std::string text) {
+  RcptVerdict v;
+  v.kind = RcptVerdict::Kind::kRefused;
+  v.reply = Reply{code, std::move(enhanced), std::move(text)};
+  return v;
+}
+
+// Expands `address` (already known to be in a local domain) into accounts. Returns a refusal
+// reply code in `v` on failure.
+bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v) {
+  if (depth > kMaxAliasDepth) {
+    v = refuse(554, "5.4.6", "Alias loop or nesting too deep");
+    return false;
+  }
+  AddressTarget t = config.resolve(address);
+  switch (t.kind) {
+    case AddressTarget::Kind::kNone:
+      v = refuse(550, "5.1.1", "No such user here");
+      return false;
+    case AddressTarget::Kind::kList:
+      v = refuse(451, "4.3.2", "Mailing lists are not available yet, try again later");
+      return false;
+    case AddressTarget::Kind::kAccount: {
+      if (!t.account->enabled) {
+        v = refuse(550, "5.2.1", "Mailbox disabled");
+        return false;
+      }
+      LocalMailbox m{t.account->local_part + "@" + t.domain->name,
+                     config.maildir_path(*t.domain, *t.account), t.account->quota_mb,
+                     config.plan_of(*t.domain).quota_policy};
+      if (std::find(v.mailboxes.begin(), v.mailboxes.end(), m) == v.mailboxes.end())
+        v.mailboxes.push_back(std::move(m));
+      return true;
+    }
+    case AddressTarget::Kind::kAlias:
+      for (const std::string& target : t.alias->targets) {
+        std::string full =
+            target.find('@') == std::string::npos ? target + "@" + t.domain->name : target;
+        size_t at = full.rfind('@');
+        if (config.find_domain(full.substr(at + 1)) == nullptr) {
+          v = refuse(451, "4.3.2",
+                     "Forwarding to other servers is not available yet, try again later");
+          return false;
+        }
+        if (!expand(config, lower(full), depth + 1, v)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+RcptVerdict resolve_recipient(const Config& config, const tegami_smtp::Path& path) {
+  if (path.null) return refuse(501, "5.1.3", "Empty recipient");
+  if (auto trick = tegami_smtp::relay_trick(path))
+    return refuse(554, "5.7.1", "Relay denied: " + *trick);
+  if (path.address_literal) return refuse(554, "5.7.1", "Relay denied: address literal");
+  std::string domain = lower(path.domain);
+  if (config.find_domain(domain) == nullptr) {
+    RcptVerdict v;
+    v.kind = RcptVerdict::Kind::kRemote;
+    v.remote = path.address();
+    return v;
+  }
+  if (path.quoted) return refuse(550, "5.1.1", "No such user here");
+  RcptVerdict v;
+  v.kind = RcptVerdict::Kind::kLocal;
+  if (!expand(config, lower(path.local) + "@" + domain, 0, v)) return v;
+  if (v.mailboxes.empty()) return refuse(550, "5.1.1", "No such user here");
+  return v;
+}
+
+}  // namespace tegami_delivery

@@ -1,0 +1,47 @@
+// Recipient resolution for RCPT TO (RFC 5321 §3.6, §7.1: a server never relays for strangers).
+//
+// resolve_recipient() decides what one forward path means on this server, from the config
+// snapshot:
+//   kLocal   — `mailboxes` holds the local accounts it delivers to (an account, an account
+//              alias, a "+detail" address, or a domain alias expanded recursively to local
+//              accounts; duplicates removed; at most kMaxAliasDepth levels).
+//   kRemote  — the domain is not ours; whether that is allowed (authenticated submission with
+//              a queue) is the session's decision. `remote` holds the address.
+//   kRefused — `reply` says why: a relay trick (554 5.7.1), an unknown local user (550 5.1.1),
+//              a disabled account (550 5.2.1), an alias with targets outside this server or a
+//              mailing list (451 4.3.2 until the outbound queue and lists exist — never a
+//              false 250).
+// Pure (reads the snapshot only); any thread while the snapshot is held.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "smtp/path.h"
+#include "smtp/reply.h"
+
+namespace tegami_delivery {
+
+inline constexpr int kMaxAliasDepth = 8;
+
+struct LocalMailbox {
+  std::string address;     // the account's own address, "local@domain" (Delivered-To)
+  std::string maildir;     // its Maildir root (INBOX)
+  std::uint64_t quota_mb;  // 0 = unlimited
+  tegami::config::QuotaPolicy policy = tegami::config::QuotaPolicy::kOvershoot;
+  bool operator==(const LocalMailbox&) const = default;
+};
+
+struct RcptVerdict {
+  enum class Kind { kLocal, kRemote, kRefused };
+  Kind kind = Kind::kRefused;
+  std::vector<LocalMailbox> mailboxes;  // kLocal
+  std::string remote;                   // kRemote
+  tegami_smtp::Reply reply;             // kRefused
+};
+
+RcptVerdict resolve_recipient(const tegami::config::Config& config, const tegami_smtp::Path& path);
+
+}  // namespace tegami_delivery

@@ -1,0 +1,81 @@
+// resolve_recipient: accounts, aliases, relay tricks, unknown users, remote domains.
+#include <doctest/doctest.h>
+
+#include "config_fixture.h"
+#include "delivery/recipient.h"
+#include "smtp/command.h"
+
+using namespace tegami_delivery;
+using tegami_smtp::Command;
+
+namespace {
+
+RcptVerdict verdict(const tegami::config::Config& c, std::string_view addr) {
+  auto r = tegami_smtp::parse_command("RCPT TO:<" + std::string(addr) + ">");
+  REQUIRE_MESSAGE(std::holds_alternative<Command>(r), addr);
+  return resolve_recipient(c, std::get<Command>(r).path);
+}
+
+}  // namespace
+
+TEST_CASE("accounts, their aliases, +detail and case resolve to the account's Maildir") {
+  auto c = make_config("/m");
+  for (std::string_view a :
+       {"alice@example.jp", "ALICE@Example.JP", "a.k@example.jp", "alice+news@example.jp"}) {
+    CAPTURE(a);
+    auto v = verdict(c, a);
+    REQUIRE(v.kind == RcptVerdict::Kind::kLocal);
+    REQUIRE(v.mailboxes.size() == 1);
+    CHECK(v.mailboxes[0].address == "alice@example.jp");
+    CHECK(v.mailboxes[0].maildir == "/m/example.jp/alice");
+    CHECK(v.mailboxes[0].quota_mb == 1);
+  }
+  auto strict = verdict(c, "carol@strict.example");
+  REQUIRE(strict.kind == RcptVerdict::Kind::kLocal);
+  CHECK(strict.mailboxes[0].policy == tegami::config::QuotaPolicy::kStrict);
+}
+
+TEST_CASE("a domain alias expands to each local account once") {
+  auto c = make_config("/m");
+  auto v = verdict(c, "team@example.jp");
+  REQUIRE(v.kind == RcptVerdict::Kind::kLocal);
+  REQUIRE(v.mailboxes.size() == 2);
+  CHECK(v.mailboxes[0].address == "alice@example.jp");
+  CHECK(v.mailboxes[1].address == "bob@example.jp");
+}
+
+TEST_CASE("unknown, disabled, looping and not-yet-supported targets are refused") {
+  auto c = make_config("/m");
+  auto unknown = verdict(c, "nobody@example.jp");
+  CHECK(unknown.kind == RcptVerdict::Kind::kRefused);
+  CHECK(unknown.reply.code == 550);
+  CHECK(unknown.reply.enhanced == "5.1.1");
+  CHECK(verdict(c, "off@example.jp").reply.enhanced == "5.2.1");
+  CHECK(verdict(c, "loop1@example.jp").reply.enhanced == "5.4.6");
+  // No outbound queue and no list expansion yet: a temporary error, never a false 250.
+  CHECK(verdict(c, "outside@example.jp").reply.code == 451);
+  CHECK(verdict(c, "sales@example.jp").reply.code == 451);
+}
+
+TEST_CASE("every relay trick is refused, never local and never remote") {
+  auto c = make_config("/m");
+  for (std::string_view a :
+       {"bob%elsewhere.example@example.jp", "@example.jp:bob@elsewhere.example",
+        "\"bob@elsewhere.example\"@example.jp", "elsewhere.example!bob@example.jp",
+        "bob@example.jp.", "bob@[127.0.0.1]"}) {
+    CAPTURE(a);
+    auto v = verdict(c, a);
+    CHECK(v.kind == RcptVerdict::Kind::kRefused);
+    CHECK(v.reply.code == 554);
+    CHECK(v.reply.enhanced == "5.7.1");
+  }
+  // A quoted local part that names an account is not that account.
+  CHECK(verdict(c, "\"bob\"@example.jp").reply.enhanced == "5.1.1");
+}
+
+TEST_CASE("another domain is remote: the session decides (refused on port 25)") {
+  auto c = make_config("/m");
+  auto v = verdict(c, "bob@elsewhere.example");
+  CHECK(v.kind == RcptVerdict::Kind::kRemote);
+  CHECK(v.remote == "bob@elsewhere.example");
+}
