@@ -1,0 +1,68 @@
+// Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971); and ENABLE
+// (RFC 5161), NAMESPACE (RFC 2342) after login.
+#include "imap/command_table.h"
+#include "imap/session.h"
+
+namespace imap {
+
+void cmd_capability(Session& s, Command& c) {
+  s.untagged("CAPABILITY " + s.capabilities());
+  s.tagged(c.tag, "OK Capability completed.");
+}
+
+void cmd_noop(Session& s, Command& c) {
+  s.tagged(c.tag, "OK NOOP completed.");
+}
+
+void cmd_logout(Session& s, Command& c) {
+  s.untagged("BYE Logging out");
+  s.tagged(c.tag, "OK Logout completed.");
+  s.state() = Logout{};
+  s.conn().close();
+}
+
+void cmd_id(Session& s, Command& c) {
+  const Arg& a = c.args[0];
+  if (a.kind != Arg::Kind::kNil && a.kind != Arg::Kind::kList) {
+    s.bad(c.tag, "Invalid ID parameters.");
+    return;
+  }
+  // RFC 2971: field/value pairs, at most 30, field at most 30 bytes, value at most 1024.
+  if (a.kind == Arg::Kind::kList) {
+    if (a.children.size() % 2 != 0 || a.children.size() > 60) {
+      s.bad(c.tag, "Invalid ID parameters.");
+      return;
+    }
+    for (size_t i = 0; i < a.children.size(); i += 2) {
+      const Arg& k = a.children[i];
+      const Arg& v = a.children[i + 1];
+      if (!k.is_string() || k.text.size() > 30 || !(v.is_string() || v.kind == Arg::Kind::kNil) ||
+          v.text.size() > 1024) {
+        s.bad(c.tag, "Invalid ID parameters.");
+        return;
+      }
+    }
+  }
+  s.untagged("ID (\"name\" \"tegami\")");
+  s.tagged(c.tag, "OK ID completed.");
+}
+
+void cmd_enable(Session& s, Command& c) {
+  // No ENABLE-able extension is implemented yet (CONDSTORE, QRESYNC, UTF8=ACCEPT come with
+  // issue 7): every capability is accepted and none is reported as enabled.
+  for (const Arg& a : c.args) {
+    if (a.kind != Arg::Kind::kAtom) {
+      s.bad(c.tag, "Invalid ENABLE arguments.");
+      return;
+    }
+  }
+  s.untagged("ENABLED");
+  s.tagged(c.tag, "OK Enabled.");
+}
+
+void cmd_namespace(Session& s, Command& c) {
+  s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+  s.tagged(c.tag, "OK Namespace completed.");
+}
+
+}  // namespace imap

@@ -1,0 +1,32 @@
+#include "imap/command_table.h"
+
+#include <cstdint>
+
+namespace imap {
+
+namespace {
+
+constexpr size_t kMany = SIZE_MAX;
+
+const CommandSpec kCommands[] = {
+    {"CAPABILITY", cmd_capability, kAnyState, 0, 0},
+    {"NOOP", cmd_noop, kAnyState, 0, 0},
+    {"LOGOUT", cmd_logout, kAnyState, 0, 0},
+    {"ID", cmd_id, kAnyState, 1, 1},
+    {"STARTTLS", cmd_starttls, kNotAuth, 0, 0},
+    {"LOGIN", cmd_login, kNotAuth, 2, 2},
+    {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
+    {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
+    {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
+};
+
+}  // namespace
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const CommandSpec& spec : kCommands) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+}  // namespace imap

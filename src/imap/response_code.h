@@ -1,0 +1,19 @@
+// The one place a storage error becomes an IMAP response (RFC 5530 response codes).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "maildir/status.h"
+
+namespace imap {
+
+// The response code for `code` without brackets ("CANNOT", "NONEXISTENT", "OVERQUOTA", ...),
+// "" for kOk.
+std::string_view response_code(maildir::Code code);
+
+// "NO [CODE] text" for a failed storage call (the text is the status message for codes the
+// client can act on, a generic text for internal errors so no paths leak).
+std::string no_response(const maildir::Status& status);
+
+}  // namespace imap

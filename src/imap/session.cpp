@@ -1,0 +1,355 @@
+#include "imap/session.h"
+
+#include <utility>
+
+#include "imap/command_table.h"
+#include "log/log.h"
+
+namespace imap {
+
+namespace {
+
+constexpr unsigned kMaxBadBeforeAuth = 3;
+constexpr unsigned kMaxBadAfterAuth = 20;
+constexpr size_t kMaxSaslLine = 16 * 1024;
+
+// Before login a client may send only small literals (RFC 7888 section 4: limit
+// non-synchronising literals before authentication).
+ParserLimits pre_auth_limits() {
+  ParserLimits l;
+  l.max_line = 8 * 1024;
+  l.max_command = 16 * 1024;
+  l.max_literal = 4096;
+  l.max_literal_nonsync = 4096;
+  return l;
+}
+
+ParserLimits post_auth_limits() {
+  return ParserLimits{};
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options)
+    : options_(std::move(options)), parser_(pre_auth_limits()) {}
+
+bool Session::authenticated() const {
+  return std::holds_alternative<Authenticated>(state_) || std::holds_alternative<Selected>(state_);
+}
+
+const tegami::login::Identity& Session::identity() const {
+  if (const auto* a = std::get_if<Authenticated>(&state_)) return a->identity;
+  return std::get<Selected>(state_).identity;
+}
+
+bool Session::plaintext_refused() const {
+  return !conn_->tls_active() && !options_.allow_plaintext_auth;
+}
+
+std::string Session::capabilities() const {
+  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
+  if (authenticated()) {
+    caps += " NAMESPACE";
+    return caps;
+  }
+  if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {
+    caps += " STARTTLS";
+  }
+  if (plaintext_refused()) {
+    caps += " LOGINDISABLED";
+  } else {
+    caps += " AUTH=PLAIN AUTH=LOGIN";
+  }
+  return caps;
+}
+
+void Session::untagged(std::string_view text) {
+  std::string line = "* ";
+  line.append(text);
+  line += "\r\n";
+  conn_->send(std::move(line));
+}
+
+void Session::tagged(std::string_view tag, std::string_view text) {
+  std::string line(tag);
+  line += ' ';
+  line.append(text);
+  line += "\r\n";
+  conn_->send(std::move(line));
+}
+
+void Session::bad(std::string_view tag, std::string_view text) {
+  std::string line(tag.empty() ? std::string_view("*") : tag);
+  line += " BAD ";
+  line.append(text);
+  line += "\r\n";
+  conn_->send(std::move(line));
+  ++bad_commands_;
+  unsigned limit = authenticated() ? kMaxBadAfterAuth : kMaxBadBeforeAuth;
+  if (bad_commands_ >= limit) bye("Too many invalid commands.");
+}
+
+void Session::bye(std::string_view text) {
+  untagged("BYE " + std::string(text));
+  state_ = Logout{};
+  conn_->close();
+}
+
+void Session::begin_async() {
+  busy_ = true;
+  conn_->pause_input();
+}
+
+void Session::finish_async() {
+  busy_ = false;
+  if (!conn_->closing()) conn_->resume_input();
+}
+
+void Session::logged_in(const tegami::login::Identity& identity) {
+  state_ = Authenticated{identity};
+  parser_.set_limits(post_auth_limits());
+  bad_commands_ = 0;
+  conn_->set_authenticated();
+  if (options_.on_login) options_.on_login(*conn_, identity.address);
+}
+
+void Session::start_tls() {
+  parser_.reset();
+  tls_starting_ = true;  // process() stops: nothing after STARTTLS is read as plaintext
+  (void)conn_->start_tls();
+}
+
+void Session::on_open(net::Connection& c) {
+  conn_ = &c;
+  untagged("OK [CAPABILITY " + capabilities() + "] tegami ready.");
+}
+
+void Session::on_limit(net::Connection& c, net::LimitKind kind) {
+  conn_ = &c;
+  switch (kind) {
+    case net::LimitKind::kTotalConnections:
+    case net::LimitKind::kConnectionsPerIp:
+      untagged("BYE [UNAVAILABLE] Too many connections, try again later.");
+      break;
+    case net::LimitKind::kInputOverflow:
+      untagged("BYE Input buffer full, aborting.");
+      break;
+  }
+  state_ = Logout{};
+}
+
+void Session::on_timeout(net::Connection& c, net::TimeoutKind kind) {
+  conn_ = &c;
+  untagged(kind == net::TimeoutKind::kPreAuth ? "BYE Disconnected for inactivity during login."
+                                              : "BYE Disconnected for inactivity.");
+  state_ = Logout{};
+}
+
+void Session::on_tls_ready(net::Connection& c) {
+  conn_ = &c;
+}
+
+void Session::on_writable(net::Connection& c) {
+  conn_ = &c;
+}
+
+void Session::on_shutdown(net::Connection& c) {
+  conn_ = &c;
+  untagged("BYE Server shutting down.");
+  state_ = Logout{};
+}
+
+void Session::on_close(net::Connection& c, net::CloseReason reason) {
+  (void)c;
+  (void)reason;
+}
+
+size_t Session::on_input(net::Connection& c, std::string_view data) {
+  conn_ = &c;
+  return process(data);
+}
+
+size_t Session::process(std::string_view data) {
+  size_t used = 0;
+  tls_starting_ = false;
+  while (used < data.size() && !busy_ && !tls_starting_ && !conn_->closing() &&
+         !std::holds_alternative<Logout>(state_)) {
+    if (conn_->above_high_water()) break;
+    if (sasl_) {
+      size_t nl = data.find('\n', used);
+      if (nl == std::string_view::npos) {
+        if (data.size() - used > kMaxSaslLine) {
+          std::string tag = sasl_->tag;
+          sasl_.reset();
+          bye("Authentication response too long.");
+          (void)tag;
+          return data.size();
+        }
+        break;
+      }
+      std::string_view line = data.substr(used, nl - used);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      used = nl + 1;
+      sasl_line(line);
+      continue;
+    }
+    CommandParser::Result r = parser_.feed(data.substr(used));
+    used += r.consumed;
+    switch (r.kind) {
+      case CommandParser::Kind::kNeedMore:
+        break;
+      case CommandParser::Kind::kNeedLiteral:
+        conn_->send("+ OK\r\n");
+        continue;
+      case CommandParser::Kind::kError:
+        handle_parse_error(r);
+        continue;
+      case CommandParser::Kind::kCommand:
+        dispatch(r.command);
+        continue;
+    }
+    break;
+  }
+  // After STARTTLS the connection discards the rest of the plaintext whatever we return.
+  return tls_starting_ ? data.size() : used;
+}
+
+void Session::handle_parse_error(const CommandParser::Result& r) {
+  if (r.too_large && !authenticated()) {
+    bye("Literal too large before login.");
+    return;
+  }
+  if (r.fatal) {
+    bye("Too long argument.");
+    return;
+  }
+  bad(r.tag, "Error in IMAP command: " + r.error);
+}
+
+void Session::dispatch(Command& cmd) {
+  const CommandSpec* spec = find_command(cmd.name);
+  if (spec == nullptr) {
+    bad(cmd.tag, "Error in IMAP command " + cmd.name + ": Unknown command.");
+    return;
+  }
+  unsigned mask = std::holds_alternative<NotAuthenticated>(state_) ? kNotAuth
+                  : std::holds_alternative<Authenticated>(state_)  ? kAuth
+                                                                   : kSelectedState;
+  if ((spec->states & mask) == 0) {
+    if (mask == kNotAuth) {
+      bad(cmd.tag, "Error in IMAP command " + cmd.name + ": Not logged in.");
+    } else if (spec->states == kNotAuth) {
+      bad(cmd.tag, "Error in IMAP command " + cmd.name + ": Already logged in.");
+    } else {
+      bad(cmd.tag, "Error in IMAP command " + cmd.name + ": No mailbox selected.");
+    }
+    return;
+  }
+  if (cmd.args.size() < spec->min_args || cmd.args.size() > spec->max_args) {
+    bad(cmd.tag, "Error in IMAP command " + cmd.name + ": Invalid arguments.");
+    return;
+  }
+  spec->handler(*this, cmd);
+}
+
+void Session::start_sasl(std::string tag, tegami_auth::SaslMechanism mechanism,
+                         std::optional<std::string> initial_response) {
+  sasl_ =
+      std::make_unique<SaslState>(SaslState{std::move(tag), tegami_auth::SaslExchange(mechanism)});
+  std::optional<std::string_view> ir;
+  if (initial_response) ir = *initial_response;
+  tegami_auth::SaslStep step = sasl_->exchange.start(ir);
+  if (auto* ch = std::get_if<tegami_auth::SaslChallenge>(&step)) {
+    conn_->send("+ " + ch->base64 + "\r\n");
+    return;
+  }
+  // Finished at once (PLAIN with an initial response): handle like a response.
+  std::string t = sasl_->tag;
+  std::string method(tegami_auth::sasl_mechanism_name(mechanism));
+  sasl_.reset();
+  if (auto* creds = std::get_if<tegami_auth::SaslCredentials>(&step)) {
+    run_login(t, creds->username, creds->password, method);
+    return;
+  }
+  auto& f = std::get<tegami_auth::SaslFailure>(step);
+  if (f.error == tegami_auth::SaslError::kBadUsername ||
+      f.error == tegami_auth::SaslError::kAuthzidRefused) {
+    run_login(t, "", "", method);  // answered exactly like a wrong password
+  } else {
+    bad(t, "Invalid base64 data in SASL response.");
+  }
+}
+
+void Session::sasl_line(std::string_view line) {
+  tegami_auth::SaslStep step = sasl_->exchange.respond(line);
+  if (auto* ch = std::get_if<tegami_auth::SaslChallenge>(&step)) {
+    conn_->send("+ " + ch->base64 + "\r\n");
+    return;
+  }
+  std::string tag = sasl_->tag;
+  std::string method(tegami_auth::sasl_mechanism_name(sasl_->exchange.mechanism()));
+  sasl_.reset();
+  if (auto* creds = std::get_if<tegami_auth::SaslCredentials>(&step)) {
+    run_login(tag, creds->username, creds->password, method);
+    return;
+  }
+  auto& f = std::get<tegami_auth::SaslFailure>(step);
+  switch (f.error) {
+    case tegami_auth::SaslError::kCancelled:
+      tagged(tag, "BAD Authentication aborted by client.");
+      break;
+    case tegami_auth::SaslError::kBadUsername:
+    case tegami_auth::SaslError::kAuthzidRefused:
+      run_login(tag, "", "", method);
+      break;
+    default:
+      bad(tag, "Invalid base64 data in SASL response.");
+      break;
+  }
+}
+
+void Session::run_login(std::string tag, std::string username, std::string password,
+                        std::string method) {
+  tegami::login::LoginRequest req;
+  req.protocol = tegami::config::Protocol::kImap;
+  req.username = std::move(username);
+  req.password = std::move(password);
+  req.method = std::move(method);
+  req.remote_ip = conn_->peer().ip();
+  req.local_ip = conn_->local().ip();
+  req.tls = conn_->tls_active();
+  req.allow_plaintext_auth = options_.allow_plaintext_auth;
+  req.session = conn_->id();
+  req.attempt = failed_logins_ + 1;
+  begin_async();
+  options_.login->login(
+      *conn_, options_.config, std::move(req), [this, tag](tegami::login::LoginResult result) {
+        using tegami::login::LoginOutcome;
+        switch (result.outcome) {
+          case LoginOutcome::kOk:
+            logged_in(result.identity);
+            tagged(tag, "OK [CAPABILITY " + capabilities() + "] Logged in");
+            break;
+          case LoginOutcome::kFailed:
+            ++failed_logins_;
+            tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed.");
+            break;
+          case LoginOutcome::kPlaintextRefused:
+            tagged(tag,
+                   "NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure "
+                   "(SSL/TLS) connections.");
+            break;
+          case LoginOutcome::kDisabled:
+          case LoginOutcome::kProtocolRefused:
+            ++failed_logins_;
+            tagged(tag, "NO [CONTACTADMIN] Login not allowed for this account.");
+            break;
+          case LoginOutcome::kTemporary:
+            tagged(tag, "NO [UNAVAILABLE] Temporary authentication failure.");
+            break;
+        }
+        finish_async();
+      });
+}
+
+}  // namespace imap

@@ -1,0 +1,120 @@
+// One IMAP connection: the net::Handler that frames input with the CommandParser, checks each
+// command against the command table (command_table.h) and runs its handler.
+//
+// State is a std::variant: NotAuthenticated → Authenticated → Selected, and Logout (RFC 3501
+// section 3); each state holds only its own data. Commands that touch the disk run their work
+// with Connection::run_blocking and pause input until they answer (`busy`), so one command is
+// answered at a time and in order.
+//
+// Errors: 3 bad commands before login or 20 after it end the connection with "* BYE". Storage
+// errors become responses in response_code.h only.
+//
+// Threading: everything runs on the connection's loop thread (net::Handler's contract).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "auth/sasl.h"
+#include "config/config.h"
+#include "imap/parser.h"
+#include "login/login.h"
+#include "net/connection.h"
+
+namespace imap {
+
+struct NotAuthenticated {};
+struct Authenticated {
+  tegami::login::Identity identity;
+};
+struct Selected {
+  tegami::login::Identity identity;
+  std::string mailbox;  // API name (UTF-8, '/'-separated)
+  bool read_only = false;
+};
+struct Logout {};
+using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, Logout>;
+
+// What the daemon gives each session.
+struct SessionOptions {
+  std::shared_ptr<const tegami::config::Config> config;  // the snapshot taken at accept
+  bool allow_plaintext_auth = false;                     // the listener's setting
+  tegami::login::LoginService* login = nullptr;          // REQUIRES: non-null, outlives the session
+  // Called after a successful login (e.g. control::process_sessions().set_user).
+  std::function<void(net::Connection&, const std::string& user)> on_login;
+};
+
+class Session final : public net::Handler {
+ public:
+  explicit Session(SessionOptions options);
+
+  // --- net::Handler ----------------------------------------------------------------------
+  void on_open(net::Connection& c) override;
+  size_t on_input(net::Connection& c, std::string_view data) override;
+  void on_limit(net::Connection& c, net::LimitKind kind) override;
+  void on_timeout(net::Connection& c, net::TimeoutKind kind) override;
+  void on_tls_ready(net::Connection& c) override;
+  void on_writable(net::Connection& c) override;
+  void on_shutdown(net::Connection& c) override;
+  void on_close(net::Connection& c, net::CloseReason reason) override;
+
+  // --- for command handlers (cmd_*.cpp) --------------------------------------------------
+  net::Connection& conn() { return *conn_; }
+  const SessionOptions& options() const { return options_; }
+  SessionState& state() { return state_; }
+  bool authenticated() const;
+  // The identity in Authenticated / Selected; REQUIRES: authenticated().
+  const tegami::login::Identity& identity() const;
+
+  void untagged(std::string_view text);  // "* text\r\n"
+  void tagged(std::string_view tag, std::string_view text);
+  // A BAD response that counts toward the bad-command limit.
+  void bad(std::string_view tag, std::string_view text);
+  // The CAPABILITY list for the current state and transport.
+  std::string capabilities() const;
+  // True if LOGIN / AUTHENTICATE must be refused on this transport (LOGINDISABLED).
+  bool plaintext_refused() const;
+
+  // A command continues asynchronously: input stops until finish_async() is called.
+  void begin_async();
+  void finish_async();
+
+  // The user logged in: switches to Authenticated and raises the parser limits.
+  void logged_in(const tegami::login::Identity& identity);
+  // Starts a SASL exchange; the next input lines go to it until it ends.
+  void start_sasl(std::string tag, tegami_auth::SaslMechanism mechanism,
+                  std::optional<std::string> initial_response);
+  // STARTTLS after its OK was queued: drops any partly received command.
+  void start_tls();
+  // Sends "* BYE text" and closes.
+  void bye(std::string_view text);
+
+  // Runs a login with the shared service and answers `tag` (one place maps the outcome).
+  void run_login(std::string tag, std::string username, std::string password, std::string method);
+
+ private:
+  void dispatch(Command& cmd);
+  void handle_parse_error(const CommandParser::Result& r);
+  void sasl_line(std::string_view line);
+  size_t process(std::string_view data);
+
+  SessionOptions options_;
+  net::Connection* conn_ = nullptr;
+  SessionState state_ = NotAuthenticated{};
+  CommandParser parser_;
+  unsigned bad_commands_ = 0;
+  unsigned failed_logins_ = 0;
+  bool busy_ = false;
+  bool tls_starting_ = false;  // STARTTLS was answered during the current on_input()
+  struct SaslState {
+    std::string tag;
+    tegami_auth::SaslExchange exchange;
+  };
+  std::unique_ptr<SaslState> sasl_;
+};
+
+}  // namespace imap

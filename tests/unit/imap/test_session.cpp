@@ -1,0 +1,186 @@
+// The IMAP session driven through a FakeConnection: greeting and capabilities per transport,
+// state checks, bad-command limits, STARTTLS discarding pipelined plaintext, literal limits
+// before login, LOGIN / AUTHENTICATE (SASL-IR, LOGIN mechanism), ID, NAMESPACE, LOGOUT.
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "imap/session.h"
+#include "net/fake_connection.h"
+
+using tegami::config::Config;
+using tegami::config::Protocol;
+
+namespace {
+
+std::shared_ptr<const Config> make_config() {
+  auto c = std::make_shared<Config>();
+  c->server.mail_root = "/nonexistent-tegami-test";
+  tegami::config::Plan plan;
+  plan.name = "p";
+  plan.protocols = {Protocol::kImap};
+  c->plans = {plan};
+  tegami::config::Domain d;
+  d.name = "example.com";
+  d.plan = "p";
+  tegami::config::Account alice;
+  alice.local_part = "alice";
+  alice.password_hash = "{PLAIN}Secret-1";
+  d.accounts = {alice};
+  c->domains = {d};
+  return c;
+}
+
+struct Fixture {
+  explicit Fixture(bool plaintext_ok = true, net::TlsMode tls = net::TlsMode::kStartTls)
+      : conn(net::ListenerInfo{"imap", "imap", tls}) {
+    imap::SessionOptions o;
+    o.config = make_config();
+    o.allow_plaintext_auth = plaintext_ok;
+    o.login = &login;
+    o.on_login = [this](net::Connection&, const std::string& user) { logged_user = user; };
+    session = std::make_unique<imap::Session>(std::move(o));
+    session->on_open(conn);
+    greeting = conn.take_output();
+  }
+  std::string send(std::string_view wire) {
+    conn.feed(*session, wire);
+    // Run the password check and fire the failure delay, as the loop would.
+    for (int i = 0; i < 4; ++i) {
+      conn.run_pending_work();
+      conn.fire_timers(std::chrono::milliseconds(60000));
+      if (!conn.paused()) conn.deliver(*session);
+    }
+    return conn.take_output();
+  }
+  tegami::login::LoginService login;
+  net::FakeConnection conn;
+  std::unique_ptr<imap::Session> session;
+  std::string greeting;
+  std::string logged_user;
+};
+
+}  // namespace
+
+TEST_CASE("greeting lists capabilities; STARTTLS and LOGINDISABLED before TLS") {
+  Fixture f(false);
+  CHECK(f.greeting.rfind("* OK [CAPABILITY IMAP4rev1 ", 0) == 0);
+  CHECK(f.greeting.find("STARTTLS") != std::string::npos);
+  CHECK(f.greeting.find("LOGINDISABLED") != std::string::npos);
+  CHECK(f.greeting.find("AUTH=PLAIN") == std::string::npos);
+  std::string out = f.send("a LOGIN alice@example.com Secret-1\r\n");
+  CHECK(out.rfind("a NO [PRIVACYREQUIRED]", 0) == 0);
+  out = f.send("b AUTHENTICATE PLAIN AGFsaWNlQGV4YW1wbGUuY29tAFNlY3JldC0x\r\n");
+  CHECK(out.rfind("b NO [PRIVACYREQUIRED]", 0) == 0);
+  f.conn.set_tls_active(true);
+  out = f.send("c CAPABILITY\r\n");
+  CHECK(out.find("AUTH=PLAIN AUTH=LOGIN") != std::string::npos);
+  CHECK(out.find("LOGINDISABLED") == std::string::npos);
+  CHECK(out.find("STARTTLS") == std::string::npos);
+  CHECK(out.find("c OK") != std::string::npos);
+}
+
+TEST_CASE("starttls_discards_pipelined_plaintext") {
+  Fixture f(false);
+  std::string out = f.send("a STARTTLS\r\nb LOGIN alice@example.com Secret-1\r\n");
+  CHECK(out == "a OK Begin TLS negotiation now.\r\n");
+  CHECK(f.conn.tls_requested());
+  CHECK_FALSE(f.session->authenticated());
+  // A partly received command before STARTTLS is forgotten too.
+  Fixture g(false);
+  g.send("x1 LOGIN {5}\r\n");
+  g.send("a STARTTLS\r\n");
+}
+
+TEST_CASE("three bad commands before login close the connection") {
+  Fixture f;
+  CHECK(f.send("a FOO\r\n").rfind("a BAD", 0) == 0);
+  CHECK(f.send("b SELECT INBOX\r\n").rfind("b BAD", 0) == 0);  // not logged in
+  CHECK_FALSE(f.conn.closing());
+  std::string out = f.send("c\r\n");
+  CHECK(out.find("c BAD") != std::string::npos);
+  CHECK(out.find("* BYE") != std::string::npos);
+  CHECK(f.conn.closing());
+}
+
+TEST_CASE("a literal too big before login gets BYE without a continuation") {
+  Fixture f;
+  std::string out = f.send("a LOGIN {100000}\r\n");
+  CHECK(out.find("+ ") == std::string::npos);
+  CHECK(out.rfind("* BYE", 0) == 0);
+  CHECK(f.conn.closing());
+  Fixture g;
+  out = g.send("a LOGIN {100000+}\r\n");
+  CHECK(out.rfind("* BYE", 0) == 0);
+}
+
+TEST_CASE("LOGIN with literals, then authenticated-state commands") {
+  Fixture f;
+  std::string out = f.send("a LOGIN {17}\r\n");
+  CHECK(out == "+ OK\r\n");
+  out = f.send("alice@example.com \"Secret-1\"\r\n");
+  CHECK(out.rfind("a OK [CAPABILITY IMAP4rev1", 0) == 0);
+  CHECK(f.session->authenticated());
+  CHECK(f.conn.authenticated());
+  CHECK(f.logged_user == "alice@example.com");
+  CHECK(f.send("b LOGIN x y\r\n").rfind("b BAD", 0) == 0);  // already logged in
+  CHECK(f.send("c NAMESPACE\r\n") ==
+        "* NAMESPACE ((\"\" \"/\")) NIL NIL\r\nc OK Namespace completed.\r\n");
+  CHECK(f.send("d ENABLE CONDSTORE\r\n") == "* ENABLED\r\nd OK Enabled.\r\n");
+  out = f.send("e LOGOUT\r\n");
+  CHECK(out == "* BYE Logging out\r\ne OK Logout completed.\r\n");
+  CHECK(f.conn.closing());
+}
+
+TEST_CASE("wrong password: NO [AUTHENTICATIONFAILED] after the delay, session stays usable") {
+  Fixture f;
+  std::string out = f.send("a LOGIN alice@example.com wrong\r\n");
+  CHECK(out == "a NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+  CHECK_FALSE(f.session->authenticated());
+  out = f.send("b LOGIN nobody@example.com Secret-1\r\n");
+  CHECK(out == "b NO [AUTHENTICATIONFAILED] Authentication failed.\r\n");
+}
+
+TEST_CASE("AUTHENTICATE PLAIN with SASL-IR, PLAIN with a continuation, LOGIN, cancel") {
+  {
+    Fixture f;
+    std::string out = f.send("a AUTHENTICATE PLAIN AGFsaWNlQGV4YW1wbGUuY29tAFNlY3JldC0x\r\n");
+    CHECK(out.rfind("a OK", 0) == 0);
+  }
+  {
+    Fixture f;
+    CHECK(f.send("a AUTHENTICATE PLAIN\r\n") == "+ \r\n");
+    std::string out = f.send("AGFsaWNlQGV4YW1wbGUuY29tAFNlY3JldC0x\r\n");
+    CHECK(out.rfind("a OK", 0) == 0);
+  }
+  {
+    Fixture f;
+    CHECK(f.send("a AUTHENTICATE LOGIN\r\n") == "+ VXNlcm5hbWU6\r\n");
+    CHECK(f.send("YWxpY2VAZXhhbXBsZS5jb20=\r\n") == "+ UGFzc3dvcmQ6\r\n");
+    CHECK(f.send("U2VjcmV0LTE=\r\n").rfind("a OK", 0) == 0);
+  }
+  {
+    Fixture f;
+    CHECK(f.send("a AUTHENTICATE PLAIN\r\n") == "+ \r\n");
+    CHECK(f.send("*\r\n") == "a BAD Authentication aborted by client.\r\n");
+    CHECK(f.send("b AUTHENTICATE CRAM-MD5\r\n").rfind("b NO", 0) == 0);
+  }
+}
+
+TEST_CASE("ID answers with the server name; bad ID arguments are BAD") {
+  Fixture f;
+  CHECK(f.send("a ID (\"name\" \"test\")\r\n") ==
+        "* ID (\"name\" \"tegami\")\r\na OK ID completed.\r\n");
+  CHECK(f.send("b ID NIL\r\n").find("b OK") != std::string::npos);
+  CHECK(f.send("c ID (\"name\")\r\n").rfind("c BAD", 0) == 0);
+}
+
+TEST_CASE("twenty bad commands after login close the connection") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  for (int i = 0; i < 19; ++i) f.send("x BOGUS\r\n");
+  CHECK_FALSE(f.conn.closing());
+  CHECK(f.send("x BOGUS\r\n").find("* BYE") != std::string::npos);
+  CHECK(f.conn.closing());
+}
