@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.h"
 #include "config/load.h"
 #include "control/client.h"
 #include "control/protocol.h"
@@ -35,11 +36,14 @@
 #include "daemon/self_signed.h"
 #include "daemon/session_tracking.h"
 #include "daemon/stream_server.h"
+#include "imap/session.h"
 #include "log/log.h"
+#include "login/login.h"
 #include "metrics/counters.h"
 #include "metrics/http.h"
 #include "net/unavailable.h"
 #include "net/worker.h"
+#include "pop3/session.h"
 
 namespace tegami::daemon {
 
@@ -151,6 +155,25 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
     std::shared_ptr<const config::Config> cfg = store_.get();
     return net::unavailable_handler_factory(protocol, cfg->server.hostname)(c);
   };
+  if (listener.protocol == config::Protocol::kPop3) {
+    pop3::SessionOptions o;
+    o.allow_plaintext_auth = listener.allow_plaintext_auth;
+    o.starttls_offered = listener.tls == config::TlsMode::kStartTls;
+    inner = [this, o](net::Connection&) { return pop3::make_session(store_.get(), o); };
+  }
+  if (listener.protocol == config::Protocol::kImap) {
+    bool plaintext = listener.allow_plaintext_auth;
+    inner = [this, plaintext](net::Connection&) -> std::unique_ptr<net::Handler> {
+      imap::SessionOptions o;
+      o.config = store_.get();
+      o.allow_plaintext_auth = plaintext;
+      o.login = &login::process_login_service();
+      o.on_login = [](net::Connection& c, const std::string& user) {
+        control::process_sessions().set_user(c.id(), user);
+      };
+      return std::make_unique<imap::Session>(std::move(o));
+    };
+  }
   return tracked_factory(std::move(inner), control::process_sessions(),
                          [this](std::function<void()> fn) {
                            if (server_) server_->post_all([fn](net::Worker&) { fn(); });
@@ -183,6 +206,8 @@ int Daemon::start() {
   }
   tls_->set(*certs);
   store_.set(cfg);
+  login::process_login_service().configure(*cfg);
+  tegami_auth::prepare_dummy_hash();
 
   net::ServerOptions server_options;
   server_options.workers = cfg->server.worker_loops;
@@ -364,6 +389,7 @@ control::ReloadOutcome Daemon::reload_from(const std::string& reason) {
   tls_->set(*certs);
   if (server_) server_->set_limits(net_limits(*next));  // connection limits apply live
   store_.set(next);
+  login::process_login_service().configure(*next);
   watch(*next);
   out.ok = true;
   metrics::process_counters().config_reload(true);

@@ -85,7 +85,8 @@ def greeting(port, tls=False, server_name=None, timeout=10.0):
 
 
 class Tegamid:
-    """tegamid on a throw-away config. `listeners` are (name, protocol, tls) triples; each gets
+    """tegamid on a throw-away config. `listeners` are (name, protocol, tls) triples (or
+    (name, protocol, tls, {key: value}) with more listener keys); each gets
     a free port. `main_extra` is YAML appended to the main file; `domains` maps a domain file's
     name to its YAML text (relative paths in it are relative to the domains directory)."""
 
@@ -93,7 +94,7 @@ class Tegamid:
                  hostname="mail.test", self_signed=False, drain_in_config=False):
         self.dir = tempfile.mkdtemp(prefix="tegami-daemon-")
         self.listeners = listeners
-        self.ports = {name: free_port() for name, _, _ in listeners}
+        self.ports = {l[0]: free_port() for l in listeners}
         self.metrics_port = free_port()
         self.config = os.path.join(self.dir, "tegami.yaml")
         self.domains_dir = os.path.join(self.dir, "domains")
@@ -133,9 +134,14 @@ class Tegamid:
         lines += [
             "listeners:",
         ]
-        for name, protocol, tls in self.listeners:
+        for listener in self.listeners:
+            name, protocol, tls = listener[:3]
             lines += [f"  - name: {name}", f"    protocol: {protocol}",
                       f"    listen: 127.0.0.1:{self.ports[name]}", f"    tls: {tls}"]
+            # An optional 4th element: more keys of this listener, e.g.
+            # {"allow_plaintext_auth": "true"}.
+            for key, value in (listener[3] if len(listener) > 3 else {}).items():
+                lines.append(f"    {key}: {value}")
         lines += ["metrics:", f"  listen: 127.0.0.1:{self.metrics_port}",
                   "tls:", f"  cert: {self.cert}", f"  key: {self.key}",
                   f"  self_signed_if_missing: {'true' if self.self_signed else 'false'}"]

@@ -1,0 +1,69 @@
+// The POP3 maildrop: INBOX of one user as of login, with the session's per-mailbox lock.
+// Every call blocks on the disk: the session runs them through Connection::run_blocking().
+//
+// open() takes `<maildir>/tegami-pop3.lock` (maildir::DotLock: exclusive across processes and
+// hosts; broken when its holder process died on this host, or when not refreshed for 120 s on
+// another host), opens and syncs the Mailbox without moving new/ to cur/, and snapshots the
+// messages: UID, CRLF size (vsize, what RETR sends), file path and UIDL. Mail arriving later is
+// not part of this session. UIDL: the uidlist's 'P' record wins, else the domain's format —
+// Dovecot `%08X%08X` (uid, uidvalidity) or Courier `UID<n>-<uidvalidity>`. Message order:
+// uidlist 'O' records first when present, else UID order.
+//
+// commit() is the UPDATE state: flags \Seen on retrieved messages (when mark_seen), then
+// expunges the deleted ones durably (Mailbox::expunge keeps maildirsize right). The lock is
+// released by the destructor (on QUIT, on disconnect), or found stale after a crash.
+//
+// Thread safety: one thread at a time (the session hands it to a worker and back).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "login/login.h"
+#include "maildir/lock.h"
+#include "maildir/mailbox.h"
+#include "maildir/status.h"
+
+namespace tegami::pop3 {
+
+inline constexpr const char* kPop3LockName = "tegami-pop3.lock";
+
+struct DropMessage {
+  std::uint32_t uid = 0;
+  std::uint64_t size = 0;  // CRLF size
+  std::string uidl;
+  std::string path;
+  bool deleted = false;
+  bool retrieved = false;
+};
+
+class Maildrop {
+ public:
+  // kLocked: another POP3 session holds the mailbox ([IN-USE]). Other errors: storage trouble.
+  static maildir::Result<std::unique_ptr<Maildrop>> open(const login::Identity& identity);
+
+  std::vector<DropMessage>& messages() { return messages_; }
+  const std::vector<DropMessage>& messages() const { return messages_; }
+
+  // Keeps the lock fresh for other hosts; kNotFound when someone broke it.
+  maildir::Status refresh_lock() { return lock_.refresh(); }
+
+  // The UPDATE state (see above). Returns the number of messages expunged.
+  maildir::Result<std::size_t> commit(bool mark_seen);
+
+ private:
+  Maildrop(maildir::DotLock lock, maildir::Mailbox mailbox)
+      : lock_(std::move(lock)), mailbox_(std::move(mailbox)) {}
+
+  maildir::DotLock lock_;
+  maildir::Mailbox mailbox_;
+  std::vector<DropMessage> messages_;
+};
+
+// The UIDL text for `uid` in `format` (no override).
+std::string format_uidl(config::UidlFormat format, std::uint32_t uid, std::uint32_t uidvalidity);
+
+}  // namespace tegami::pop3
