@@ -23,7 +23,7 @@ std::optional<maildir::Quota> quota_of(const LocalMailbox& m, std::uint64_t max_
   if (m.quota_mb == 0) return std::nullopt;
   maildir::QuotaOptions o;
   o.limit = maildir::QuotaLimit::megabytes(m.quota_mb);
-  o.grace_bytes = max_size;
+  o.grace_bytes = max_size != 0 ? max_size : maildir::kDefaultMaxMessageSize;
   return maildir::Quota(m.maildir, o);
 }
 

@@ -1,5 +1,5 @@
 // libFuzzer target for the SMTP command layer: LineReader framing + parse_command.
-// fuzz-links: tegami_smtp
+// fuzz-links: tegami_smtp_parser
 //
 // The input is a client byte stream. It is framed twice — all at once and in chunks whose sizes
 // come from the first byte — and both framings must give the same lines; every line goes through

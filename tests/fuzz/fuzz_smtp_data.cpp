@@ -1,5 +1,5 @@
 // libFuzzer target for the SMTP DATA reader.
-// fuzz-links: tegami_smtp
+// fuzz-links: tegami_smtp_parser
 //
 // The input is fed all at once and in chunks (size from the first byte); both must give the
 // same body, end position and flags. Invariants: the message ends only right after "\r\n.\r\n"

@@ -1,0 +1,343 @@
+#include "smtp/session.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "delivery/local_delivery.h"
+#include "metrics/counters.h"
+
+namespace tegami_smtp {
+
+using tegami_delivery::LocalMailbox;
+using tegami_delivery::RcptVerdict;
+
+Session::Session(std::shared_ptr<const tegami::config::Config> config, SessionSettings settings)
+    : config_(std::move(config)), settings_(settings) {}
+
+void Session::on_open(net::Connection& c) {
+  // Port 25 has no login: the pre-auth timer must not cut off a slow sender; the idle timeout
+  // still applies.
+  if (!settings_.submission) c.set_authenticated();
+  c.send("220 " + hostname() + " ESMTP tegami\r\n");
+}
+
+void Session::reply(net::Connection& c, const Reply& r) {
+  c.send(r.wire());
+}
+
+void Session::refuse(net::Connection& c, const Reply& r) {
+  ++errors_;
+  if (errors_ > settings_.max_errors) {
+    reply(c, r);
+    reply(c, Reply{421, "4.7.0", hostname() + " Too many errors, closing connection"});
+    c.close();
+    return;
+  }
+  reply(c, r);
+}
+
+void Session::reset_transaction() {
+  sender_.reset();
+  mail_params_ = MailParams{};
+  mailboxes_.clear();
+  rcpt_count_ = 0;
+  data_.reset();
+  body_.clear();
+}
+
+size_t Session::on_input(net::Connection& c, std::string_view data) {
+  size_t used = 0;
+  while (used < data.size() && !c.closing()) {
+    if (phase_ == Phase::kBusy) break;
+    if (phase_ == Phase::kData) {
+      DataReader::Step step = data_->feed(data.substr(used), body_);
+      used += step.consumed;
+      if (step.done) finish_data(c);
+      continue;
+    }
+    if (c.above_high_water()) break;
+    LineReader::Result r = lines_.next(data.substr(used));
+    if (r.kind == LineReader::Kind::kNeedMore) {
+      used += r.consumed;
+      if (r.consumed == 0) break;
+      continue;
+    }
+    if (r.kind == LineReader::Kind::kTooLong) {
+      used += r.consumed;
+      refuse(c, Reply{500, "5.5.2", "Line too long"});
+      continue;
+    }
+    if (r.kind == LineReader::Kind::kBadLineEnd) {
+      used += r.consumed;
+      refuse(c, Reply{501, "5.5.2", "Bare CR or LF in command; use CRLF"});
+      continue;
+    }
+    std::variant<Command, Reply> parsed = parse_command(r.line);
+    used += r.consumed;
+    if (auto* rep = std::get_if<Reply>(&parsed)) {
+      refuse(c, *rep);
+      continue;
+    }
+    if (!handle_command(c, std::get<Command>(parsed), used < data.size())) break;
+  }
+  // After STARTTLS the connection discards the rest itself; report it consumed.
+  return used;
+}
+
+bool Session::handle_command(net::Connection& c, const Command& cmd, bool more_buffered) {
+  switch (cmd.verb) {
+    case Verb::kHelo:
+    case Verb::kEhlo:
+      cmd_ehlo(c, cmd);
+      return true;
+    case Verb::kMail:
+      cmd_mail(c, cmd);
+      return true;
+    case Verb::kRcpt:
+      return cmd_rcpt(c, cmd);
+    case Verb::kData:
+      return cmd_data(c, more_buffered);
+    case Verb::kRset:
+      reset_transaction();
+      reply(c, Reply{250, "2.0.0", "Ok"});
+      return true;
+    case Verb::kNoop:
+      reply(c, Reply{250, "2.0.0", "Ok"});
+      return true;
+    case Verb::kQuit:
+      reply(c, Reply{221, "2.0.0", hostname() + " Bye"});
+      c.close();
+      return false;
+    case Verb::kVrfy:
+      reply(c, Reply{252, "2.5.0", "Cannot VRFY user, but will accept the message"});
+      return true;
+    case Verb::kExpn:
+      refuse(c, Reply{502, "5.5.1", "EXPN not available"});
+      return true;
+    case Verb::kHelp:
+      reply(c, Reply{214, "2.0.0", "See RFC 5321"});
+      return true;
+    case Verb::kStartTls:
+      if (c.tls_active() || c.listener().tls != net::TlsMode::kStartTls) {
+        refuse(c, Reply{502, "5.5.1", "STARTTLS not available"});
+        return true;
+      }
+      reply(c, Reply{220, "2.0.0", "Ready to start TLS"});
+      if (!c.start_tls().ok()) {
+        reply(c, Reply{454, "4.7.0", "TLS not available"});
+        return true;
+      }
+      // RFC 3207 §4.2: forget everything learnt before TLS (the connection drops every
+      // plaintext byte received so far).
+      reset_transaction();
+      helo_.clear();
+      esmtp_ = false;
+      lines_.reset();
+      return false;
+    case Verb::kAuth:
+      refuse(c, Reply{502, "5.5.1", "AUTH not available"});
+      return true;
+  }
+  return true;
+}
+
+void Session::cmd_ehlo(net::Connection& c, const Command& cmd) {
+  reset_transaction();
+  helo_ = cmd.arg;
+  esmtp_ = cmd.verb == Verb::kEhlo;
+  if (!esmtp_) {
+    reply(c, Reply{250, "", hostname()});
+    return;
+  }
+  std::string r = "250-" + hostname() + "\r\n";
+  r += "250-SIZE " + std::to_string(config_->limits.max_message_size) + "\r\n";
+  r += "250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-DSN\r\n";
+  if (!c.tls_active() && c.listener().tls == net::TlsMode::kStartTls) r += "250-STARTTLS\r\n";
+  // The last line of a multi-line reply uses "250 ".
+  size_t last = r.rfind("250-");
+  r[last + 3] = ' ';
+  c.send(std::move(r));
+}
+
+void Session::cmd_mail(net::Connection& c, const Command& cmd) {
+  if (helo_.empty()) return refuse(c, Reply{503, "5.5.1", "Send EHLO first"});
+  if (sender_) return refuse(c, Reply{503, "5.5.1", "Nested MAIL command"});
+  if (settings_.submission) return refuse(c, Reply{530, "5.7.0", "Authentication required"});
+  std::uint64_t max = config_->limits.max_message_size;
+  if (cmd.mail.size && max != 0 && *cmd.mail.size > max)
+    return refuse(c, Reply{552, "5.3.4", "Message size exceeds fixed maximum message size"});
+  if (cmd.path.utf8 && !cmd.mail.smtputf8)
+    return refuse(c, Reply{553, "5.6.7", "Non-ASCII address requires SMTPUTF8"});
+  if (cmd.path.source_route || cmd.path.trailing_dot)
+    return refuse(c, Reply{553, "5.1.7", "Bad sender address"});
+  sender_ = cmd.path;
+  mail_params_ = cmd.mail;
+  reply(c, Reply{250, "2.1.0", "Ok"});
+}
+
+bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
+  if (!sender_) {
+    refuse(c, Reply{503, "5.5.1", "Need MAIL command"});
+    return true;
+  }
+  if (rcpt_count_ >= config_->limits.max_recipients) {
+    reply(c, Reply{452, "4.5.3", "Too many recipients"});
+    return true;
+  }
+  if (cmd.path.utf8 && !mail_params_.smtputf8) {
+    refuse(c, Reply{553, "5.6.7", "Non-ASCII address requires SMTPUTF8"});
+    return true;
+  }
+  RcptVerdict v = tegami_delivery::resolve_recipient(*config_, cmd.path);
+  if (v.kind == RcptVerdict::Kind::kRemote) {
+    refuse(c, Reply{554, "5.7.1", "Relay access denied"});
+    return true;
+  }
+  if (v.kind == RcptVerdict::Kind::kRefused) {
+    if (v.reply.code >= 500) {
+      refuse(c, v.reply);
+    } else {
+      reply(c, v.reply);
+    }
+    return true;
+  }
+  // Quota at RCPT reads maildirsize: off the loop, then answer and go on with the pipeline.
+  phase_ = Phase::kBusy;
+  c.pause_input();
+  auto boxes = std::make_shared<std::vector<LocalMailbox>>(std::move(v.mailboxes));
+  auto result = std::make_shared<maildir::Status>();
+  std::uint64_t max = config_->limits.max_message_size;
+  c.run_blocking(
+      [boxes, result, max] {
+        for (const LocalMailbox& m : *boxes) {
+          maildir::Status s = tegami_delivery::check_mailbox_open(m, max);
+          if (s.code() == maildir::Code::kOverQuota) {
+            *result = s;
+            return;
+          }
+        }
+      },
+      [this, &c, boxes, result] {
+        phase_ = Phase::kCommand;
+        if (!result->ok()) {
+          reply(c, Reply{552, "5.2.2", "Mailbox full"});
+        } else {
+          ++rcpt_count_;
+          for (LocalMailbox& m : *boxes)
+            if (std::find(mailboxes_.begin(), mailboxes_.end(), m) == mailboxes_.end())
+              mailboxes_.push_back(std::move(m));
+          reply(c, Reply{250, "2.1.5", "Ok"});
+        }
+        c.resume_input();
+      });
+  return false;
+}
+
+bool Session::cmd_data(net::Connection& c, bool more_buffered) {
+  if (!sender_) {
+    refuse(c, Reply{503, "5.5.1", "Need MAIL command"});
+    return true;
+  }
+  if (mailboxes_.empty()) {
+    refuse(c, Reply{554, "5.5.1", "No valid recipients"});
+    return true;
+  }
+  if (more_buffered) {
+    // RFC 2920 §3.1: DATA ends a pipelined group; bytes before our 354 are a client that
+    // does not wait (or an injection attempt).
+    reply(c, Reply{554, "5.5.0", "Synchronization error: data sent before the 354 reply"});
+    c.close();
+    return false;
+  }
+  data_.emplace(config_->limits.max_message_size);
+  body_.clear();
+  phase_ = Phase::kData;
+  reply(c, Reply{354, "", "End data with <CR><LF>.<CR><LF>"});
+  return true;
+}
+
+void Session::finish_data(net::Connection& c) {
+  phase_ = Phase::kCommand;
+  if (data_->bad_line_end()) {
+    reset_transaction();
+    return reply(c, Reply{550, "5.6.11", "Bare CR or LF in message; refused (use CRLF)"});
+  }
+  if (data_->too_big()) {
+    reset_transaction();
+    return reply(c, Reply{552, "5.3.4", "Message size exceeds fixed maximum message size"});
+  }
+  if (data_->received_count() > settings_.max_received) {
+    reset_transaction();
+    return reply(c, Reply{554, "5.4.6", "Too many Received headers: mail loop"});
+  }
+  ++transactions_;
+  tegami_delivery::TraceInfo trace;
+  trace.helo = helo_;
+  trace.peer_ip = c.peer().ip();
+  trace.by_host = hostname();
+  trace.protocol = c.tls_active() ? "ESMTPS" : (esmtp_ ? "ESMTP" : "SMTP");
+  trace.tls = c.tls_version();
+  trace.id = std::to_string(c.id()) + "." + std::to_string(transactions_);
+  std::string for_addr = mailboxes_.size() == 1 ? mailboxes_[0].address : std::string();
+  std::string received = tegami_delivery::received_header(trace, for_addr, ::time(nullptr));
+  auto body = std::make_shared<std::string>(std::move(body_));
+  auto boxes = std::make_shared<std::vector<LocalMailbox>>(std::move(mailboxes_));
+  auto sender = std::make_shared<std::string>(sender_->null ? "" : sender_->address());
+  auto results = std::make_shared<std::vector<maildir::Status>>();
+  std::uint64_t max = config_->limits.max_message_size;
+  std::string id = trace.id;
+  reset_transaction();
+  phase_ = Phase::kBusy;
+  c.pause_input();
+  tegami::metrics::process_counters().message_received();
+  c.run_blocking(
+      [body, boxes, sender, results, received, max] {
+        *results = tegami_delivery::deliver_local(*body, *sender, received, *boxes, max);
+      },
+      [this, &c, results, id] {
+        phase_ = Phase::kCommand;
+        size_t ok = 0;
+        const maildir::Status* first_error = nullptr;
+        for (const maildir::Status& s : *results) {
+          if (s.ok()) {
+            ++ok;
+            tegami::metrics::process_counters().message_delivered();
+          } else if (first_error == nullptr) {
+            first_error = &s;
+          }
+        }
+        if (first_error == nullptr) {
+          reply(c, Reply{250, "2.0.0", "Ok: delivered as " + id});
+        } else if (ok == 0) {
+          reply(c, tegami_delivery::reply_for(*first_error));
+        } else {
+          // Some copies are durable, some were refused. Without the DSN (not written yet) a
+          // 250 would lose the refused copies silently: ask the sender to retry instead
+          // (the recipients that have it may get it twice — never lost).
+          reply(c, Reply{451, "4.3.0", "Not every recipient could take the message, try again"});
+        }
+        c.resume_input();
+      });
+}
+
+void Session::on_limit(net::Connection& c, net::LimitKind kind) {
+  (void)kind;
+  reply(c, Reply{421, "4.7.0", hostname() + " Too many connections or too much input"});
+}
+
+void Session::on_timeout(net::Connection& c, net::TimeoutKind kind) {
+  (void)kind;
+  reply(c, Reply{421, "4.4.2", hostname() + " Timeout, closing connection"});
+}
+
+void Session::on_tls_ready(net::Connection& c) {
+  (void)c;
+}
+
+void Session::on_shutdown(net::Connection& c) {
+  reply(c, Reply{421, "4.3.2", hostname() + " Service shutting down"});
+}
+
+}  // namespace tegami_smtp

@@ -1,0 +1,80 @@
+// The SMTP (port 25) and Submission (587/465) session: a net::Handler over the pure parser
+// (line_reader.h, command.h, data_reader.h), recipient resolution and local delivery.
+//
+// State: kCommand (reading command lines), kData (reading the message after 354), kBusy (a
+// blocking step — quota check at RCPT, delivery after DATA — runs on a worker thread; input is
+// paused and the rest of a pipelined group is answered afterwards, in order).
+// Replies: every refusal is the parser's or the resolver's Reply; delivery results go through
+// tegami_delivery::reply_for. A 250 after DATA is sent only when every recipient's copy is
+// durable.
+// Port 25 never relays: a recipient outside the configured domains is 554 5.7.1. On
+// Submission, MAIL needs AUTH first (530 5.7.0); AUTH is not wired yet (see docs/smtp.md), so
+// Submission currently refuses every transaction rather than relaying unauthenticated.
+// Loop thread only; one instance per connection; holds its config snapshot for its lifetime.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "delivery/recipient.h"
+#include "net/connection.h"
+#include "smtp/command.h"
+#include "smtp/data_reader.h"
+#include "smtp/line_reader.h"
+
+namespace tegami_smtp {
+
+struct SessionSettings {
+  bool submission = false;     // 587/465: AUTH required before MAIL
+  unsigned max_errors = 10;    // refused commands before "421 4.7.0" and close
+  unsigned max_received = 50;  // more Received headers than this: 554 5.4.6 (a loop)
+};
+
+class Session final : public net::Handler {
+ public:
+  Session(std::shared_ptr<const tegami::config::Config> config, SessionSettings settings);
+
+  void on_open(net::Connection& c) override;
+  size_t on_input(net::Connection& c, std::string_view data) override;
+  void on_limit(net::Connection& c, net::LimitKind kind) override;
+  void on_timeout(net::Connection& c, net::TimeoutKind kind) override;
+  void on_tls_ready(net::Connection& c) override;
+  void on_shutdown(net::Connection& c) override;
+
+ private:
+  enum class Phase { kCommand, kData, kBusy };
+
+  void reply(net::Connection& c, const Reply& r);
+  void refuse(net::Connection& c, const Reply& r);  // counts the error, 421 past the limit
+  void reset_transaction();
+  // Returns false when the rest of the buffer must not be read (closing, STARTTLS, busy).
+  bool handle_command(net::Connection& c, const Command& cmd, bool more_buffered);
+  void cmd_ehlo(net::Connection& c, const Command& cmd);
+  void cmd_mail(net::Connection& c, const Command& cmd);
+  bool cmd_rcpt(net::Connection& c, const Command& cmd);
+  bool cmd_data(net::Connection& c, bool more_buffered);
+  void finish_data(net::Connection& c);
+  std::string hostname() const { return config_->server.hostname; }
+
+  std::shared_ptr<const tegami::config::Config> config_;
+  SessionSettings settings_;
+  Phase phase_ = Phase::kCommand;
+  LineReader lines_;
+  unsigned errors_ = 0;
+  std::string helo_;
+  bool esmtp_ = false;
+  // The transaction.
+  std::optional<Path> sender_;
+  MailParams mail_params_;
+  std::vector<tegami_delivery::LocalMailbox> mailboxes_;
+  unsigned rcpt_count_ = 0;
+  std::optional<DataReader> data_;
+  std::string body_;
+  std::uint64_t transactions_ = 0;
+};
+
+}  // namespace tegami_smtp

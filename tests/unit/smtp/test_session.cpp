@@ -1,0 +1,192 @@
+// The SMTP session over a FakeConnection: EHLO, relay refusal, delivery, framing attacks,
+// STARTTLS reset, pipelining, error and recipient limits.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "../delivery/config_fixture.h"
+#include "net/fake_connection.h"
+#include "smtp/session.h"
+#include "temp_dir.h"
+
+using namespace tegami_smtp;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Rig {
+  TempDir tmp;
+  std::shared_ptr<tegami::config::Config> config;
+  net::FakeConnection c{net::ListenerInfo{"smtp", "smtp", net::TlsMode::kStartTls}};
+  std::unique_ptr<Session> s;
+
+  explicit Rig(unsigned max_rcpts = 1000) {
+    config = std::make_shared<tegami::config::Config>(make_config(tmp.path()));
+    config->limits.max_recipients = max_rcpts;
+    config->limits.max_message_size = 1000;
+    s = std::make_unique<Session>(config, SessionSettings{});
+    s->on_open(c);
+  }
+  // Feeds bytes and runs worker jobs until the session has answered everything.
+  std::string talk(std::string_view bytes) {
+    c.feed(*s, bytes);
+    for (int i = 0; i < 100 && c.paused(); ++i) {
+      c.run_pending_work();
+      c.deliver(*s);
+    }
+    return c.take_output();
+  }
+  std::vector<std::string> inbox(const std::string& domain, const std::string& user) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e :
+         fs::directory_iterator(tmp.path() + "/" + domain + "/" + user + "/new", ec)) {
+      std::ifstream f(e.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      out.push_back(ss.str());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("greeting and EHLO keywords") {
+  Rig r;
+  CHECK(r.c.take_output() == "220 mx.example.jp ESMTP tegami\r\n");
+  std::string ehlo = r.talk("EHLO client.example\r\n");
+  CHECK(ehlo ==
+        "250-mx.example.jp\r\n250-SIZE 1000\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
+        "250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-DSN\r\n250 STARTTLS\r\n");
+  CHECK(ehlo.find("AUTH") == std::string::npos);  // port 25 offers no AUTH
+}
+
+TEST_CASE("local delivery: 250 only with the file in the Maildir, byte-exact after headers") {
+  Rig r;
+  r.c.take_output();
+  std::string out = r.talk("EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\n");
+  CHECK(out.find("250 2.1.0") != std::string::npos);
+  CHECK(r.talk("RCPT TO:<bob@example.jp>\r\n") == "250 2.1.5 Ok\r\n");
+  CHECK(r.talk("DATA\r\n") == "354 End data with <CR><LF>.<CR><LF>\r\n");
+  std::string done = r.talk("Subject: t\r\n\r\n..dot\r\nend\r\n.\r\n");
+  CHECK(done.rfind("250 2.0.0", 0) == 0);
+  auto mails = r.inbox("example.jp", "bob");
+  REQUIRE(mails.size() == 1);
+  const std::string& m = mails[0];
+  CHECK(m.rfind("Return-Path: <s@remote.example>\nDelivered-To: bob@example.jp\nReceived: from "
+                "c.example ([192.0.2.7])\n",
+                0) == 0);
+  CHECK(m.find("for <bob@example.jp>;") != std::string::npos);
+  CHECK(m.ends_with("Subject: t\n\n.dot\nend\n"));
+}
+
+TEST_CASE("relay tricks and other domains are refused on port 25; unknown user 550 5.1.1") {
+  Rig r;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\n");
+  CHECK(r.talk("RCPT TO:<victim@elsewhere.example>\r\n") == "554 5.7.1 Relay access denied\r\n");
+  CHECK(r.talk("RCPT TO:<victim%elsewhere.example@example.jp>\r\n").rfind("554 5.7.1", 0) == 0);
+  CHECK(r.talk("RCPT TO:<@example.jp:victim@elsewhere.example>\r\n").rfind("554 5.7.1", 0) == 0);
+  CHECK(r.talk("RCPT TO:<nobody@example.jp>\r\n").rfind("550 5.1.1", 0) == 0);
+  CHECK(r.talk("DATA\r\n").rfind("554 5.5.1", 0) == 0);
+}
+
+TEST_CASE("smuggling: a bare-LF end-of-data never ends the message, the whole is refused") {
+  Rig r;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<bob@example.jp>\r\nDATA\r\n");
+  std::string out = r.talk(
+      "Subject: a\r\n\r\nx\n.\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<alice@example.jp>\r\n"
+      "DATA\r\n\r\nsmuggled\r\n.\r\n");
+  CHECK(out == "550 5.6.11 Bare CR or LF in message; refused (use CRLF)\r\n");
+  CHECK(r.inbox("example.jp", "bob").empty());
+  CHECK(r.inbox("example.jp", "alice").empty());
+}
+
+TEST_CASE("STARTTLS resets the session and discards injected plaintext") {
+  Rig r;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\n");
+  // The injection: commands pipelined behind STARTTLS in the same plaintext packet.
+  std::string out = r.talk("STARTTLS\r\nRCPT TO:<bob@example.jp>\r\n");
+  CHECK(out == "220 2.0.0 Ready to start TLS\r\n");
+  r.s->on_tls_ready(r.c);
+  // After TLS: no EHLO yet, no transaction from before.
+  CHECK(r.talk("MAIL FROM:<s@remote.example>\r\n").rfind("503 5.5.1", 0) == 0);
+  std::string ehlo = r.talk("EHLO c.example\r\n");
+  CHECK(ehlo.find("STARTTLS") == std::string::npos);
+  CHECK(r.talk("RCPT TO:<bob@example.jp>\r\n").rfind("503 5.5.1", 0) == 0);
+}
+
+TEST_CASE("pipelining answers in order; data before 354 is a synchronization error") {
+  Rig r;
+  std::string out = r.talk(
+      "EHLO c.example\r\nMAIL FROM:<s@remote.example>\r\nRCPT TO:<bob@example.jp>\r\n"
+      "RCPT TO:<nobody@example.jp>\r\nRCPT TO:<alice@example.jp>\r\nDATA\r\n");
+  size_t a = out.find("250 2.1.0"), b = out.find("250 2.1.5"), n = out.find("550 5.1.1"),
+         d = out.find("354 ");
+  CHECK(a < b);
+  CHECK(b < n);
+  CHECK(n < d);
+  CHECK(d != std::string::npos);
+  CHECK(r.talk("x\r\n.\r\n").rfind("250 2.0.0", 0) == 0);
+  CHECK(r.inbox("example.jp", "alice").size() == 1);
+
+  Rig early;
+  std::string sync = early.talk(
+      "EHLO c.example\r\nMAIL FROM:<s@r.example>\r\nRCPT "
+      "TO:<bob@example.jp>\r\nDATA\r\nhi\r\n.\r\n");
+  CHECK(sync.find("554 5.5.0") != std::string::npos);
+  CAPTURE(sync);
+  CHECK(sync.find("\r\n354 ") == std::string::npos);
+  CHECK(early.c.closing());
+  CHECK(early.inbox("example.jp", "bob").empty());
+}
+
+TEST_CASE("too many errors: 421 and close") {
+  Rig r;
+  r.c.take_output();
+  std::string out;
+  for (int i = 0; i < 11; ++i) out += r.talk("BOGUS\r\n");
+  CHECK(out.find("421 4.7.0") != std::string::npos);
+  CHECK(r.c.closing());
+}
+
+TEST_CASE("recipient limit: 452 4.5.3") {
+  Rig r(2);
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@r.example>\r\n");
+  CHECK(r.talk("RCPT TO:<bob@example.jp>\r\n").rfind("250", 0) == 0);
+  CHECK(r.talk("RCPT TO:<alice@example.jp>\r\n").rfind("250", 0) == 0);
+  CHECK(r.talk("RCPT TO:<carol@strict.example>\r\n") == "452 4.5.3 Too many recipients\r\n");
+}
+
+TEST_CASE("size: SIZE= over the limit at MAIL, a longer body at the end of DATA") {
+  Rig r;
+  r.talk("EHLO c.example\r\n");
+  CHECK(r.talk("MAIL FROM:<s@r.example> SIZE=1001\r\n").rfind("552 5.3.4", 0) == 0);
+  r.talk("MAIL FROM:<s@r.example> SIZE=1000\r\nRCPT TO:<bob@example.jp>\r\nDATA\r\n");
+  CHECK(r.talk(std::string(1001, 'a') + "\r\n.\r\n").rfind("552 5.3.4", 0) == 0);
+  CHECK(r.inbox("example.jp", "bob").empty());
+  r.talk("MAIL FROM:<s@r.example>\r\nRCPT TO:<bob@example.jp>\r\nDATA\r\n");
+  CHECK(r.talk(std::string(998, 'a') + "\r\n.\r\n").rfind("250 2.0.0", 0) == 0);  // exactly 1000
+}
+
+TEST_CASE("loop detection: more than 50 Received headers is 554 5.4.6") {
+  Rig r;
+  r.config->limits.max_message_size = 0;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@r.example>\r\nRCPT TO:<bob@example.jp>\r\nDATA\r\n");
+  std::string msg;
+  for (int i = 0; i < 51; ++i) msg += "Received: from hop\r\n";
+  CHECK(r.talk(msg + "\r\nbody\r\n.\r\n").rfind("554 5.4.6", 0) == 0);
+  CHECK(r.inbox("example.jp", "bob").empty());
+}
+
+TEST_CASE("over quota at RCPT: 552 5.2.2") {
+  Rig r;
+  r.config->limits.max_message_size = 0;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@r.example>\r\nRCPT TO:<alice@example.jp>\r\nDATA\r\n");
+  std::string big = "Subject: big\r\n\r\n" + std::string(1100000, 'x') + "\r\n.\r\n";
+  CHECK(r.talk(big).rfind("250 2.0.0", 0) == 0);  // under quota: takes one more (overshoot)
+  r.talk("MAIL FROM:<s@r.example>\r\n");
+  CHECK(r.talk("RCPT TO:<alice@example.jp>\r\n") == "552 5.2.2 Mailbox full\r\n");
+}
