@@ -18,6 +18,14 @@ const CommandSpec kCommands[] = {
     {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
     {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
     {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
+    {"LIST", cmd_list, kAuthOrSelected, 2, 2},
+    {"LSUB", cmd_list, kAuthOrSelected, 2, 2},
+    {"CREATE", cmd_create, kAuthOrSelected, 1, 1},
+    {"DELETE", cmd_delete, kAuthOrSelected, 1, 1},
+    {"RENAME", cmd_rename, kAuthOrSelected, 2, 2},
+    {"SUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
+    {"UNSUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
+    {"STATUS", cmd_status, kAuthOrSelected, 2, 2},
 };
 
 }  // namespace

@@ -46,4 +46,12 @@ void cmd_starttls(Session& s, Command& c);
 void cmd_login(Session& s, Command& c);
 void cmd_authenticate(Session& s, Command& c);
 
+// cmd_mailbox.cpp
+void cmd_list(Session& s, Command& c);  // LIST and LSUB
+void cmd_create(Session& s, Command& c);
+void cmd_delete(Session& s, Command& c);
+void cmd_rename(Session& s, Command& c);
+void cmd_subscribe(Session& s, Command& c);  // SUBSCRIBE and UNSUBSCRIBE
+void cmd_status(Session& s, Command& c);
+
 }  // namespace imap

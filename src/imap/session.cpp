@@ -4,6 +4,7 @@
 
 #include "imap/command_table.h"
 #include "log/log.h"
+#include "maildir/status.h"
 
 namespace imap {
 
@@ -49,7 +50,7 @@ bool Session::plaintext_refused() const {
 std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
-    caps += " NAMESPACE";
+    caps += " NAMESPACE CHILDREN SPECIAL-USE";
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {
@@ -103,6 +104,14 @@ void Session::begin_async() {
 void Session::finish_async() {
   busy_ = false;
   if (!conn_->closing()) conn_->resume_input();
+}
+
+void Session::blocking(std::function<void()> work, std::function<void()> done) {
+  begin_async();
+  conn_->run_blocking(std::move(work), [this, done = std::move(done)] {
+    done();
+    finish_async();
+  });
 }
 
 void Session::logged_in(const tegami::login::Identity& identity) {
@@ -326,10 +335,24 @@ void Session::run_login(std::string tag, std::string username, std::string passw
       *conn_, options_.config, std::move(req), [this, tag](tegami::login::LoginResult result) {
         using tegami::login::LoginOutcome;
         switch (result.outcome) {
-          case LoginOutcome::kOk:
-            logged_in(result.identity);
-            tagged(tag, "OK [CAPABILITY " + capabilities() + "] Logged in");
-            break;
+          case LoginOutcome::kOk: {
+            // Make the Maildir and the SPECIAL-USE folders on first login, then answer.
+            auto st = std::make_shared<maildir::Status>();
+            std::string root = result.identity.maildir_path;
+            tegami::login::Identity id = result.identity;
+            conn_->run_blocking([st, root] { *st = prepare_user_maildir(root); },
+                                [this, st, id, tag] {
+                                  if (!st->ok()) {
+                                    logging::error("imap: " + id.address + ": " + st->to_string());
+                                    tagged(tag, "NO [UNAVAILABLE] Mailbox not available.");
+                                  } else {
+                                    logged_in(id);
+                                    tagged(tag, "OK [CAPABILITY " + capabilities() + "] Logged in");
+                                  }
+                                  finish_async();
+                                });
+            return;
+          }
           case LoginOutcome::kFailed:
             ++failed_logins_;
             tagged(tag, "NO [AUTHENTICATIONFAILED] Authentication failed.");

@@ -48,6 +48,11 @@ struct SessionOptions {
   std::function<void(net::Connection&, const std::string& user)> on_login;
 };
 
+// Creates the user's Maildir (and its parent directory) if missing and the SPECIAL-USE folders
+// (subscribed) that do not exist yet. Blocking: call on a worker thread. Defined in
+// cmd_mailbox.cpp.
+maildir::Status prepare_user_maildir(const std::string& root);
+
 class Session final : public net::Handler {
  public:
   explicit Session(SessionOptions options);
@@ -78,6 +83,10 @@ class Session final : public net::Handler {
   std::string capabilities() const;
   // True if LOGIN / AUTHENTICATE must be refused on this transport (LOGINDISABLED).
   bool plaintext_refused() const;
+
+  // Runs `work` on a worker thread with input paused, then `done` on the loop thread (not if
+  // the connection closed meanwhile). `work` must not touch the session.
+  void blocking(std::function<void()> work, std::function<void()> done);
 
   // A command continues asynchronously: input stops until finish_async() is called.
   void begin_async();

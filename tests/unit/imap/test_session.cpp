@@ -3,20 +3,22 @@
 // before login, LOGIN / AUTHENTICATE (SASL-IR, LOGIN mechanism), ID, NAMESPACE, LOGOUT.
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "imap/session.h"
 #include "net/fake_connection.h"
+#include "temp_dir.h"
 
 using tegami::config::Config;
 using tegami::config::Protocol;
 
 namespace {
 
-std::shared_ptr<const Config> make_config() {
+std::shared_ptr<const Config> make_config(const std::string& mail_root) {
   auto c = std::make_shared<Config>();
-  c->server.mail_root = "/nonexistent-tegami-test";
+  c->server.mail_root = mail_root;
   tegami::config::Plan plan;
   plan.name = "p";
   plan.protocols = {Protocol::kImap};
@@ -36,7 +38,7 @@ struct Fixture {
   explicit Fixture(bool plaintext_ok = true, net::TlsMode tls = net::TlsMode::kStartTls)
       : conn(net::ListenerInfo{"imap", "imap", tls}) {
     imap::SessionOptions o;
-    o.config = make_config();
+    o.config = make_config(tmp.path());
     o.allow_plaintext_auth = plaintext_ok;
     o.login = &login;
     o.on_login = [this](net::Connection&, const std::string& user) { logged_user = user; };
@@ -54,6 +56,7 @@ struct Fixture {
     }
     return conn.take_output();
   }
+  TempDir tmp;
   tegami::login::LoginService login;
   net::FakeConnection conn;
   std::unique_ptr<imap::Session> session;
@@ -183,4 +186,58 @@ TEST_CASE("twenty bad commands after login close the connection") {
   CHECK_FALSE(f.conn.closing());
   CHECK(f.send("x BOGUS\r\n").find("* BYE") != std::string::npos);
   CHECK(f.conn.closing());
+}
+
+TEST_CASE("first login creates the Maildir and the SPECIAL-USE folders, listed with attributes") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  std::string out = f.send("b LIST \"\" *\r\n");
+  CHECK(out.find("* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n") != std::string::npos);
+  CHECK(out.find("* LIST (\\HasNoChildren \\Subscribed \\Sent) \"/\" \"Sent\"\r\n") !=
+        std::string::npos);
+  CHECK(out.find("\\Drafts) \"/\" \"Drafts\"") != std::string::npos);
+  CHECK(out.find("\\Trash) \"/\" \"Trash\"") != std::string::npos);
+  CHECK(out.find("\\Junk) \"/\" \"Junk\"") != std::string::npos);
+  CHECK(out.find("\\Archive) \"/\" \"Archive\"") != std::string::npos);
+  CHECK(out.find("b OK") != std::string::npos);
+}
+
+TEST_CASE("CREATE/RENAME/DELETE with Japanese names; traversal refused with NO [CANNOT]") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  CHECK(f.send("b CREATE &Tgtm+DBN-/2024\r\n") == "b OK Create completed.\r\n");
+  std::string out = f.send("c LIST \"\" \"&Tgtm+DBN-*\"\r\n");
+  CHECK(out ==
+        "* LIST (\\Noselect \\HasChildren) \"/\" \"&Tgtm+DBN-\"\r\n"
+        "* LIST (\\HasNoChildren) \"/\" \"&Tgtm+DBN-/2024\"\r\n"
+        "c OK List completed.\r\n");
+  CHECK(f.send("d RENAME &Tgtm+DBN-/2024 &kAFP4W4IMH8-\r\n") == "d OK Rename completed.\r\n");
+  CHECK(f.send("e LIST \"\" %\r\n").find("\"&kAFP4W4IMH8-\"") != std::string::npos);
+  CHECK(f.send("f CREATE &kAFP4W4IMH8-\r\n").rfind("f NO [ALREADYEXISTS]", 0) == 0);
+  CHECK(f.send("g DELETE &kAFP4W4IMH8-\r\n") == "g OK Delete completed.\r\n");
+  CHECK(f.send("h DELETE INBOX\r\n").rfind("h NO [CANNOT]", 0) == 0);
+  for (const char* bad : {"../x", "a/../../x", "/etc", "~root", "a..b", "..", "&AC8-etc",
+                          "&AC4ALg-", "a/./b", "x/cur", "&AAA-"}) {
+    std::string reply = f.send(std::string("x CREATE ") + bad + "\r\n");
+    std::string bad_name(bad);
+    CAPTURE(bad_name);
+    CAPTURE(reply);
+    CHECK(reply.rfind("x NO [CANNOT]", 0) == 0);
+  }
+  // nothing was created outside the Maildir
+  CHECK_FALSE(std::filesystem::exists(f.tmp.path() + "/x"));
+  CHECK_FALSE(std::filesystem::exists(f.tmp.path() + "/example.com/x"));
+}
+
+TEST_CASE("SUBSCRIBE/LSUB/UNSUBSCRIBE and STATUS") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  CHECK(f.send("b SUBSCRIBE Work\r\n") == "b OK Subscribe completed.\r\n");
+  CHECK(f.send("c LSUB \"\" W*\r\n") == "* LSUB () \"/\" \"Work\"\r\nc OK Lsub completed.\r\n");
+  CHECK(f.send("d UNSUBSCRIBE Work\r\n") == "d OK Unsubscribe completed.\r\n");
+  CHECK(f.send("e LSUB \"\" W*\r\n") == "e OK Lsub completed.\r\n");
+  std::string out = f.send("f STATUS INBOX (MESSAGES UIDNEXT UNSEEN RECENT)\r\n");
+  CHECK(out.rfind("* STATUS \"INBOX\" (MESSAGES 0 UIDNEXT 1 UNSEEN 0 RECENT 0)\r\nf OK", 0) == 0);
+  CHECK(f.send("g STATUS Nope (MESSAGES)\r\n").rfind("g NO [NONEXISTENT]", 0) == 0);
+  CHECK(f.send("h STATUS INBOX (BOGUS)\r\n").rfind("h BAD", 0) == 0);
 }

@@ -1,0 +1,244 @@
+// Mailbox commands of the authenticated state: LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
+// UNSUBSCRIBE, STATUS; and the SPECIAL-USE folders made at first login. All storage work runs
+// on a worker thread (Session::blocking); names pass through mailbox_from_wire, so every
+// traversal form is refused by the storage library's validator with NO [CANNOT].
+#include <cctype>
+#include <filesystem>
+#include <memory>
+
+#include "imap/command_table.h"
+#include "imap/mailbox_names.h"
+#include "imap/response_code.h"
+#include "imap/session.h"
+#include "maildir/mailbox.h"
+#include "maildir/maildir.h"
+#include "maildir/mutf7.h"
+#include "maildir/subscriptions.h"
+
+namespace imap {
+
+namespace {
+
+struct Outcome {
+  maildir::Status status;
+  std::string untagged;  // lines to send before the tagged OK
+};
+
+void answer(Session& s, const std::string& tag, const Outcome& o, std::string_view ok_text) {
+  if (!o.status.ok()) {
+    s.tagged(tag, no_response(o.status));
+    return;
+  }
+  if (!o.untagged.empty()) s.conn().send(o.untagged);
+  s.tagged(tag, std::string("OK ") + std::string(ok_text));
+}
+
+// Runs `fn(maildir)` on a worker thread and answers `tag`.
+template <typename Fn>
+void with_maildir(Session& s, std::string tag, std::string ok_text, Fn fn) {
+  auto out = std::make_shared<Outcome>();
+  std::string root = s.identity().maildir_path;
+  s.blocking(
+      [out, root, fn] {
+        auto md = maildir::Maildir::open(root);
+        if (!md.ok()) {
+          out->status = md.status();
+          return;
+        }
+        fn(*md, *out);
+      },
+      [&s, out, tag, ok_text] { answer(s, tag, *out, ok_text); });
+}
+
+bool name_arg(Session& s, const Command& c, size_t i, std::string& name) {
+  auto n = mailbox_from_wire(c.args[i]);
+  if (!n.ok()) {
+    if (!c.args[i].is_astring()) {
+      s.bad(c.tag, "Invalid mailbox name argument.");
+    } else {
+      s.tagged(c.tag, no_response(n.status()));
+    }
+    return false;
+  }
+  name = *n;
+  return true;
+}
+
+}  // namespace
+
+maildir::Status prepare_user_maildir(const std::string& root) {
+  std::string parent = root.substr(0, root.find_last_of('/'));
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) return maildir::from_errno(ec.value(), "mkdir " + parent);
+  auto md = maildir::Maildir::create(root);
+  if (!md.ok()) return md.status();
+  for (const SpecialUse& su : default_special_use()) {
+    maildir::Status st = md->create_folder(su.name);
+    if (st.ok()) {
+      (void)maildir::subscribe(root, su.name);
+    } else if (st.code() != maildir::Code::kExists) {
+      return st;
+    }
+  }
+  return {};
+}
+
+void cmd_list(Session& s, Command& c) {
+  bool lsub = c.name == "LSUB";
+  if (!c.args[0].is_astring() || !c.args[1].is_astring()) {
+    s.bad(c.tag, "Invalid LIST arguments.");
+    return;
+  }
+  auto ref = maildir::decode_mutf7(c.args[0].text);
+  auto pat = maildir::decode_mutf7(c.args[1].text);
+  if (!ref.ok() || !pat.ok()) {
+    s.tagged(c.tag, "OK List completed.");  // nothing can match an invalid name
+    return;
+  }
+  std::string word = lsub ? "LSUB" : "LIST";
+  if (!lsub && pat->empty()) {
+    s.untagged("LIST (\\Noselect) \"/\" \"\"");
+    s.tagged(c.tag, "OK List completed.");
+    return;
+  }
+  std::string pattern = *ref + *pat;
+  if (!ref->empty() && ref->back() != '/' && !pat->empty() && pat->front() != '/') {
+    pattern = *ref + *pat;  // RFC 3501: reference and pattern are simply concatenated
+  }
+  with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
+               [pattern, word, lsub](maildir::Maildir& md, Outcome& out) {
+                 auto folders = md.list_folders();
+                 if (!folders.ok()) {
+                   out.status = folders.status();
+                   return;
+                 }
+                 auto subs = maildir::Subscriptions::load(md.root());
+                 if (lsub) {
+                   if (!subs.ok()) {
+                     out.status = subs.status();
+                     return;
+                   }
+                   for (const std::string& n : subs->names()) {
+                     if (!list_match(pattern, n)) continue;
+                     out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
+                   }
+                   return;
+                 }
+                 for (const maildir::FolderInfo& f : *folders) {
+                   if (!list_match(pattern, f.name)) continue;
+                   std::string attrs;
+                   auto add = [&attrs](std::string_view a) {
+                     if (!attrs.empty()) attrs += ' ';
+                     attrs += a;
+                   };
+                   if (!f.exists) add("\\Noselect");
+                   add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
+                   if (subs.ok() && subs->contains(f.name)) add("\\Subscribed");
+                   std::string_view su = special_use_attribute(f.name);
+                   if (!su.empty()) add(su);
+                   out.untagged +=
+                       "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
+                 }
+               });
+}
+
+void cmd_create(Session& s, Command& c) {
+  // RFC 3501: a trailing separator only says the client means a parent; drop it.
+  if (c.args[0].is_astring() && c.args[0].text.size() > 1 && c.args[0].text.back() == '/') {
+    c.args[0].text.pop_back();
+  }
+  std::string name;
+  if (!name_arg(s, c, 0, name)) return;
+  with_maildir(s, c.tag, "Create completed.",
+               [name](maildir::Maildir& md, Outcome& out) { out.status = md.create_folder(name); });
+}
+
+void cmd_delete(Session& s, Command& c) {
+  std::string name;
+  if (!name_arg(s, c, 0, name)) return;
+  if (name == "INBOX") {
+    s.tagged(c.tag, "NO [CANNOT] INBOX can't be deleted.");
+    return;
+  }
+  with_maildir(s, c.tag, "Delete completed.", [name](maildir::Maildir& md, Outcome& out) {
+    out.status = md.delete_folder(name);
+    if (out.status.ok()) (void)maildir::unsubscribe(md.root(), name);
+  });
+}
+
+void cmd_rename(Session& s, Command& c) {
+  std::string from;
+  std::string to;
+  if (!name_arg(s, c, 0, from) || !name_arg(s, c, 1, to)) return;
+  with_maildir(s, c.tag, "Rename completed.", [from, to](maildir::Maildir& md, Outcome& out) {
+    out.status = md.rename_folder(from, to);
+  });
+}
+
+void cmd_subscribe(Session& s, Command& c) {
+  bool on = c.name == "SUBSCRIBE";
+  std::string name;
+  if (!name_arg(s, c, 0, name)) return;
+  with_maildir(s, c.tag, on ? "Subscribe completed." : "Unsubscribe completed.",
+               [name, on](maildir::Maildir& md, Outcome& out) {
+                 out.status = on ? maildir::subscribe(md.root(), name)
+                                 : maildir::unsubscribe(md.root(), name);
+               });
+}
+
+void cmd_status(Session& s, Command& c) {
+  std::string name;
+  if (!name_arg(s, c, 0, name)) return;
+  const Arg& items = c.args[1];
+  if (items.kind != Arg::Kind::kList || items.children.empty()) {
+    s.bad(c.tag, "Invalid STATUS items.");
+    return;
+  }
+  std::vector<std::string> wanted;
+  for (const Arg& a : items.children) {
+    if (a.kind != Arg::Kind::kAtom) {
+      s.bad(c.tag, "Invalid STATUS items.");
+      return;
+    }
+    std::string item;
+    for (char ch : a.text) item += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    if (item != "MESSAGES" && item != "RECENT" && item != "UIDNEXT" && item != "UIDVALIDITY" &&
+        item != "UNSEEN") {
+      s.bad(c.tag, "Invalid STATUS item " + a.text);
+      return;
+    }
+    wanted.push_back(item);
+  }
+  with_maildir(s, c.tag, "Status completed.", [name, wanted](maildir::Maildir& md, Outcome& out) {
+    auto dir = md.folder_path(name);
+    if (!dir.ok()) {
+      out.status = dir.status();
+      return;
+    }
+    auto mb = maildir::Mailbox::open(*dir);
+    if (!mb.ok()) {
+      out.status = mb.status();
+      return;
+    }
+    uint64_t unseen = 0;
+    uint64_t recent = 0;
+    for (size_t i = 0; i < mb->count(); ++i) {
+      if (!mb->flags(i).has(maildir::kFlagSeen)) ++unseen;
+      if (mb->record(i).dir == maildir::MessageDir::kNew) ++recent;
+    }
+    std::string body;
+    for (const std::string& w : wanted) {
+      uint64_t v = w == "MESSAGES"      ? mb->count()
+                   : w == "RECENT"      ? recent
+                   : w == "UIDNEXT"     ? mb->uid_next()
+                   : w == "UIDVALIDITY" ? mb->uid_validity()
+                                        : unseen;
+      if (!body.empty()) body += ' ';
+      body += w + " " + std::to_string(v);
+    }
+    out.untagged = "* STATUS " + mailbox_to_wire(name) + " (" + body + ")\r\n";
+  });
+}
+
+}  // namespace imap

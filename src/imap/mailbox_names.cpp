@@ -1,0 +1,95 @@
+#include "imap/mailbox_names.h"
+
+#include "maildir/mailbox_name.h"
+#include "maildir/mutf7.h"
+
+namespace imap {
+
+maildir::Result<std::string> mailbox_from_wire(const Arg& arg) {
+  if (!arg.is_astring()) {
+    return maildir::Status(maildir::Code::kInvalidName, "mailbox name is not a string");
+  }
+  auto utf8 = maildir::decode_mutf7(arg.text);
+  if (!utf8.ok()) return utf8.status();
+  return maildir::normalize_mailbox_name(*utf8);
+}
+
+std::string mailbox_to_wire(std::string_view name) {
+  auto m = maildir::encode_mutf7(name);
+  return quote_string(m.ok() ? std::string_view(*m) : name);
+}
+
+const std::vector<SpecialUse>& default_special_use() {
+  static const std::vector<SpecialUse> kDefaults = {
+      {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},       {"Trash", "\\Trash"},
+      {"Junk", "\\Junk"},     {"Archive", "\\Archive"},
+  };
+  return kDefaults;
+}
+
+std::string_view special_use_attribute(std::string_view name) {
+  for (const SpecialUse& s : default_special_use()) {
+    if (s.name == name) return s.attribute;
+  }
+  return "";
+}
+
+namespace {
+
+// Wildcard match by recursion at each '*' / '%'; the recursion depth is at most the number of
+// wildcards in the pattern (bounded by the line limit).
+// `steps` bounds the total work (patterns like "*a*a*a*a" would otherwise be exponential).
+bool match_from(std::string_view p, std::string_view n, long& steps) {
+  if (--steps <= 0) return false;
+  size_t i = 0;
+  size_t j = 0;
+  while (i < p.size()) {
+    char c = p[i];
+    if (c == '*') {
+      for (size_t k = n.size() + 1; k-- > j;) {
+        if (match_from(p.substr(i + 1), n.substr(k), steps)) return true;
+      }
+      return false;
+    }
+    if (c == '%') {
+      size_t end = n.find('/', j);
+      if (end == std::string_view::npos) end = n.size();
+      for (size_t k = end + 1; k-- > j;) {
+        if (match_from(p.substr(i + 1), n.substr(k), steps)) return true;
+      }
+      return false;
+    }
+    if (j >= n.size() || n[j] != c) return false;
+    ++i;
+    ++j;
+  }
+  return j == n.size();
+}
+
+bool is_inbox_prefix(std::string_view s) {
+  if (s.size() < 5) return false;
+  for (size_t i = 0; i < 5; ++i) {
+    if ((s[i] | 0x20) != "inbox"[i]) return false;
+  }
+  return s.size() == 5 || s[5] == '/';
+}
+
+}  // namespace
+
+bool list_match(std::string_view pattern, std::string_view name) {
+  std::string p(pattern);
+  if (is_inbox_prefix(p)) p.replace(0, 5, "INBOX");
+  // Collapse runs of '*' so the backtracking stays small.
+  std::string q;
+  for (char c : p) {
+    if (c == '*' && !q.empty() && q.back() == '*') continue;
+    q += c;
+  }
+  size_t wildcards = 0;
+  for (char c : q) wildcards += (c == '*' || c == '%');
+  if (wildcards > 32) return false;  // no real client needs more; keeps recursion shallow
+  long steps = 200000;
+  return match_from(q, name, steps);
+}
+
+}  // namespace imap
