@@ -152,7 +152,7 @@ TEST_CASE("500,000 address headers are answered quickly with a bounded result") 
   auto t0 = std::chrono::steady_clock::now();
   auto s = mime::parse(msg);
   auto dt = std::chrono::steady_clock::now() - t0;
-  CHECK(dt < std::chrono::seconds(5));
+  CHECK(dt < std::chrono::seconds(10));  // linear: well under 1 s unloaded
   CHECK(s.limited);
   CHECK(s.parts[0].header_truncated);
   CHECK(s.size_lf == msg.size());
@@ -168,7 +168,7 @@ TEST_CASE("10,000 nested multiparts stop at the depth limit quickly") {
   auto t0 = std::chrono::steady_clock::now();
   auto s = mime::parse(msg);
   auto dt = std::chrono::steady_clock::now() - t0;
-  CHECK(dt < std::chrono::seconds(5));
+  CHECK(dt < std::chrono::seconds(10));  // linear: well under 1 s unloaded
   CHECK(s.limited);
   uint32_t max_depth = 0;
   for (const auto& p : s.parts) max_depth = std::max(max_depth, p.depth);
