@@ -44,6 +44,7 @@
 #include "net/unavailable.h"
 #include "net/worker.h"
 #include "pop3/session.h"
+#include "smtp/session.h"
 
 namespace tegami::daemon {
 
@@ -172,6 +173,11 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
         control::process_sessions().set_user(c.id(), user);
       };
       return std::make_unique<imap::Session>(std::move(o));
+    };
+  }
+  if (listener.protocol == config::Protocol::kSmtp) {  // port 25; Submission waits for AUTH
+    inner = [this](net::Connection&) -> std::unique_ptr<net::Handler> {
+      return std::make_unique<tegami_smtp::Session>(store_.get(), tegami_smtp::SessionSettings{});
     };
   }
   return tracked_factory(std::move(inner), control::process_sessions(),
