@@ -232,7 +232,7 @@ class Pop3Update(unittest.TestCase):
     """DELE+QUIT, UIDL across restart, two tegamid processes on one tree, fail2ban."""
 
     def setUp(self):
-        self.d = Tegamid(LISTENERS[:1], domains={"example.com.yaml": domain_yaml("example.com")},
+        self.d = Tegamid([LISTENERS[0], LISTENERS[2]], domains={"example.com.yaml": domain_yaml("example.com")},
                          main_extra=PLAN_EXTRA)
         self.maildir = os.path.join(self.d.dir, "var", "mail", "example.com", "alice")
         put_messages(self.maildir, MESSAGES)
@@ -289,6 +289,34 @@ class Pop3Update(unittest.TestCase):
             q.pass_(PASSWORD)
             self.assertEqual(q.stat()[0], 3)
             q.quit()
+
+    def test_curl_pop3_and_pop3s_download(self):
+        for url in (f"pop3://127.0.0.1:{self.d.port('pop3')}/1",
+                    f"pop3s://127.0.0.1:{self.d.port('pop3s')}/1"):
+            out = subprocess.run(["curl", "-sS", "-k", "--max-time", "30", "-u",
+                                  f"alice@example.com:{PASSWORD}", url],
+                                 capture_output=True, timeout=60)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertEqual(out.stdout, crlf(MESSAGES[0]), url)
+        out = subprocess.run(["curl", "-sS", "--max-time", "30", "-u",
+                              f"alice@example.com:{PASSWORD}",
+                              f"pop3://127.0.0.1:{self.d.port('pop3')}/"],
+                             capture_output=True, timeout=60)
+        self.assertEqual(out.stdout.split(b"\r\n")[0], b"1 %d" % len(crlf(MESSAGES[0])))
+
+    def test_20_mb_message_is_byte_exact(self):
+        line = b"0123456789abcdefghijklmnopqrstuvwxyz.-+=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\n"
+        body = b"Subject: big\n\n" + b"".join(
+            (b"." if i % 97 == 0 else b"") + line for i in range(20 * 1024 * 1024 // len(line)))
+        with open(os.path.join(self.maildir, "new", "1800000000.Mbig.test"), "wb") as f:
+            f.write(body)
+        p = self.login()
+        count, _ = p.stat()
+        listing = p.list(count)  # b"+OK <n> <size>"
+        self.assertEqual(int(listing.split()[2]), len(crlf(body)))
+        _, lines, _ = p.retr(count)
+        self.assertEqual(b"\r\n".join(lines) + b"\r\n", crlf(body))
+        p.quit()
 
     def test_fail2ban_dovecot_filter_matches_failed_pop3_logins(self):
         for _ in range(3):
