@@ -37,8 +37,8 @@ std::optional<uint32_t> find_section(const Structure& s, std::string_view number
     const Part& p = s.parts[part];
     if (p.is_message() && p.first_child != Part::kNone) {
       node = p.first_child;
-    } else if (p.is_multipart() && part != node) {
-      node = part;
+    } else if (part != node) {
+      node = part;  // a multipart's children, or (as Dovecot) N.1 of a leaf part N is N itself
     } else {
       return std::nullopt;
     }

@@ -13,7 +13,8 @@ namespace mime {
 // Finds the part a dotted part number names ("" = the whole message, "1", "2.1.3").
 // Numbering as IMAP does: the children of a multipart; for a message/rfc822 part, its numbers
 // continue into the encapsulated message (N.1 is its first body part, or its body when not
-// multipart); for a non-multipart message or part, "1" is itself.
+// multipart); for a non-multipart message or part, "1" is itself, so "N.1" of a leaf part N is
+// N (as Dovecot answers).
 // Returns the index in s.parts, or nullopt when no such part exists.
 std::optional<uint32_t> find_section(const Structure& s, std::string_view numbers);
 

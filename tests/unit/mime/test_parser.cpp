@@ -97,7 +97,9 @@ TEST_CASE("message/rfc822 parts: N.HEADER, N.TEXT, N.MIME and numbers inside") {
   CHECK(text.substr(text.size() - 6) == "--x--\n");
   CHECK(section(msg, s, "", T::kHeader).rfind("From: a@b\n", 0) == 0);
   CHECK_FALSE(mime::section_span(s, "3", T::kAll).has_value());
-  CHECK_FALSE(mime::section_span(s, "1.1.1", T::kAll).has_value());
+  CHECK_FALSE(mime::section_span(s, "1.3", T::kAll).has_value());
+  CHECK_FALSE(mime::section_span(s, "1.1.2", T::kAll).has_value());
+  CHECK(section(msg, s, "1.1.1", T::kAll) == "plain text");  // N.1 of a leaf is N (Dovecot)
   CHECK_FALSE(mime::section_span(s, "0", T::kAll).has_value());
   CHECK_FALSE(mime::section_span(s, "1", T::kHeader).has_value());  // not a message part
   CHECK_FALSE(mime::section_span(s, "", T::kMime).has_value());
