@@ -20,23 +20,22 @@
 namespace tegami_cli {
 namespace {
 
-bool read_file(const std::string &path, std::string &out) {
+bool read_file(const std::string& path, std::string& out) {
   std::ifstream f(path, std::ios::binary);
-  if (!f)
-    return false;
+  if (!f) return false;
   std::ostringstream ss;
   ss << f.rdbuf();
   out = ss.str();
   return true;
 }
 
-int render(const Invocation &inv, int kind) {
+int render(const Invocation& inv, int kind) {
   if (inv.args.empty())
     return usage_error(kind == 0   ? "mime envelope"
                        : kind == 1 ? "mime body"
                                    : "mime bodystructure");
   int rc = 0;
-  for (const auto &path : inv.args) {
+  for (const auto& path : inv.args) {
     std::string msg;
     if (!read_file(path, msg)) {
       std::fprintf(stderr, "tegami: cannot read %s\n", path.c_str());
@@ -44,20 +43,24 @@ int render(const Invocation &inv, int kind) {
       continue;
     }
     mime::Structure s = mime::parse(msg);
-    std::string out =
-        kind == 0 ? mime::render_envelope(s) : mime::render_body(s, kind == 2);
+    std::string out = kind == 0 ? mime::render_envelope(s) : mime::render_body(s, kind == 2);
     std::printf("%s\t%s\n", path.c_str(), out.c_str());
   }
   return rc;
 }
 
-int run_envelope(const Invocation &inv) { return render(inv, 0); }
-int run_body(const Invocation &inv) { return render(inv, 1); }
-int run_bodystructure(const Invocation &inv) { return render(inv, 2); }
+int run_envelope(const Invocation& inv) {
+  return render(inv, 0);
+}
+int run_body(const Invocation& inv) {
+  return render(inv, 1);
+}
+int run_bodystructure(const Invocation& inv) {
+  return render(inv, 2);
+}
 
-int run_section(const Invocation &inv) {
-  if (inv.args.size() != 2)
-    return usage_error("mime section");
+int run_section(const Invocation& inv) {
+  if (inv.args.size() != 2) return usage_error("mime section");
   std::string spec = inv.args[0];
   std::string msg;
   if (!read_file(inv.args[1], msg)) {
@@ -67,16 +70,15 @@ int run_section(const Invocation &inv) {
   mime::Structure s = mime::parse(msg);
   mime::SectionText text = mime::SectionText::kAll;
   std::string numbers = spec;
-  for (auto [suffix, t] : {std::pair{"HEADER", mime::SectionText::kHeader},
-                           std::pair{"TEXT", mime::SectionText::kText},
-                           std::pair{"MIME", mime::SectionText::kMime}}) {
+  for (auto [suffix, t] :
+       {std::pair{"HEADER", mime::SectionText::kHeader},
+        std::pair{"TEXT", mime::SectionText::kText}, std::pair{"MIME", mime::SectionText::kMime}}) {
     std::string sfx = suffix;
     if (numbers == sfx) {
       numbers.clear();
       text = t;
-    } else if (numbers.size() > sfx.size() &&
-               numbers.compare(numbers.size() - sfx.size() - 1,
-                               std::string::npos, "." + sfx) == 0) {
+    } else if (numbers.size() > sfx.size() && numbers.compare(numbers.size() - sfx.size() - 1,
+                                                              std::string::npos, "." + sfx) == 0) {
       numbers.resize(numbers.size() - sfx.size() - 1);
       text = t;
     }
@@ -89,23 +91,20 @@ int run_section(const Invocation &inv) {
   std::string out;
   std::string_view r = std::string_view(msg).substr(span->offset, span->length);
   for (size_t i = 0; i < r.size(); ++i) {
-    if (r[i] == '\n' && (i == 0 || r[i - 1] != '\r'))
-      out += '\r';
+    if (r[i] == '\n' && (i == 0 || r[i - 1] != '\r')) out += '\r';
     out += r[i];
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;
 }
 
-Register r1{{"mime envelope", "<file>...",
-             "print the IMAP ENVELOPE of stored messages", &run_envelope}};
-Register r2{{"mime body", "<file>...", "print the IMAP BODY of stored messages",
-             &run_body}};
-Register r3{{"mime bodystructure", "<file>...",
-             "print the IMAP BODYSTRUCTURE of stored messages",
+Register r1{
+    {"mime envelope", "<file>...", "print the IMAP ENVELOPE of stored messages", &run_envelope}};
+Register r2{{"mime body", "<file>...", "print the IMAP BODY of stored messages", &run_body}};
+Register r3{{"mime bodystructure", "<file>...", "print the IMAP BODYSTRUCTURE of stored messages",
              &run_bodystructure}};
-Register r4{{"mime section", "<spec> <file>",
-             "print BODY[<spec>] of a stored message (CRLF)", &run_section}};
+Register r4{{"mime section", "<spec> <file>", "print BODY[<spec>] of a stored message (CRLF)",
+             &run_section}};
 
-} // namespace
-} // namespace tegami_cli
+}  // namespace
+}  // namespace tegami_cli
