@@ -54,6 +54,10 @@ class Maildrop {
   // The UPDATE state (see above). Returns the number of messages expunged.
   maildir::Result<std::size_t> commit(bool mark_seen);
 
+  // Releases the POP3 lock now (QUIT does this before answering, so a client that reconnects
+  // at once is not refused with [IN-USE]). Idempotent; the destructor calls it too.
+  maildir::Status release_lock() { return lock_.release(); }
+
  private:
   Maildrop(maildir::DotLock lock, maildir::Mailbox mailbox)
       : lock_(std::move(lock)), mailbox_(std::move(mailbox)) {}

@@ -494,18 +494,22 @@ class Session final : public net::Handler {
     std::shared_ptr<Maildrop> drop = t->drop;
     auto result = std::make_shared<maildir::Result<std::size_t>>(std::size_t{0});
     bool mark_seen = options_.mark_seen;
-    c.run_blocking([drop, result, mark_seen] { *result = drop->commit(mark_seen); },
-                   [this, &c, result] {
-                     if (result->ok()) {
-                       c.send("+OK Logging out, messages deleted.\r\n");
-                     } else {
-                       auto* tr = std::get_if<Transaction>(&state_);
-                       logging::error("pop3(" + (tr ? tr->user : std::string()) +
-                                      "): QUIT: " + result->status().to_string());
-                       c.send("-ERR [SYS/TEMP] Some deleted messages were not removed.\r\n");
-                     }
-                     c.close();
-                   });
+    c.run_blocking(
+        [drop, result, mark_seen] {
+          *result = drop->commit(mark_seen);
+          (void)drop->release_lock();
+        },
+        [this, &c, result] {
+          if (result->ok()) {
+            c.send("+OK Logging out, messages deleted.\r\n");
+          } else {
+            auto* tr = std::get_if<Transaction>(&state_);
+            logging::error("pop3(" + (tr ? tr->user : std::string()) +
+                           "): QUIT: " + result->status().to_string());
+            c.send("-ERR [SYS/TEMP] Some deleted messages were not removed.\r\n");
+          }
+          c.close();
+        });
   }
 
   std::shared_ptr<const config::Config> config_;
