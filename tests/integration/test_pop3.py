@@ -200,6 +200,12 @@ class Pop3(unittest.TestCase):
             return True
         self.assertTrue(wait_until(can_login))
 
+    def test_7b_reconnect_right_after_quit_is_not_in_use(self):
+        for _ in range(20):
+            p = self.client()
+            p.stat()
+            p.quit()
+
     def test_8_disconnect_without_quit_keeps_everything(self):
         before = self.files()
         p = self.client()
