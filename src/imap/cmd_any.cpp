@@ -11,6 +11,10 @@ void cmd_capability(Session& s, Command& c) {
 }
 
 void cmd_noop(Session& s, Command& c) {
+  if (s.selected()) {
+    cmd_check(s, c);  // reports new mail, expunges and flag changes
+    return;
+  }
   s.tagged(c.tag, "OK NOOP completed.");
 }
 

@@ -26,6 +26,22 @@ const CommandSpec kCommands[] = {
     {"SUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
     {"UNSUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
     {"STATUS", cmd_status, kAuthOrSelected, 2, 2},
+    {"APPEND", cmd_append, kAuthOrSelected, 2, 4},
+    {"SELECT", cmd_select, kAuthOrSelected, 1, 1},
+    {"EXAMINE", cmd_select, kAuthOrSelected, 1, 1},
+    {"CHECK", cmd_check, kSelectedState, 0, 0},
+    {"CLOSE", cmd_unselect, kSelectedState, 0, 0},
+    {"UNSELECT", cmd_unselect, kSelectedState, 0, 0},
+    {"EXPUNGE", cmd_expunge, kSelectedState, 0, 0},
+    {"UID EXPUNGE", cmd_expunge, kSelectedState, 1, 1},
+    {"FETCH", cmd_fetch, kSelectedState, 2, 2},
+    {"UID FETCH", cmd_fetch, kSelectedState, 2, 2},
+    {"STORE", cmd_store, kSelectedState, 3, kMany},
+    {"UID STORE", cmd_store, kSelectedState, 3, kMany},
+    {"COPY", cmd_copy, kSelectedState, 2, 2},
+    {"UID COPY", cmd_copy, kSelectedState, 2, 2},
+    {"MOVE", cmd_copy, kSelectedState, 2, 2},
+    {"UID MOVE", cmd_copy, kSelectedState, 2, 2},
 };
 
 }  // namespace

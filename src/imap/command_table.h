@@ -6,7 +6,11 @@
 #include <cstddef>
 #include <string_view>
 
+#include <functional>
+#include <string>
+
 #include "imap/parser.h"
+#include "maildir/status.h"
 
 namespace imap {
 
@@ -19,6 +23,21 @@ enum StateMask : unsigned {
   kAnyState = kNotAuth | kAuth | kSelectedState,
   kAuthOrSelected = kAuth | kSelectedState,
 };
+
+struct SelectedBox;
+
+// What a selected-state command's work produced besides its status.
+struct SelectedReply {
+  std::string untagged;  // its own untagged lines (sent after the sync's updates)
+  std::string ok_code;   // e.g. "COPYUID 1 2:3 7:8", put in the tagged OK
+  bool target = false;   // the error concerns a target mailbox (kNotFound -> TRYCREATE)
+};
+
+// Runs `work` on the selected mailbox on a worker thread, then syncs and sends the untagged
+// updates (EXPUNGE only if `allow_expunge`), the command's lines and the tagged answer.
+// Defined in cmd_select.cpp.
+void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_expunge,
+                  std::function<maildir::Status(SelectedBox&, SelectedReply&)> work);
 
 using CommandHandler = void (*)(Session& session, Command& command);
 
@@ -53,5 +72,19 @@ void cmd_delete(Session& s, Command& c);
 void cmd_rename(Session& s, Command& c);
 void cmd_subscribe(Session& s, Command& c);  // SUBSCRIBE and UNSUBSCRIBE
 void cmd_status(Session& s, Command& c);
+
+// cmd_select.cpp
+void cmd_select(Session& s, Command& c);    // SELECT and EXAMINE
+void cmd_unselect(Session& s, Command& c);  // UNSELECT and CLOSE
+void cmd_expunge(Session& s, Command& c);   // EXPUNGE and UID EXPUNGE
+void cmd_check(Session& s, Command& c);     // CHECK, and NOOP in the selected state
+// cmd_fetch.cpp
+void cmd_fetch(Session& s, Command& c);
+// cmd_store.cpp
+void cmd_store(Session& s, Command& c);
+// cmd_copy.cpp
+void cmd_copy(Session& s, Command& c);  // COPY, MOVE, UID COPY, UID MOVE
+// cmd_append.cpp
+void cmd_append(Session& s, Command& c);
 
 }  // namespace imap

@@ -33,8 +33,11 @@ std::string_view response_code(maildir::Code code) {
   return "SERVERBUG";
 }
 
-std::string no_response(const maildir::Status& status) {
+std::string no_response(const maildir::Status& status, bool target) {
   using maildir::Code;
+  if (target && status.code() == Code::kNotFound) {
+    return "NO [TRYCREATE] Mailbox doesn't exist";
+  }
   std::string text;
   switch (status.code()) {
     case Code::kNotFound:

@@ -14,6 +14,8 @@ std::string_view response_code(maildir::Code code);
 
 // "NO [CODE] text" for a failed storage call (the text is the status message for codes the
 // client can act on, a generic text for internal errors so no paths leak).
-std::string no_response(const maildir::Status& status);
+// `target`: the status concerns the target of COPY/MOVE/APPEND, where a missing mailbox is
+// answered NO [TRYCREATE] (RFC 3501 6.4.7).
+std::string no_response(const maildir::Status& status, bool target = false);
 
 }  // namespace imap

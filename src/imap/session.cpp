@@ -43,6 +43,11 @@ const tegami::login::Identity& Session::identity() const {
   return std::get<Selected>(state_).identity;
 }
 
+std::shared_ptr<SelectedBox> Session::selected() const {
+  if (const auto* s = std::get_if<Selected>(&state_)) return s->box;
+  return nullptr;
+}
+
 bool Session::plaintext_refused() const {
   return !conn_->tls_active() && !options_.allow_plaintext_auth;
 }
@@ -50,7 +55,7 @@ bool Session::plaintext_refused() const {
 std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
-    caps += " NAMESPACE CHILDREN SPECIAL-USE";
+    caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT";
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {

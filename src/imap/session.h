@@ -31,10 +31,10 @@ struct NotAuthenticated {};
 struct Authenticated {
   tegami::login::Identity identity;
 };
+struct SelectedBox;
 struct Selected {
   tegami::login::Identity identity;
-  std::string mailbox;  // API name (UTF-8, '/'-separated)
-  bool read_only = false;
+  std::shared_ptr<SelectedBox> box;
 };
 struct Logout {};
 using SessionState = std::variant<NotAuthenticated, Authenticated, Selected, Logout>;
@@ -79,6 +79,9 @@ class Session final : public net::Handler {
   void tagged(std::string_view tag, std::string_view text);
   // A BAD response that counts toward the bad-command limit.
   void bad(std::string_view tag, std::string_view text);
+  // The selected mailbox, nullptr unless Selected.
+  std::shared_ptr<SelectedBox> selected() const;
+
   // The CAPABILITY list for the current state and transport.
   std::string capabilities() const;
   // True if LOGIN / AUTHENTICATE must be refused on this transport (LOGINDISABLED).

@@ -241,3 +241,44 @@ TEST_CASE("SUBSCRIBE/LSUB/UNSUBSCRIBE and STATUS") {
   CHECK(f.send("g STATUS Nope (MESSAGES)\r\n").rfind("g NO [NONEXISTENT]", 0) == 0);
   CHECK(f.send("h STATUS INBOX (BOGUS)\r\n").rfind("h BAD", 0) == 0);
 }
+
+TEST_CASE("a second session sees new mail and flag changes on NOOP") {
+  Fixture a;
+  REQUIRE(a.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  REQUIRE(a.send("b APPEND INBOX {11+}\r\nSubject: x\n\r\n").find("b OK [APPENDUID") !=
+          std::string::npos);
+  REQUIRE(a.send("c SELECT INBOX\r\n").find("* 1 EXISTS") != std::string::npos);
+  // The second session shares the first one's mail root.
+  imap::SessionOptions o;
+  o.config = make_config(a.tmp.path());
+  o.allow_plaintext_auth = true;
+  o.login = &a.login;
+  net::FakeConnection c2;
+  imap::Session s2(std::move(o));
+  s2.on_open(c2);
+  auto send2 = [&](std::string_view wire) {
+    c2.feed(s2, wire);
+    for (int i = 0; i < 4; ++i) {
+      c2.run_pending_work();
+      c2.fire_timers(std::chrono::milliseconds(60000));
+      if (!c2.paused()) c2.deliver(s2);
+    }
+    return c2.take_output();
+  };
+  REQUIRE(send2("a LOGIN alice@example.com Secret-1\r\n").find("a OK") != std::string::npos);
+  REQUIRE(send2("b SELECT INBOX\r\n").find("* 1 EXISTS") != std::string::npos);
+  CHECK(a.send("d STORE 1 +FLAGS (\\Flagged)\r\n").find("* 1 FETCH (FLAGS (\\Flagged))") !=
+        std::string::npos);
+  CHECK(a.send("e APPEND INBOX {11+}\r\nSubject: y\n\r\n").find("e OK") != std::string::npos);
+  std::string out = send2("c NOOP\r\n");
+  CHECK(out.find("* 2 EXISTS\r\n") != std::string::npos);
+  CHECK(out.find("* 1 FETCH (UID 1 FLAGS (\\Flagged))") != std::string::npos);
+  // The first session learns of its own APPEND at its next command.
+  CHECK(a.send("f STORE 1 +FLAGS.SILENT (\\Deleted)\r\n") ==
+        "* 2 EXISTS\r\nf OK Store completed.\r\n");
+  CHECK(a.send("g EXPUNGE\r\n").find("* 1 EXPUNGE\r\n") != std::string::npos);
+  out = send2("d NOOP\r\n");
+  CHECK(out.find("* 1 EXPUNGE\r\n") != std::string::npos);
+  out = send2("e FETCH 1 (UID BODY.PEEK[])\r\n");
+  CHECK(out == "* 1 FETCH (UID 2 BODY[] {12}\r\nSubject: y\r\n)\r\ne OK Fetch completed.\r\n");
+}

@@ -1,0 +1,210 @@
+// SELECT, EXAMINE, CLOSE, UNSELECT, EXPUNGE, CHECK, and NOOP's mailbox updates in the selected
+// state. The mailbox is opened and synced on a worker thread; the session keeps it in a
+// SelectedBox (selected_box.h).
+#include <memory>
+
+#include "imap/command_table.h"
+#include "imap/mailbox_names.h"
+#include "imap/response_code.h"
+#include "imap/selected_box.h"
+#include "imap/session.h"
+#include "maildir/maildir.h"
+
+namespace imap {
+
+namespace {
+
+struct SelectOutcome {
+  maildir::Status status;
+  std::shared_ptr<SelectedBox> box;
+  std::string untagged;
+};
+
+}  // namespace
+
+void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_expunge,
+                  std::function<maildir::Status(SelectedBox&, SelectedReply&)> work) {
+  std::shared_ptr<SelectedBox> box = s.selected();
+  auto status = std::make_shared<maildir::Status>();
+  auto reply = std::make_shared<SelectedReply>();
+  auto text = std::make_shared<std::string>();
+  s.blocking(
+      [box, status, reply, text, allow_expunge, work] {
+        *status = work(*box, *reply);
+        auto updates = sync_updates(*box, allow_expunge);
+        if (updates.ok()) {
+          // The command's own lines use the sequence numbers from before this sync; the
+          // updates that follow renumber (RFC 3501 7.4.1).
+          *text = reply->untagged + *updates;
+        } else if (status->ok()) {
+          *status = updates.status();
+        }
+      },
+      [&s, status, reply, text, tag, ok_text] {
+        s.conn().send(*text);
+        if (!status->ok()) {
+          s.tagged(tag, no_response(*status, reply->target));
+        } else if (!reply->ok_code.empty()) {
+          s.tagged(tag, "OK [" + reply->ok_code + "] " + ok_text);
+        } else {
+          s.tagged(tag, "OK " + ok_text);
+        }
+      });
+}
+
+void cmd_select(Session& s, Command& c) {
+  bool examine = c.name == "EXAMINE";
+  auto name = mailbox_from_wire(c.args[0]);
+  if (!name.ok()) {
+    if (!c.args[0].is_astring()) {
+      s.bad(c.tag, "Invalid mailbox name.");
+    } else {
+      s.tagged(c.tag, no_response(name.status()));
+    }
+    return;
+  }
+  // RFC 3501: a SELECT first deselects the current mailbox, even if the new one fails.
+  tegami::login::Identity id = s.identity();
+  s.state() = Authenticated{id};
+  auto out = std::make_shared<SelectOutcome>();
+  std::string root = id.maildir_path;
+  std::string mailbox = *name;
+  maildir::MailboxOptions mo;
+  if (id.quota_bytes) mo.quota.limit = maildir::QuotaLimit{id.quota_bytes, 0};
+  s.blocking(
+      [out, root, mailbox, examine, mo] {
+        auto md = maildir::Maildir::open(root);
+        if (!md.ok()) {
+          out->status = md.status();
+          return;
+        }
+        auto dir = md->folder_path(mailbox);
+        if (!dir.ok()) {
+          out->status = dir.status();
+          return;
+        }
+        auto mb = maildir::Mailbox::open(*dir, mo);
+        if (!mb.ok()) {
+          out->status = mb.status();
+          return;
+        }
+        size_t recent = 0;
+        for (size_t i = 0; i < mb->count(); ++i) {
+          if (mb->record(i).dir == maildir::MessageDir::kNew) ++recent;
+        }
+        if (!examine) {
+          maildir::SyncOptions so;
+          so.move_new_to_cur = true;
+          auto ch = mb->sync(so);
+          if (!ch.ok()) {
+            out->status = ch.status();
+            return;
+          }
+        }
+        auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
+        maildir::Mailbox& m = box->mailbox;
+        size_t first_unseen = 0;
+        for (size_t i = 0; i < m.count(); ++i) {
+          box->client_uids.push_back(m.record(i).uid);
+          if (first_unseen == 0 && !m.flags(i).has(maildir::kFlagSeen)) first_unseen = i + 1;
+        }
+        std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
+        for (int k = 0; k < m.keywords().count(); ++k) {
+          auto kw = m.keywords().name(k);
+          if (kw) flags += " " + std::string(*kw);
+        }
+        std::string& u = out->untagged;
+        u += "* FLAGS (" + flags + ")\r\n";
+        u += examine ? "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n"
+                     : "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted.\r\n";
+        u += "* " + std::to_string(m.count()) + " EXISTS\r\n";
+        u += "* " + std::to_string(recent) + " RECENT\r\n";
+        if (first_unseen) {
+          u += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen.\r\n";
+        }
+        u += "* OK [UIDVALIDITY " + std::to_string(m.uid_validity()) + "] UIDs valid\r\n";
+        u += "* OK [UIDNEXT " + std::to_string(m.uid_next()) + "] Predicted next UID\r\n";
+        out->box = std::move(box);
+      },
+      [&s, out, id, tag = c.tag, examine] {
+        if (!out->status.ok()) {
+          s.tagged(tag, no_response(out->status));
+          return;
+        }
+        s.conn().send(out->untagged);
+        s.state() = Selected{id, out->box};
+        s.tagged(tag, examine ? "OK [READ-ONLY] Examine completed."
+                              : "OK [READ-WRITE] Select completed.");
+      });
+}
+
+void cmd_unselect(Session& s, Command& c) {
+  bool close = c.name == "CLOSE";
+  std::shared_ptr<SelectedBox> box = s.selected();
+  tegami::login::Identity id = s.identity();
+  s.state() = Authenticated{id};
+  if (!close || box->read_only) {
+    s.tagged(c.tag, close ? "OK Close completed." : "OK Unselect completed.");
+    return;
+  }
+  // CLOSE expunges \Deleted messages silently.
+  auto status = std::make_shared<maildir::Status>();
+  s.blocking(
+      [box, status] {
+        std::vector<std::uint32_t> uids;
+        for (size_t i = 0; i < box->mailbox.count(); ++i) {
+          if (box->mailbox.flags(i).has(maildir::kFlagTrashed)) {
+            uids.push_back(box->mailbox.record(i).uid);
+          }
+        }
+        if (!uids.empty()) {
+          auto r = box->mailbox.expunge(uids);
+          if (!r.ok()) *status = r.status();
+        }
+      },
+      [&s, status, tag = c.tag] {
+        s.tagged(tag, status->ok() ? "OK Close completed." : no_response(*status));
+      });
+}
+
+void cmd_expunge(Session& s, Command& c) {
+  bool uid = c.name == "UID EXPUNGE";
+  std::optional<SequenceSet> set;
+  if (uid) {
+    if (c.args.size() != 1 || c.args[0].kind != Arg::Kind::kAtom ||
+        !(set = parse_sequence_set(c.args[0].text))) {
+      s.bad(c.tag, "Invalid UID set.");
+      return;
+    }
+  }
+  if (s.selected()->read_only) {
+    s.tagged(c.tag, "NO [READ-ONLY] Mailbox is read-only.");
+    return;
+  }
+  run_selected(s, c.tag, "Expunge completed.", true,
+               [set](SelectedBox& box, SelectedReply&) -> maildir::Status {
+                 std::vector<std::uint32_t> uids;
+                 std::uint32_t largest =
+                     box.mailbox.count() ? box.mailbox.record(box.mailbox.count() - 1).uid : 0;
+                 for (size_t i = 0; i < box.mailbox.count(); ++i) {
+                   std::uint32_t u = box.mailbox.record(i).uid;
+                   if (!box.mailbox.flags(i).has(maildir::kFlagTrashed)) continue;
+                   if (set && !set->contains(u, largest)) continue;
+                   uids.push_back(u);
+                 }
+                 if (uids.empty()) return {};
+                 auto r = box.mailbox.expunge(uids);
+                 return r.ok() ? maildir::Status() : r.status();
+               });
+}
+
+void cmd_check(Session& s, Command& c) {
+  if (!s.selected()) {
+    s.tagged(c.tag, c.name == "NOOP" ? "OK NOOP completed." : "OK Check completed.");
+    return;
+  }
+  run_selected(s, c.tag, c.name == "NOOP" ? "NOOP completed." : "Check completed.", true,
+               [](SelectedBox&, SelectedReply&) { return maildir::Status(); });
+}
+
+}  // namespace imap

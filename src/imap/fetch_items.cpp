@@ -1,0 +1,194 @@
+#include "imap/fetch_items.h"
+
+#include <cctype>
+
+namespace imap {
+
+namespace {
+
+std::string upper(std::string_view s) {
+  std::string u;
+  for (char c : s) u += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return u;
+}
+
+bool parse_partial(std::string_view p, FetchItem& item) {
+  // "<offset.length>"
+  if (p.size() < 5 || p.front() != '<' || p.back() != '>') return false;
+  p = p.substr(1, p.size() - 2);
+  size_t dot = p.find('.');
+  if (dot == std::string_view::npos) return false;
+  auto num = [](std::string_view s, uint64_t& v) {
+    if (s.empty() || s.size() > 10) return false;
+    v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return v <= UINT32_MAX;
+  };
+  uint64_t off = 0;
+  uint64_t len = 0;
+  if (!num(p.substr(0, dot), off) || !num(p.substr(dot + 1), len) || len == 0) return false;
+  item.offset = off;
+  item.length = len;
+  return true;
+}
+
+bool parse_body(std::string_view text, FetchItem& item, std::string& error) {
+  // text is "BODY[...]<..>" or "BODY.PEEK[...]<..>"
+  std::string u = upper(text);
+  size_t open = u.find('[');
+  std::string head = u.substr(0, open);
+  if (head == "BODY.PEEK") {
+    item.peek = true;
+  } else if (head != "BODY") {
+    error = "unknown item " + std::string(text);
+    return false;
+  }
+  size_t close = u.find(']', open);
+  if (close == std::string::npos) {
+    error = "missing ]";
+    return false;
+  }
+  std::string section = u.substr(open + 1, close - open - 1);
+  std::string_view rest = std::string_view(text).substr(close + 1);
+  if (!rest.empty() && !parse_partial(rest, item)) {
+    error = "invalid partial " + std::string(rest);
+    return false;
+  }
+  item.kind = FetchItem::Kind::kBody;
+  std::string name_section;
+  if (section.empty()) {
+    item.section = FetchItem::Section::kAll;
+  } else if (section == "HEADER") {
+    item.section = FetchItem::Section::kHeader;
+    name_section = "HEADER";
+  } else if (section == "TEXT") {
+    item.section = FetchItem::Section::kText;
+    name_section = "TEXT";
+  } else if (section.rfind("HEADER.FIELDS", 0) == 0) {
+    bool neg = section.rfind("HEADER.FIELDS.NOT", 0) == 0;
+    item.section = neg ? FetchItem::Section::kHeaderFieldsNot : FetchItem::Section::kHeaderFields;
+    std::string list = section.substr(neg ? 17 : 13);
+    if (list.size() < 3 || list[0] != ' ' || list[1] != '(' || list.back() != ')') {
+      error = "invalid HEADER.FIELDS list";
+      return false;
+    }
+    std::string inner = list.substr(2, list.size() - 3);
+    size_t pos = 0;
+    std::string names;
+    while (pos <= inner.size()) {
+      size_t sp = inner.find(' ', pos);
+      std::string f = inner.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
+      if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
+      if (f.empty()) {
+        error = "invalid header field name";
+        return false;
+      }
+      for (char c : f) {
+        if (c <= 0x20 || c >= 0x7f || c == ':') {
+          error = "invalid header field name";
+          return false;
+        }
+      }
+      item.fields.push_back(f);
+      if (!names.empty()) names += ' ';
+      names += f;
+      if (sp == std::string::npos) break;
+      pos = sp + 1;
+    }
+    name_section = std::string(neg ? "HEADER.FIELDS.NOT" : "HEADER.FIELDS") + " (" + names + ")";
+  } else {
+    error = "section not supported yet: " + section;
+    return false;
+  }
+  item.response_name = "BODY[" + name_section + "]";
+  if (item.offset) item.response_name += "<" + std::to_string(*item.offset) + ">";
+  return true;
+}
+
+bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
+  if (a.kind != Arg::Kind::kAtom) {
+    error = "invalid fetch item";
+    return false;
+  }
+  std::string u = upper(a.text);
+  FetchItem item;
+  auto simple = [&out](FetchItem::Kind k, std::string name) {
+    FetchItem i;
+    i.kind = k;
+    i.response_name = std::move(name);
+    out.push_back(std::move(i));
+  };
+  if (u == "FLAGS") {
+    simple(FetchItem::Kind::kFlags, "FLAGS");
+  } else if (u == "UID") {
+    simple(FetchItem::Kind::kUid, "UID");
+  } else if (u == "INTERNALDATE") {
+    simple(FetchItem::Kind::kInternalDate, "INTERNALDATE");
+  } else if (u == "RFC822.SIZE") {
+    simple(FetchItem::Kind::kRfc822Size, "RFC822.SIZE");
+  } else if (u == "ENVELOPE" || u == "BODYSTRUCTURE" || u == "BODY") {
+    error = u + " is not supported yet";
+    return false;
+  } else if (u == "RFC822" || u == "RFC822.HEADER" || u == "RFC822.TEXT") {
+    item.kind = FetchItem::Kind::kBody;
+    item.section = u == "RFC822"          ? FetchItem::Section::kAll
+                   : u == "RFC822.HEADER" ? FetchItem::Section::kHeader
+                                          : FetchItem::Section::kText;
+    item.peek = u == "RFC822.HEADER";
+    item.response_name = u;
+    out.push_back(std::move(item));
+  } else if (u.rfind("BODY", 0) == 0 && u.find('[') != std::string::npos) {
+    if (!parse_body(a.text, item, error)) return false;
+    out.push_back(std::move(item));
+  } else {
+    error = "unknown fetch item " + a.text;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::vector<FetchItem>> parse_fetch_items(const Arg& arg, bool uid,
+                                                        std::string& error) {
+  std::vector<FetchItem> out;
+  if (arg.kind == Arg::Kind::kAtom) {
+    std::string u = upper(arg.text);
+    if (u == "ALL" || u == "FAST" || u == "FULL") {
+      if (u != "FAST") {
+        error = u + " needs ENVELOPE, not supported yet";
+        return std::nullopt;
+      }
+      for (const char* n : {"FLAGS", "INTERNALDATE", "RFC822.SIZE"}) {
+        Arg a;
+        a.text = n;
+        parse_one(a, out, error);
+      }
+    } else if (!parse_one(arg, out, error)) {
+      return std::nullopt;
+    }
+  } else if (arg.kind == Arg::Kind::kList && !arg.children.empty()) {
+    for (const Arg& a : arg.children) {
+      if (!parse_one(a, out, error)) return std::nullopt;
+    }
+  } else {
+    error = "invalid fetch items";
+    return std::nullopt;
+  }
+  if (uid) {
+    bool has = false;
+    for (const FetchItem& i : out) has = has || i.kind == FetchItem::Kind::kUid;
+    if (!has) {
+      FetchItem i;
+      i.kind = FetchItem::Kind::kUid;
+      i.response_name = "UID";
+      out.insert(out.begin(), std::move(i));
+    }
+  }
+  return out;
+}
+
+}  // namespace imap

@@ -1,0 +1,102 @@
+#include "imap/selected_box.h"
+
+#include <algorithm>
+
+namespace imap {
+
+std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
+  maildir::MessageFlags f = mailbox.flags(i);
+  std::string s = "(";
+  auto add = [&s](std::string_view x) {
+    if (s.size() > 1) s += ' ';
+    s += x;
+  };
+  if (f.has(maildir::kFlagSeen)) add("\\Seen");
+  if (f.has(maildir::kFlagReplied)) add("\\Answered");
+  if (f.has(maildir::kFlagFlagged)) add("\\Flagged");
+  if (f.has(maildir::kFlagTrashed)) add("\\Deleted");
+  if (f.has(maildir::kFlagDraft)) add("\\Draft");
+  for (int k = 0; k < maildir::kMaxKeywordLetters; ++k) {
+    if (!f.has_keyword(k)) continue;
+    auto name = mailbox.keywords().name(k);
+    if (name) add(*name);
+  }
+  s += ')';
+  return s;
+}
+
+maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge) {
+  auto changes = box.mailbox.sync();
+  if (!changes.ok()) return changes.status();
+  std::string out;
+  const maildir::Mailbox& mb = box.mailbox;
+  std::vector<std::uint32_t> now;
+  now.reserve(mb.count());
+  for (std::size_t i = 0; i < mb.count(); ++i) now.push_back(mb.record(i).uid);
+  if (allow_expunge) {
+    // Report each vanished UID at its current sequence number, renumbering as we go.
+    std::vector<std::uint32_t> kept;
+    kept.reserve(box.client_uids.size());
+    std::size_t removed = 0;
+    for (std::size_t i = 0; i < box.client_uids.size(); ++i) {
+      std::uint32_t uid = box.client_uids[i];
+      if (std::binary_search(now.begin(), now.end(), uid)) {
+        kept.push_back(uid);
+      } else {
+        out += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
+        ++removed;
+      }
+    }
+    box.client_uids = std::move(kept);
+  }
+  std::uint32_t last = box.client_uids.empty() ? 0 : box.client_uids.back();
+  bool added = false;
+  for (std::uint32_t uid : now) {
+    if (uid > last) {
+      box.client_uids.push_back(uid);
+      added = true;
+    }
+  }
+  if (added) out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
+  for (std::uint32_t uid : changes->flags_changed) {
+    auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);
+    auto idx = mb.find_uid(uid);
+    if (it == box.client_uids.end() || *it != uid || !idx) continue;
+    out += "* " + std::to_string(it - box.client_uids.begin() + 1) + " FETCH (UID " +
+           std::to_string(uid) + " FLAGS " + flags_list(mb, *idx) + ")\r\n";
+  }
+  return out;
+}
+
+std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid) {
+  auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);
+  if (it == box.client_uids.end() || *it != uid) return 0;
+  return static_cast<std::uint32_t>(it - box.client_uids.begin() + 1);
+}
+
+bool resolve_set(const SelectedBox& box, const SequenceSet& set, bool uid,
+                 std::vector<std::size_t>& out) {
+  out.clear();
+  const maildir::Mailbox& mb = box.mailbox;
+  if (uid) {
+    std::uint32_t largest = mb.count() ? mb.record(mb.count() - 1).uid : 0;
+    for (std::size_t i = 0; i < mb.count(); ++i) {
+      if (set.contains(mb.record(i).uid, largest)) out.push_back(i);
+    }
+    // RFC 3501: "*" in a UID set always means the largest UID, even if below the range.
+    return true;
+  }
+  std::uint32_t n = static_cast<std::uint32_t>(box.client_uids.size());
+  for (const SeqRange& r : set.ranges) {
+    if ((r.lo != kStar && r.lo > n) || (r.hi != kStar && r.hi > n)) return false;
+    if (n == 0) return false;
+  }
+  for (std::uint32_t seq = 1; seq <= n; ++seq) {
+    if (!set.contains(seq, n)) continue;
+    auto idx = mb.find_uid(box.client_uids[seq - 1]);
+    if (idx) out.push_back(*idx);
+  }
+  return true;
+}
+
+}  // namespace imap

@@ -1,0 +1,42 @@
+// The selected mailbox of a session: the storage view (maildir::Mailbox) plus what the client
+// was last told (its UIDs in sequence order), so a sync can be turned into untagged EXPUNGE /
+// EXISTS / FETCH responses. Owned by the session through a shared_ptr; while a command's work
+// runs on a worker thread the session's input is paused, so exactly one thread uses it at a
+// time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "imap/sequence_set.h"
+#include "maildir/mailbox.h"
+
+namespace imap {
+
+struct SelectedBox {
+  maildir::Mailbox mailbox;
+  std::vector<std::uint32_t> client_uids;  // sequence number i+1 = client_uids[i]
+  bool read_only = false;
+  std::string name;  // API name
+};
+
+// Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",
+// "* 5 EXISTS", "* 2 FETCH (FLAGS (...))"), bringing client_uids in step. With
+// `allow_expunge` false (FETCH, STORE, SEARCH: RFC 3501 7.4.1) expunges are not reported yet
+// and client_uids keeps them. A storage error is returned as-is.
+maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge = true);
+
+// Sequence number (1-based) of `uid` in what the client knows, 0 if none.
+std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);
+
+// "(\Seen \Answered ...)" for message `i` of the view.
+std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i);
+
+// The view indexes a sequence set (sequence numbers, or UIDs when `uid`) names, ascending.
+// Sequence numbers past the end make the whole set invalid (returns false); UIDs that do not
+// exist are ignored.
+bool resolve_set(const SelectedBox& box, const SequenceSet& set, bool uid,
+                 std::vector<std::size_t>& out);
+
+}  // namespace imap
