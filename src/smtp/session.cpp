@@ -51,6 +51,23 @@ size_t Session::on_input(net::Connection& c, std::string_view data) {
   size_t used = 0;
   while (used < data.size() && !c.closing()) {
     if (phase_ == Phase::kBusy) break;
+    if (phase_ == Phase::kAuth) {
+      LineReader::Result r = lines_.next(data.substr(used));
+      used += r.consumed;
+      if (r.kind == LineReader::Kind::kNeedMore) {
+        if (r.consumed == 0) break;
+        continue;
+      }
+      if (r.kind != LineReader::Kind::kLine) {
+        phase_ = Phase::kCommand;
+        sasl_.reset();
+        lines_.set_max_line(kMaxCommandLine);
+        refuse(c, Reply{501, "5.5.2", "Bad AUTH response line"});
+        continue;
+      }
+      if (!sasl_step(c, sasl_->respond(r.line))) break;
+      continue;
+    }
     if (phase_ == Phase::kData) {
       DataReader::Step step = data_->feed(data.substr(used), body_);
       used += step.consumed;
@@ -134,11 +151,12 @@ bool Session::handle_command(net::Connection& c, const Command& cmd, bool more_b
       reset_transaction();
       helo_.clear();
       esmtp_ = false;
+      identity_.reset();
+      sasl_.reset();
       lines_.reset();
       return false;
     case Verb::kAuth:
-      refuse(c, Reply{502, "5.5.1", "AUTH not available"});
-      return true;
+      return cmd_auth(c, cmd);
   }
   return true;
 }
@@ -155,6 +173,8 @@ void Session::cmd_ehlo(net::Connection& c, const Command& cmd) {
   r += "250-SIZE " + std::to_string(config_->limits.max_message_size) + "\r\n";
   r += "250-PIPELINING\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n250-DSN\r\n";
   if (!c.tls_active() && c.listener().tls == net::TlsMode::kStartTls) r += "250-STARTTLS\r\n";
+  if (settings_.submission && !identity_ && (c.tls_active() || settings_.allow_plaintext_auth))
+    r += "250-AUTH PLAIN LOGIN\r\n";
   // The last line of a multi-line reply uses "250 ".
   size_t last = r.rfind("250-");
   r[last + 3] = ' ';
@@ -164,7 +184,10 @@ void Session::cmd_ehlo(net::Connection& c, const Command& cmd) {
 void Session::cmd_mail(net::Connection& c, const Command& cmd) {
   if (helo_.empty()) return refuse(c, Reply{503, "5.5.1", "Send EHLO first"});
   if (sender_) return refuse(c, Reply{503, "5.5.1", "Nested MAIL command"});
-  if (settings_.submission) return refuse(c, Reply{530, "5.7.0", "Authentication required"});
+  if (settings_.submission && !identity_)
+    return refuse(c, Reply{530, "5.7.0", "Authentication required"});
+  if (settings_.submission && !sender_allowed(cmd.path))
+    return refuse(c, Reply{553, "5.7.1", "Sender address not owned by " + identity_->address});
   std::uint64_t max = config_->limits.max_message_size;
   if (cmd.mail.size && max != 0 && *cmd.mail.size > max)
     return refuse(c, Reply{552, "5.3.4", "Message size exceeds fixed maximum message size"});
@@ -192,7 +215,13 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
   }
   RcptVerdict v = tegami_delivery::resolve_recipient(*config_, cmd.path);
   if (v.kind == RcptVerdict::Kind::kRemote) {
-    refuse(c, Reply{554, "5.7.1", "Relay access denied"});
+    if (identity_) {
+      // Authenticated users may relay, but the outbound queue does not exist yet: a clear
+      // temporary error, never a 250 for mail that could not be sent on.
+      reply(c, Reply{451, "4.3.2", "Delivery to other domains is not available yet"});
+    } else {
+      refuse(c, Reply{554, "5.7.1", "Relay access denied"});
+    }
     return true;
   }
   if (v.kind == RcptVerdict::Kind::kRefused) {
@@ -278,6 +307,7 @@ void Session::finish_data(net::Connection& c) {
   trace.peer_ip = c.peer().ip();
   trace.by_host = hostname();
   trace.protocol = c.tls_active() ? "ESMTPS" : (esmtp_ ? "ESMTP" : "SMTP");
+  if (identity_) trace.protocol += "A";  // RFC 3848: ESMTPA / ESMTPSA
   trace.tls = c.tls_version();
   trace.id = std::to_string(c.id()) + "." + std::to_string(transactions_);
   std::string for_addr = mailboxes_.size() == 1 ? mailboxes_[0].address : std::string();
@@ -320,6 +350,130 @@ void Session::finish_data(net::Connection& c) {
         }
         c.resume_input();
       });
+}
+
+bool Session::cmd_auth(net::Connection& c, const Command& cmd) {
+  if (!settings_.submission) {
+    refuse(c, Reply{502, "5.5.1", "AUTH not available"});
+    return true;
+  }
+  if (helo_.empty() || !esmtp_) {
+    refuse(c, Reply{503, "5.5.1", "Send EHLO first"});
+    return true;
+  }
+  if (identity_) {
+    refuse(c, Reply{503, "5.5.1", "Already authenticated"});
+    return true;
+  }
+  if (sender_) {
+    refuse(c, Reply{503, "5.5.1", "AUTH not allowed during a mail transaction"});
+    return true;
+  }
+  if (!c.tls_active() && !settings_.allow_plaintext_auth) {
+    refuse(c, Reply{538, "5.7.11", "Encryption required for requested authentication mechanism"});
+    return true;
+  }
+  auto mech = tegami_auth::parse_sasl_mechanism(cmd.arg);
+  if (!mech) {
+    refuse(c, Reply{504, "5.5.4", "Unrecognized authentication type"});
+    return true;
+  }
+  sasl_.emplace(*mech);
+  lines_.set_max_line(12288);  // RFC 4954 §4
+  return sasl_step(c, sasl_->start(cmd.has_initial_response
+                                       ? std::optional<std::string_view>(cmd.initial_response)
+                                       : std::nullopt));
+}
+
+// One step of the SASL exchange: a challenge (334), a failure, or credentials (the login runs
+// off the loop; input is paused until it answers). Returns false when input must stop.
+bool Session::sasl_step(net::Connection& c, tegami_auth::SaslStep step) {
+  using tegami_auth::SaslError;
+  if (auto* ch = std::get_if<tegami_auth::SaslChallenge>(&step)) {
+    phase_ = Phase::kAuth;
+    c.send("334 " + ch->base64 + "\r\n");
+    return true;
+  }
+  phase_ = Phase::kCommand;
+  lines_.set_max_line(kMaxCommandLine);
+  tegami::login::LoginRequest req;
+  req.method = std::string(tegami_auth::sasl_mechanism_name(sasl_->mechanism()));
+  if (auto* f = std::get_if<tegami_auth::SaslFailure>(&step)) {
+    sasl_.reset();
+    if (f->error == SaslError::kCancelled) {
+      refuse(c, Reply{501, "5.0.0", "Authentication cancelled"});
+      return true;
+    }
+    if (f->error != SaslError::kBadUsername && f->error != SaslError::kAuthzidRefused) {
+      refuse(c, Reply{501, "5.5.2", "Malformed authentication response"});
+      return true;
+    }
+    // Answered exactly like a wrong password: through the login with a name that fails.
+  } else {
+    auto& cred = std::get<tegami_auth::SaslCredentials>(step);
+    req.username = std::move(cred.username);
+    req.password = std::move(cred.password);
+  }
+  req.protocol = tegami::config::Protocol::kSubmission;
+  sasl_.reset();
+  req.remote_ip = c.peer().ip();
+  req.local_ip = c.local().ip();
+  req.tls = c.tls_active();
+  req.allow_plaintext_auth = settings_.allow_plaintext_auth;
+  req.session = c.id();
+  req.attempt = auth_failures_ + 1;
+  phase_ = Phase::kBusy;
+  c.pause_input();
+  tegami::login::process_login_service().login(
+      c, config_, std::move(req), [this, &c](tegami::login::LoginResult res) {
+        using tegami::login::LoginOutcome;
+        phase_ = Phase::kCommand;
+        switch (res.outcome) {
+          case LoginOutcome::kOk:
+            identity_ = res.identity;
+            c.set_authenticated();
+            if (settings_.on_login) settings_.on_login(c, identity_->address);
+            reply(c, Reply{235, "2.7.0", "Authentication successful"});
+            break;
+          case LoginOutcome::kPlaintextRefused:
+            refuse(c, Reply{538, "5.7.11", "Encryption required"});
+            break;
+          case LoginOutcome::kProtocolRefused:
+            refuse(c, Reply{550, "5.7.1", "Submission is not included in your plan"});
+            break;
+          case LoginOutcome::kTemporary:
+            reply(c, Reply{454, "4.7.0", "Temporary authentication failure"});
+            break;
+          case LoginOutcome::kFailed:
+          case LoginOutcome::kDisabled:
+            ++auth_failures_;
+            if (auth_failures_ >= config_->limits.max_auth_failures) {
+              reply(c, Reply{535, "5.7.8", "Authentication credentials invalid"});
+              reply(c, Reply{421, "4.7.0", hostname() + " Too many authentication failures"});
+              c.close();
+              return;
+            }
+            refuse(c, Reply{535, "5.7.8", "Authentication credentials invalid"});
+            break;
+        }
+        c.resume_input();
+      });
+  return false;
+}
+
+// The authenticated account's own address or one of its aliases, in its domain.
+bool Session::sender_allowed(const Path& p) const {
+  if (!identity_ || p.null || p.quoted) return false;
+  std::string addr = p.local + "@" + p.domain;
+  for (char& ch : addr)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  if (addr == identity_->address) return true;
+  const tegami::config::Domain* d = nullptr;
+  const tegami::config::Account* a = config_->find_account(identity_->address, &d);
+  if (a == nullptr || d == nullptr) return false;
+  for (const std::string& alias : a->aliases)
+    if (addr == alias + "@" + d->name) return true;
+  return false;
 }
 
 void Session::on_limit(net::Connection& c, net::LimitKind kind) {

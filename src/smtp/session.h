@@ -8,19 +8,23 @@
 // tegami_delivery::reply_for. A 250 after DATA is sent only when every recipient's copy is
 // durable.
 // Port 25 never relays: a recipient outside the configured domains is 554 5.7.1. On
-// Submission, MAIL needs AUTH first (530 5.7.0); AUTH is not wired yet (see docs/smtp.md), so
-// Submission currently refuses every transaction rather than relaying unauthenticated.
+// Submission, MAIL needs AUTH PLAIN/LOGIN first (530 5.7.0; the login goes through
+// login::LoginService), MAIL FROM must be the account's address or one of its aliases
+// (553 5.7.1), and remote recipients get 451 4.3.2 until the outbound queue exists.
 // Loop thread only; one instance per connection; holds its config snapshot for its lifetime.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth/sasl.h"
 #include "config/config.h"
 #include "delivery/recipient.h"
+#include "login/login.h"
 #include "net/connection.h"
 #include "smtp/command.h"
 #include "smtp/data_reader.h"
@@ -29,9 +33,12 @@
 namespace tegami_smtp {
 
 struct SessionSettings {
-  bool submission = false;     // 587/465: AUTH required before MAIL
-  unsigned max_errors = 10;    // refused commands before "421 4.7.0" and close
-  unsigned max_received = 50;  // more Received headers than this: 554 5.4.6 (a loop)
+  bool submission = false;            // 587/465: AUTH required before MAIL
+  unsigned max_errors = 10;           // refused commands before "421 4.7.0" and close
+  unsigned max_received = 50;         // more Received headers than this: 554 5.4.6 (a loop)
+  bool allow_plaintext_auth = false;  // the listener's setting: AUTH before TLS
+  // Called after a successful AUTH (the daemon records the user for `tegami who`).
+  std::function<void(net::Connection&, const std::string&)> on_login;
 };
 
 class Session final : public net::Handler {
@@ -46,7 +53,7 @@ class Session final : public net::Handler {
   void on_shutdown(net::Connection& c) override;
 
  private:
-  enum class Phase { kCommand, kData, kBusy };
+  enum class Phase { kCommand, kData, kBusy, kAuth };
 
   void reply(net::Connection& c, const Reply& r);
   void refuse(net::Connection& c, const Reply& r);  // counts the error, 421 past the limit
@@ -58,6 +65,9 @@ class Session final : public net::Handler {
   bool cmd_rcpt(net::Connection& c, const Command& cmd);
   bool cmd_data(net::Connection& c, bool more_buffered);
   void finish_data(net::Connection& c);
+  bool cmd_auth(net::Connection& c, const Command& cmd);
+  bool sasl_step(net::Connection& c, tegami_auth::SaslStep step);
+  bool sender_allowed(const Path& p) const;
   std::string hostname() const { return config_->server.hostname; }
 
   std::shared_ptr<const tegami::config::Config> config_;
@@ -75,6 +85,9 @@ class Session final : public net::Handler {
   std::optional<DataReader> data_;
   std::string body_;
   std::uint64_t transactions_ = 0;
+  std::optional<tegami_auth::SaslExchange> sasl_;
+  std::optional<tegami::login::Identity> identity_;
+  unsigned auth_failures_ = 0;
 };
 
 }  // namespace tegami_smtp

@@ -190,3 +190,79 @@ TEST_CASE("over quota at RCPT: 552 5.2.2") {
   r.talk("MAIL FROM:<s@r.example>\r\n");
   CHECK(r.talk("RCPT TO:<alice@example.jp>\r\n") == "552 5.2.2 Mailbox full\r\n");
 }
+
+namespace {
+
+// A Submission session (587, STARTTLS) whose TLS is already active; alice@example.jp has the
+// password "secret" and the alias a.k.
+struct SubmissionRig {
+  TempDir tmp;
+  std::shared_ptr<tegami::config::Config> config;
+  net::FakeConnection c{net::ListenerInfo{"submission", "submission", net::TlsMode::kStartTls}};
+  std::unique_ptr<Session> s;
+
+  SubmissionRig() {
+    config = std::make_shared<tegami::config::Config>(make_config(tmp.path()));
+    for (auto& plan : config->plans) plan.protocols = {tegami::config::Protocol::kSubmission};
+    config->domains[0].accounts[0].password_hash = "{PLAIN}secret";
+    config->limits.auth_failure_delay = std::chrono::milliseconds(1);
+    config->limits.auth_failure_delay_max = std::chrono::milliseconds(1);
+    SessionSettings st;
+    st.submission = true;
+    s = std::make_unique<Session>(config, st);
+    c.set_tls_active(true);
+    s->on_open(c);
+    c.take_output();
+  }
+  std::string talk(std::string_view bytes) {
+    c.feed(*s, bytes);
+    for (int i = 0; i < 100 && c.paused(); ++i) {
+      c.run_pending_work();
+      c.fire_timers(std::chrono::seconds(30));
+      c.deliver(*s);
+    }
+    return c.take_output();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("submission: AUTH required before MAIL, PLAIN and LOGIN, sender ownership") {
+  SubmissionRig r;
+  std::string ehlo = r.talk("EHLO c.example\r\n");
+  CAPTURE(ehlo);
+  CHECK(ehlo.find("AUTH PLAIN LOGIN\r\n") != std::string::npos);
+  CHECK(r.talk("MAIL FROM:<alice@example.jp>\r\n").rfind("530 5.7.0", 0) == 0);
+  // "\0alice@example.jp\0wrong" and then the right password.
+  CHECK(r.talk("AUTH PLAIN AGFsaWNlQGV4YW1wbGUuanAAd3Jvbmc=\r\n").rfind("535 5.7.8", 0) == 0);
+  CHECK(r.talk("AUTH LOGIN\r\n") == "334 VXNlcm5hbWU6\r\n");
+  CHECK(r.talk("YWxpY2VAZXhhbXBsZS5qcA==\r\n") == "334 UGFzc3dvcmQ6\r\n");
+  CHECK(r.talk("c2VjcmV0\r\n").rfind("235 2.7.0", 0) == 0);
+  std::string m = r.talk("MAIL FROM:<bob@example.jp>\r\n");
+  CAPTURE(m);
+  CHECK(m.rfind("553 5.7.1", 0) == 0);
+  CHECK(r.talk("MAIL FROM:<bob@example.jp>\r\n").rfind("553 5.7.1", 0) == 0);
+  CHECK(r.talk("MAIL FROM:<a.k@example.jp>\r\n").rfind("250", 0) == 0);  // her alias
+  // Remote recipients: no queue yet, a temporary error, never a false 250.
+  CHECK(r.talk("RCPT TO:<x@elsewhere.example>\r\n").rfind("451 4.3.2", 0) == 0);
+  CHECK(r.talk("RCPT TO:<bob@example.jp>\r\nDATA\r\n").find("354") != std::string::npos);
+  CHECK(r.talk("Subject: s\r\n\r\nhi\r\n.\r\n").rfind("250 2.0.0", 0) == 0);
+}
+
+TEST_CASE("submission: AUTH before TLS is refused unless the listener allows plaintext") {
+  SubmissionRig r;
+  r.c.set_tls_active(false);
+  std::string ehlo = r.talk("EHLO c.example\r\n");
+  CHECK(ehlo.find("AUTH") == std::string::npos);
+  CHECK(r.talk("AUTH PLAIN AGFsaWNlQGV4YW1wbGUuanAAc2VjcmV0\r\n").rfind("538 5.7.11", 0) == 0);
+  CHECK(r.talk("AUTH LOGIN\r\n").rfind("538", 0) == 0);
+}
+
+TEST_CASE("submission: cancelled AUTH and bad base64") {
+  SubmissionRig r;
+  r.talk("EHLO c.example\r\n");
+  CHECK(r.talk("AUTH LOGIN\r\n").rfind("334", 0) == 0);
+  CHECK(r.talk("*\r\n").rfind("501 5.0.0", 0) == 0);
+  CHECK(r.talk("AUTH PLAIN !!!\r\n").rfind("501", 0) == 0);
+  CHECK(r.talk("AUTH CRAM-MD5\r\n").rfind("504 5.5.4", 0) == 0);
+}
