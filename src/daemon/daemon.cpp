@@ -175,9 +175,16 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
       return std::make_unique<imap::Session>(std::move(o));
     };
   }
-  if (listener.protocol == config::Protocol::kSmtp) {  // port 25; Submission waits for AUTH
-    inner = [this](net::Connection&) -> std::unique_ptr<net::Handler> {
-      return std::make_unique<tegami_smtp::Session>(store_.get(), tegami_smtp::SessionSettings{});
+  if (listener.protocol == config::Protocol::kSmtp ||
+      listener.protocol == config::Protocol::kSubmission) {
+    tegami_smtp::SessionSettings st;
+    st.submission = listener.protocol == config::Protocol::kSubmission;
+    st.allow_plaintext_auth = listener.allow_plaintext_auth;
+    st.on_login = [](net::Connection& c, const std::string& user) {
+      control::process_sessions().set_user(c.id(), user);
+    };
+    inner = [this, st](net::Connection&) -> std::unique_ptr<net::Handler> {
+      return std::make_unique<tegami_smtp::Session>(store_.get(), st);
     };
   }
   return tracked_factory(std::move(inner), control::process_sessions(),
