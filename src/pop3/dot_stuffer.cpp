@@ -22,31 +22,41 @@ void DotStuffer::end_line(std::string& out) {
 
 bool DotStuffer::feed(std::string_view in, std::string& out) {
   if (in_body_ && body_lines_ && body_seen_ >= *body_lines_) done_ = true;
-  for (size_t i = 0; i < in.size() && !done_; ++i) {
-    char ch = in[i];
+  out.reserve(out.size() + in.size() + in.size() / 32 + 8);
+  size_t i = 0;
+  while (i < in.size() && !done_) {
     if (pending_cr_) {
       pending_cr_ = false;
-      if (ch == '\n') {
+      if (in[i] == '\n') {
         end_line(out);
+        ++i;
         continue;
       }
       // A bare CR inside a line: keep it.
-      if (at_line_start_) at_line_start_ = false;
+      at_line_start_ = false;
       line_empty_ = false;
       out += '\r';
+      continue;
     }
+    char ch = in[i];
     if (ch == '\r') {
       pending_cr_ = true;
+      ++i;
       continue;
     }
     if (ch == '\n') {
       end_line(out);
+      ++i;
       continue;
     }
     if (at_line_start_ && ch == '.') out += '.';
     at_line_start_ = false;
     line_empty_ = false;
-    out += ch;
+    // The rest of the line up to the next CR or LF is copied as one span.
+    size_t j = i + 1;
+    while (j < in.size() && in[j] != '\n' && in[j] != '\r') ++j;
+    out.append(in.data() + i, j - i);
+    i = j;
   }
   return !done_;
 }
