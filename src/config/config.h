@@ -118,7 +118,9 @@ struct Plan {
   std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
   std::uint64_t max_mailbox_quota_mb = 0;  // highest quota an account may get; 0 = no limit
   QuotaPolicy quota_policy = QuotaPolicy::kOvershoot;
-  std::vector<Protocol> protocols;  // protocols the domain's users may log in with
+  // Protocols the domain's users may log in with; a plan that does not say allows all four.
+  std::vector<Protocol> protocols = {Protocol::kSmtp, Protocol::kSubmission, Protocol::kPop3,
+                                     Protocol::kImap};
   bool allows(Protocol p) const;
 };
 

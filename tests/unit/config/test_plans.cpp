@@ -81,3 +81,15 @@ TEST_CASE("plans defined in the file replace the built-ins") {
   CHECK(f.first_error(f.load()) ==
         "tegami.yaml:3:17: expected one of smtp, submission, pop3, imap, got 'pop3s'");
 }
+
+TEST_CASE("a plan that does not list protocols allows all four") {
+  ConfigFiles f;
+  f.write("tegami.yaml", "plans:\n  - name: open\n    mailbox_quota: 10\n");
+  f.write("domains/a.test.yaml", "domain: a.test\nplan: open\naccounts:\n  - user: a\n");
+  auto r = f.load();
+  REQUIRE_MESSAGE(r.ok(), f.first_error(r));
+  const auto& plan = r.config->plan_of(r.config->domains[0]);
+  for (Protocol p : {Protocol::kSmtp, Protocol::kSubmission, Protocol::kPop3, Protocol::kImap}) {
+    CHECK(plan.allows(p));
+  }
+}
