@@ -215,7 +215,12 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
   }
   RcptVerdict v = tegami_delivery::resolve_recipient(*config_, cmd.path);
   if (v.kind == RcptVerdict::Kind::kRemote) {
-    if (identity_) {
+    // POP-before-SMTP (auth.pop_before_smtp): a client that logged in over POP3/IMAP from
+    // this IP within the window may relay through port 25, like an authenticated user.
+    bool pop_before_smtp = !settings_.submission && config_->auth.pop_before_smtp &&
+                           tegami::login::process_login_service().pop_before_smtp().may_relay(
+                               c.peer().ip(), std::chrono::steady_clock::now());
+    if (identity_ || pop_before_smtp) {
       // Authenticated users may relay, but the outbound queue does not exist yet: a clear
       // temporary error, never a 250 for mail that could not be sent on.
       reply(c, Reply{451, "4.3.2", "Delivery to other domains is not available yet"});

@@ -266,3 +266,16 @@ TEST_CASE("submission: cancelled AUTH and bad base64") {
   CHECK(r.talk("AUTH PLAIN !!!\r\n").rfind("501", 0) == 0);
   CHECK(r.talk("AUTH CRAM-MD5\r\n").rfind("504 5.5.4", 0) == 0);
 }
+
+TEST_CASE("POP-before-SMTP: a recent POP3/IMAP login from the IP may relay on port 25") {
+  Rig r;
+  r.talk("EHLO c.example\r\nMAIL FROM:<s@example.jp>\r\n");
+  CHECK(r.talk("RCPT TO:<x@elsewhere.example>\r\n").rfind("554 5.7.1", 0) == 0);
+  tegami::login::process_login_service().pop_before_smtp().record_login(
+      "192.0.2.7", std::chrono::steady_clock::now());
+  // Still refused while the option is off (the default).
+  CHECK(r.talk("RCPT TO:<x@elsewhere.example>\r\n").rfind("554 5.7.1", 0) == 0);
+  r.config->auth.pop_before_smtp = true;
+  // Allowed to relay — and answered with the queue's temporary error until the queue exists.
+  CHECK(r.talk("RCPT TO:<x@elsewhere.example>\r\n").rfind("451 4.3.2", 0) == 0);
+}
