@@ -1,5 +1,5 @@
 // Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971); and ENABLE
-// (RFC 5161), NAMESPACE (RFC 2342) after login.
+// (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
 #include "imap/session.h"
 
@@ -62,6 +62,10 @@ void cmd_enable(Session& s, Command& c) {
   }
   s.untagged("ENABLED");
   s.tagged(c.tag, "OK Enabled.");
+}
+
+void cmd_idle(Session& s, Command& c) {
+  s.start_idle(c.tag);
 }
 
 void cmd_namespace(Session& s, Command& c) {

@@ -26,6 +26,7 @@ const CommandSpec kCommands[] = {
     {"SUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
     {"UNSUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
     {"STATUS", cmd_status, kAuthOrSelected, 2, 2},
+    {"IDLE", cmd_idle, kAuthOrSelected, 0, 0},
     {"APPEND", cmd_append, kAuthOrSelected, 2, 4},
     {"SELECT", cmd_select, kAuthOrSelected, 1, 1},
     {"EXAMINE", cmd_select, kAuthOrSelected, 1, 1},

@@ -60,6 +60,7 @@ void cmd_logout(Session& s, Command& c);
 void cmd_id(Session& s, Command& c);
 void cmd_enable(Session& s, Command& c);
 void cmd_namespace(Session& s, Command& c);
+void cmd_idle(Session& s, Command& c);
 // cmd_auth.cpp
 void cmd_starttls(Session& s, Command& c);
 void cmd_login(Session& s, Command& c);

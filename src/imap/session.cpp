@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "imap/command_table.h"
+#include "imap/selected_box.h"
 #include "log/log.h"
 #include "maildir/status.h"
 
@@ -55,7 +56,7 @@ bool Session::plaintext_refused() const {
 std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
-    caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT";
+    caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE";
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {
@@ -189,7 +190,7 @@ size_t Session::process(std::string_view data) {
   while (used < data.size() && !busy_ && !tls_starting_ && !conn_->closing() &&
          !std::holds_alternative<Logout>(state_)) {
     if (conn_->above_high_water()) break;
-    if (sasl_) {
+    if (idle_ || sasl_) {
       size_t nl = data.find('\n', used);
       if (nl == std::string_view::npos) {
         if (data.size() - used > kMaxSaslLine) {
@@ -204,7 +205,11 @@ size_t Session::process(std::string_view data) {
       std::string_view line = data.substr(used, nl - used);
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       used = nl + 1;
-      sasl_line(line);
+      if (idle_) {
+        idle_line(line);
+      } else {
+        sasl_line(line);
+      }
       continue;
     }
     CommandParser::Result r = parser_.feed(data.substr(used));
@@ -319,6 +324,56 @@ void Session::sasl_line(std::string_view line) {
     default:
       bad(tag, "Invalid base64 data in SASL response.");
       break;
+  }
+}
+
+namespace {
+constexpr std::chrono::milliseconds kIdlePoll{2000};
+constexpr unsigned kIdleKeepaliveTicks = 60;  // 2 minutes
+}  // namespace
+
+void Session::start_idle(std::string tag) {
+  idle_ = std::make_unique<IdleState>();
+  idle_->tag = std::move(tag);
+  conn_->send("+ idling\r\n");
+  idle_->timer = conn_->after(kIdlePoll, [this] { idle_tick(); });
+}
+
+void Session::idle_tick() {
+  if (!idle_) return;
+  ++idle_->ticks;
+  if (idle_->ticks % kIdleKeepaliveTicks == 0) untagged("OK Still here");
+  std::shared_ptr<SelectedBox> box = selected();
+  auto schedule = [this] {
+    if (idle_) idle_->timer = conn_->after(kIdlePoll, [this] { idle_tick(); });
+  };
+  if (!box) {
+    schedule();
+    return;
+  }
+  // TODO(issue 6): wake on the folder's maildir::Watcher fd instead of polling, once the net
+  // layer can watch an extra fd for a connection.
+  auto text = std::make_shared<std::string>();
+  blocking(
+      [box, text] {
+        auto updates = sync_updates(*box, true);
+        if (updates.ok()) *text = std::move(*updates);
+      },
+      [this, text, schedule] {
+        if (!text->empty()) conn_->send(*text);
+        schedule();
+      });
+}
+
+void Session::idle_line(std::string_view line) {
+  std::string tag = idle_->tag;
+  conn_->cancel(idle_->timer);
+  idle_.reset();
+  if (line.size() == 4 && (line[0] | 0x20) == 'd' && (line[1] | 0x20) == 'o' &&
+      (line[2] | 0x20) == 'n' && (line[3] | 0x20) == 'e') {
+    tagged(tag, "OK Idle completed.");
+  } else {
+    bad(tag, "Expected DONE.");
   }
 }
 

@@ -102,6 +102,10 @@ class Session final : public net::Handler {
                   std::optional<std::string> initial_response);
   // STARTTLS after its OK was queued: drops any partly received command.
   void start_tls();
+  // IDLE (RFC 2177): sends "+ idling"; until the client sends DONE, the selected mailbox is
+  // synced every poll interval and changes are sent at once; "* OK Still here" every 2 min.
+  void start_idle(std::string tag);
+
   // Sends "* BYE text" and closes.
   void bye(std::string_view text);
 
@@ -112,6 +116,8 @@ class Session final : public net::Handler {
   void dispatch(Command& cmd);
   void handle_parse_error(const CommandParser::Result& r);
   void sasl_line(std::string_view line);
+  void idle_line(std::string_view line);
+  void idle_tick();
   size_t process(std::string_view data);
 
   SessionOptions options_;
@@ -127,6 +133,12 @@ class Session final : public net::Handler {
     tegami_auth::SaslExchange exchange;
   };
   std::unique_ptr<SaslState> sasl_;
+  struct IdleState {
+    std::string tag;
+    net::Connection::TimerId timer = 0;
+    unsigned ticks = 0;
+  };
+  std::unique_ptr<IdleState> idle_;
 };
 
 }  // namespace imap

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "imap/session.h"
+#include "maildir/mailbox.h"
 #include "net/fake_connection.h"
 #include "temp_dir.h"
 
@@ -281,4 +282,22 @@ TEST_CASE("a second session sees new mail and flag changes on NOOP") {
   CHECK(out.find("* 1 EXPUNGE\r\n") != std::string::npos);
   out = send2("e FETCH 1 (UID BODY.PEEK[])\r\n");
   CHECK(out == "* 1 FETCH (UID 2 BODY[] {12}\r\nSubject: y\r\n)\r\ne OK Fetch completed.\r\n");
+}
+
+TEST_CASE("IDLE reports new mail from another session and ends with DONE") {
+  Fixture a;
+  REQUIRE(a.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  REQUIRE(a.send("b SELECT INBOX\r\n").find("* 0 EXISTS") != std::string::npos);
+  CHECK(a.send("c IDLE\r\n") == "+ idling\r\n");
+  // Another writer delivers into INBOX while the session idles.
+  auto added = maildir::append_to_folder(a.tmp.path() + "/example.com/alice", "Subject: z\n\nhi\n");
+  REQUIRE(added.ok());
+  a.conn.fire_timers(std::chrono::milliseconds(2500));
+  a.conn.run_pending_work();
+  CHECK(a.conn.take_output() == "* 1 EXISTS\r\n");
+  CHECK(a.send("DONE\r\n") == "c OK Idle completed.\r\n");
+  CHECK(a.send("d NOOP\r\n") == "d OK NOOP completed.\r\n");
+  // Without timers firing in between (Fixture::send jumps the fake clock by a minute).
+  a.conn.feed(*a.session, "e IDLE\r\nnonsense\r\n");
+  CHECK(a.conn.take_output() == "+ idling\r\ne BAD Expected DONE.\r\n");
 }
