@@ -64,17 +64,18 @@ class StartupAndTls(unittest.TestCase):
         self.assertIn(f"metrics 127.0.0.1:{self.d.metrics_port}", line)
 
     def test_plaintext_greetings_per_protocol(self):
-        expected = {"smtp": b"554 5.3.2 mail.test ESMTP service not available\r\n",
-                    "submission": b"554 5.3.2 mail.test ESMTP service not available\r\n",
-                    "pop3": b"-ERR [SYS/PERM] mail.test POP3 service not available\r\n",
-                    "imap": b"* BYE [UNAVAILABLE] mail.test IMAP service not available\r\n"}
+        expected = {"smtp": b"220 mail.test ESMTP tegami\r\n",
+                    "submission": b"220 mail.test ESMTP tegami\r\n",
+                    "pop3": b"+OK mail.test tegami POP3 ready.\r\n"}
         for name in expected:
             line, _ = greeting(self.d.port(name))
             self.assertEqual(line, expected[name], name)
+        line, _ = greeting(self.d.port("imap"))
+        self.assertRegex(line, rb"^\* OK \[CAPABILITY IMAP4rev1 [^]]*STARTTLS[^]]*\] .*\r\n$")
 
     def test_implicit_tls_greetings_with_default_certificate(self):
-        for name, prefix in (("submissions", b"554 5.3.2 "), ("pop3s", b"-ERR [SYS/PERM] "),
-                             ("imaps", b"* BYE [UNAVAILABLE] ")):
+        for name, prefix in (("submissions", b"220 mail.test ESMTP"), ("pop3s", b"+OK "),
+                             ("imaps", b"* OK [CAPABILITY IMAP4rev1 ")):
             line, der = greeting(self.d.port(name), tls=True)
             self.assertTrue(line.startswith(prefix), (name, line))
             self.assertEqual(der, cert_der(self.d.cert), name)
@@ -149,7 +150,7 @@ class FirstStart(unittest.TestCase):
             self.assertEqual(os.stat(d.key).st_mode & 0o777, 0o600)
             self.assertIn("self-signed", d.log())
             line, der = greeting(d.port("imaps"), tls=True)
-            self.assertTrue(line.startswith(b"* BYE [UNAVAILABLE]"))
+            self.assertTrue(line.startswith(b"* OK [CAPABILITY IMAP4rev1 "), line)
             self.assertEqual(der, cert_der(d.cert))
             out = subprocess.run(["openssl", "x509", "-noout", "-subject", "-ext",
                                   "subjectAltName", "-in", d.cert], capture_output=True,
