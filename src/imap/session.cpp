@@ -39,6 +39,11 @@ bool Session::authenticated() const {
   return std::holds_alternative<Authenticated>(state_) || std::holds_alternative<Selected>(state_);
 }
 
+net::KeyedLimiter& domain_sessions() {
+  static net::KeyedLimiter limiter;
+  return limiter;
+}
+
 const tegami::login::Identity& Session::identity() const {
   if (const auto* a = std::get_if<Authenticated>(&state_)) return a->identity;
   return std::get<Selected>(state_).identity;
@@ -396,6 +401,19 @@ void Session::run_login(std::string tag, std::string username, std::string passw
         using tegami::login::LoginOutcome;
         switch (result.outcome) {
           case LoginOutcome::kOk: {
+            // The domain's contract limits its concurrent IMAP sessions (RFC 9051 [LIMIT]).
+            const tegami::config::Domain* domain =
+                options_.config->find_domain(result.identity.domain);
+            std::uint32_t max = domain != nullptr ? domain->max_imap_connections : 0;
+            auto slot = domain_sessions().try_acquire(result.identity.domain, max);
+            if (!slot) {
+              logging::warning("imap: " + result.identity.address + ": domain " +
+                               result.identity.domain + " has its " + std::to_string(max) +
+                               " IMAP connections in use");
+              tagged(tag, "NO [LIMIT] Too many IMAP connections for this domain.");
+              break;
+            }
+            domain_slot_ = std::move(*slot);
             // Make the Maildir and the SPECIAL-USE folders on first login, then answer.
             auto st = std::make_shared<maildir::Status>();
             std::string root = result.identity.maildir_path;
@@ -404,6 +422,7 @@ void Session::run_login(std::string tag, std::string username, std::string passw
                                 [this, st, id, tag] {
                                   if (!st->ok()) {
                                     logging::error("imap: " + id.address + ": " + st->to_string());
+                                    domain_slot_.release();
                                     tagged(tag, "NO [UNAVAILABLE] Mailbox not available.");
                                   } else {
                                     logged_in(id);

@@ -24,6 +24,7 @@
 #include "imap/parser.h"
 #include "login/login.h"
 #include "net/connection.h"
+#include "net/limits.h"
 
 namespace imap {
 
@@ -47,6 +48,10 @@ struct SessionOptions {
   // Called after a successful login (e.g. control::process_sessions().set_user).
   std::function<void(net::Connection&, const std::string& user)> on_login;
 };
+
+// Logged-in IMAP sessions per domain in this process, limited by the domain's contract
+// (Domain::max_imap_connections). Thread-safe; shared by every worker loop.
+net::KeyedLimiter& domain_sessions();
 
 // Creates the user's Maildir (and its parent directory) if missing and the SPECIAL-USE folders
 // (subscribed) that do not exist yet. Blocking: call on a worker thread. Defined in
@@ -124,6 +129,7 @@ class Session final : public net::Handler {
   net::Connection* conn_ = nullptr;
   SessionState state_ = NotAuthenticated{};
   CommandParser parser_;
+  net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;

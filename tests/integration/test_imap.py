@@ -50,6 +50,8 @@ class ImapLogin(unittest.TestCase):
         cls.d = Tegamid(LISTENERS, domains={
             "example.com.yaml": domain_yaml("example.com"),
             "noimap.test.yaml": domain_yaml("noimap.test", plan="noimap", users=("carol",)),
+            "small.test.yaml": domain_yaml("small.test", users=("dave", "erin"))
+            + "max_imap_connections: 2\n",
         }, main_extra=PLAN_EXTRA)
         cls.d.start()
 
@@ -166,6 +168,35 @@ class ImapLogin(unittest.TestCase):
         self.assertEqual(before, sorted(os.listdir(os.path.join(self.d.dir, "var", "mail"))))
         self.assertFalse(os.path.exists(os.path.join(self.d.dir, "evil")))
         m.logout()
+
+    def test_domain_imap_connection_limit_from_the_contract(self):
+        sessions = []
+        for user in ("dave", "erin"):
+            c = self.client()
+            c.login(f"{user}@small.test", PASSWORD)
+            sessions.append(c)
+        third = self.client()
+        with self.assertRaises(imaplib.IMAP4.error) as refused:
+            third.login("dave@small.test", PASSWORD)
+        self.assertIn("[LIMIT]", str(refused.exception))
+        # Another domain is not affected by small.test's limit.
+        other = self.client()
+        self.assertEqual(other.login("bob@example.com", PASSWORD)[0], "OK")
+        other.logout()
+        # A session that ends gives its place back.
+        sessions.pop().logout()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                self.assertEqual(third.login("dave@small.test", PASSWORD)[0], "OK")
+                break
+            except imaplib.IMAP4.error:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        third.logout()
+        for c in sessions:
+            c.logout()
 
     def test_who_shows_the_user(self):
         m = self.client()
