@@ -6,7 +6,6 @@
 // Edits are atomic and keep the file's comments (config/edit.h). Exit 0 ok, 1 failure, 2 usage.
 // TEGAMI_EDIT_PAUSE_MS (tests only) delays the final re-read of an edit, to provoke a
 // concurrent hand edit.
-#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +19,7 @@
 #include "config/edit.h"
 #include "config/load.h"
 #include "config/quantity.h"
+#include "password_input.h"
 
 namespace tegami_cli {
 namespace {
@@ -41,42 +41,6 @@ std::string json_string(const std::string& s) {
     }
   }
   return out + "\"";
-}
-
-std::optional<std::string> read_line(FILE* in) {
-  std::string line;
-  int c;
-  bool any = false;
-  while ((c = std::fgetc(in)) != EOF) {
-    any = true;
-    if (c == '\n') break;
-    if (line.size() <= tegami_auth::kMaxPasswordBytes) line.push_back(static_cast<char>(c));
-  }
-  if (!any) return std::nullopt;
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-std::optional<std::string> prompt_no_echo(const char* prompt) {
-  std::fputs(prompt, stderr);
-  std::fflush(stderr);
-  termios saved{};
-  bool restore = tcgetattr(STDIN_FILENO, &saved) == 0;
-  if (restore) {
-    termios quiet = saved;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  }
-  std::optional<std::string> line = read_line(stdin);
-  if (restore) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
-  return line;
-}
-
-void wipe(std::string& s) {
-  volatile char* p = s.data();
-  for (size_t i = 0; i < s.size(); ++i) p[i] = 0;
-  s.clear();
 }
 
 tegami::config::EditOptions edit_options() {
@@ -104,26 +68,7 @@ std::optional<std::string> new_password_hash(const Config& config) {
                  config.auth.default_password_scheme.c_str());
     return std::nullopt;
   }
-  std::optional<std::string> password;
-  if (isatty(STDIN_FILENO)) {
-    password = prompt_no_echo("Password: ");
-    std::optional<std::string> again = prompt_no_echo("Retype password: ");
-    bool same = password && again && *password == *again;
-    if (again) wipe(*again);
-    if (!same) {
-      if (password) wipe(*password);
-      std::fprintf(stderr, "tegami: the passwords do not match\n");
-      return std::nullopt;
-    }
-  } else {
-    password = read_line(stdin);
-  }
-  if (!password || password->empty()) {
-    std::fprintf(stderr, "tegami: empty password refused\n");
-    return std::nullopt;
-  }
-  auto hash = tegami_auth::hash_password(*password, *scheme);
-  wipe(*password);
+  maildir::Result<std::string> hash = read_new_password_hash(*scheme);
   if (!hash.ok()) {
     std::fprintf(stderr, "tegami: %s\n", hash.status().message().c_str());
     return std::nullopt;
