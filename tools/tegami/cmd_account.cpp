@@ -19,29 +19,13 @@
 #include "config/edit.h"
 #include "config/load.h"
 #include "config/quantity.h"
+#include "json_text.h"
 #include "password_input.h"
 
 namespace tegami_cli {
 namespace {
 
 using tegami::config::Config;
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 tegami::config::EditOptions edit_options() {
   tegami::config::EditOptions o;

@@ -5,29 +5,13 @@
 
 #include "command.h"
 #include "config/load.h"
+#include "json_text.h"
 
 namespace tegami_cli {
 namespace {
 
 using tegami::config::Config;
 using tegami::config::Domain;
-
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::uint64_t allocated_mb(const Domain& d) {
   std::uint64_t sum = 0;
