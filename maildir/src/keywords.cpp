@@ -143,23 +143,11 @@ Result<bool> Keywords::refresh() {
     close(fd);
     return false;
   }
-  std::string content(std::min<std::size_t>(static_cast<std::size_t>(st.st_size), kMaxKeywordsFile),
-                      '\0');
-  std::size_t got = 0;
-  while (got < content.size()) {
-    ssize_t n = read(fd, content.data() + got, content.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return from_errno(err, "read " + path);
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
+  Result<std::string> content = internal::read_state_file(
+      fd, std::min<std::size_t>(static_cast<std::size_t>(st.st_size), kMaxKeywordsFile), path);
   close(fd);
-  content.resize(got);
-  Keywords fresh = parse(content);
+  if (!content.ok()) return content.status();
+  Keywords fresh = parse(*content);
   names_ = std::move(fresh.names_);
   invalid_ = fresh.invalid_;
   dirty_ = false;

@@ -7,6 +7,22 @@
 
 namespace maildir::internal {
 
+Result<std::string> read_state_file(int fd, std::size_t size, const std::string& path) {
+  std::string content(size, '\0');
+  std::size_t got = 0;
+  while (got < content.size()) {
+    ssize_t n = read(fd, content.data() + got, content.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return from_errno(errno, "read " + path);
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  content.resize(got);
+  return content;
+}
+
 Status sync_dir(const std::string& dir) {
   int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return from_errno("open directory " + dir);

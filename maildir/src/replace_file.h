@@ -24,6 +24,10 @@ namespace maildir::internal {
 Status replace_file(const std::string& dir, std::string_view name, std::string_view tmp_name,
                     std::string_view content, std::int64_t min_mtime, struct stat* out);
 
+// Reads up to `size` bytes of an open state file from its current offset (fewer at end of
+// file), retrying on EINTR. The caller keeps and closes `fd`; `path` names it in errors.
+Result<std::string> read_state_file(int fd, std::size_t size, const std::string& path);
+
 // fsync of a directory (its entries become durable).
 Status sync_dir(const std::string& dir);
 

@@ -91,27 +91,15 @@ Status UidList::read_all() {
     return Status(Code::kLimit, p + " is larger than " + std::to_string(kMaxUidListBytes) +
                                     " bytes; refusing to read it");
   }
-  std::string content;
-  content.resize(static_cast<std::size_t>(st.st_size));
-  std::size_t got = 0;
-  while (got < content.size()) {
-    ssize_t n = read(fd, content.data() + got, content.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      close(fd);
-      return from_errno(err, "read " + p);
-    }
-    if (n == 0) break;
-    got += static_cast<std::size_t>(n);
-  }
+  Result<std::string> read = internal::read_state_file(fd, static_cast<std::size_t>(st.st_size), p);
   close(fd);
-  content.resize(got);
+  if (!read.ok()) return read.status();
+  const std::string& content = *read;
 
   ParsedUidList parsed = parse_uidlist_indexed(content, by_base_);
   dev_ = st.st_dev;
   ino_ = st.st_ino;
-  size_ = static_cast<off_t>(got);
+  size_ = static_cast<off_t>(content.size());
   mtime_ns_ = internal::mtime_ns(st);
   consumed_ = static_cast<off_t>(parsed.consumed);
   skipped_lines_ = parsed.skipped_lines;
