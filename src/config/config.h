@@ -113,6 +113,12 @@ struct AuthPolicy {
   std::string default_password_scheme = "ARGON2ID";  // for `tegami pw` / `account add`
 };
 
+// POP3 sessions (the per-domain override of mark_seen is Domain::pop3_mark_seen).
+struct Pop3Config {
+  bool mark_seen = true;  // messages sent with RETR get \Seen at QUIT (IMAP shows them read)
+  std::chrono::seconds idle_timeout{600};  // RFC 1939 §3: at least 10 minutes
+};
+
 struct Plan {
   std::string name;
   std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
@@ -163,6 +169,7 @@ struct Domain {
   std::uint32_t max_lists = 0;             // effective: override or min(max_accounts / 2, 500)
   std::uint32_t max_imap_connections = 0;  // effective: override or min(max_accounts / 2, 500)
   UidlFormat uidl_format = UidlFormat::kDovecot;
+  bool pop3_mark_seen = true;  // effective: override or Pop3Config::mark_seen
   std::vector<Account> accounts;
   std::vector<Alias> aliases;
   std::vector<MailingList> lists;
@@ -186,6 +193,7 @@ struct Config {
   TlsConfig tls;
   Limits limits;
   AuthPolicy auth;
+  Pop3Config pop3;
   std::vector<Plan> plans;  // built-ins (basic, standard, secure, premium) unless
                             // the file defines `plans:`
   std::vector<Domain> domains;

@@ -293,8 +293,8 @@ bool untouched(const Domain& before, const Domain& after, const std::string& loc
       before.max_accounts != after.max_accounts || before.disk_quota_mb != after.disk_quota_mb ||
       before.max_lists != after.max_lists ||
       before.max_imap_connections != after.max_imap_connections ||
-      before.uidl_format != after.uidl_format || before.aliases.size() != after.aliases.size() ||
-      before.lists.size() != after.lists.size()) {
+      before.uidl_format != after.uidl_format || before.pop3_mark_seen != after.pop3_mark_seen ||
+      before.aliases.size() != after.aliases.size() || before.lists.size() != after.lists.size()) {
     return false;
   }
   for (size_t i = 0; i < before.aliases.size(); ++i) {

@@ -150,6 +150,15 @@ class Validator {
     if (s.worker_loops == 0) s.worker_loops = std::max(1u, std::thread::hardware_concurrency());
   }
 
+  // The idle timeout may be shortened (tests do), but RFC 1939 §3 asks for 10 minutes at least.
+  void pop3(const std::string& file, Pos p, const Pop3Config& c) {
+    if (c.idle_timeout.count() <= 0) {
+      error(file, p, "pop3.idle_timeout must be at least 1s");
+    } else if (c.idle_timeout < std::chrono::minutes(10)) {
+      warning(file, p, "pop3.idle_timeout is below the 10 minutes RFC 1939 asks for");
+    }
+  }
+
   void listeners(const std::string& file, std::vector<schema::ListenerDoc>& ls,
                  const TlsConfig& tls, std::vector<Listener>& out) {
     std::map<std::string, Pos> names;
@@ -240,6 +249,7 @@ class Validator {
     std::uint32_t derived = std::min<std::uint32_t>(out.max_accounts / 2, 500);
     out.max_lists = d.max_lists.value_or(derived);
     out.max_imap_connections = d.max_imap_connections.value_or(derived);
+    out.pop3_mark_seen = d.pop3_mark_seen.value_or(config.pop3.mark_seen);
 
     if (d.tls.cert_file.empty() != d.tls.key_file.empty()) {
       error(file, d.tls.keys.self, "tls.cert and tls.key must be set together");
@@ -442,6 +452,8 @@ LoadResult load_config(const std::string& path, const LoadOptions& options) {
   config->metrics = doc.metrics;
   config->limits = doc.limits;
   config->auth = doc.auth;
+  config->pop3 = doc.pop3;
+  v.pop3(display, doc.keys.at("pop3"), config->pop3);
   v.tls(display, doc.tls, config->tls);
   v.listeners(display, doc.listeners, config->tls, config->listeners);
   v.plans(display, doc.plans, config->plans);
@@ -462,6 +474,7 @@ std::string dump_config(const Config& config) {
   for (const SniCertificate& s : config.tls.sni) doc.tls.sni.push_back({s, {}});
   doc.limits = config.limits;
   doc.auth = config.auth;
+  doc.pop3 = config.pop3;
   doc.plans.emplace();
   for (const Plan& p : config.plans) doc.plans->push_back({p, {}});
   doc.domains_dir = "";
@@ -470,6 +483,7 @@ std::string dump_config(const Config& config) {
     dd.v = d;
     dd.max_lists = d.max_lists;
     dd.max_imap_connections = d.max_imap_connections;
+    dd.pop3_mark_seen = d.pop3_mark_seen;
     for (const Account& a : d.accounts) dd.accounts.push_back({a, a.quota_mb, {}});
     for (const Alias& a : d.aliases) dd.aliases.push_back({a, {}});
     for (const MailingList& l : d.lists) dd.lists.push_back({l, {}});

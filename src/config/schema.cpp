@@ -562,6 +562,20 @@ const std::vector<Field<AuthPolicy>>& fields() {
 }
 
 template <>
+const std::vector<Field<Pop3Config>>& fields() {
+  using S = Pop3Config;
+  static const std::vector<Field<S>> t = {
+      row<BoolC, S>("mark_seen", kDefault, "true",
+                    "RETR marks the message \\Seen for IMAP (domains may override)",
+                    GET(mark_seen)),
+      row<SecondsC, S>("idle_timeout", kDefault, "600s",
+                       "close a silent POP3 session (RFC 1939: at least 10 minutes)",
+                       GET(idle_timeout)),
+  };
+  return t;
+}
+
+template <>
 const std::vector<Field<PlanDoc>>& fields() {
   using S = PlanDoc;
   static const std::vector<Field<S>> t = {
@@ -701,6 +715,9 @@ const std::vector<Field<DomainDoc>>& fields() {
       row<EnumC<UidlFormat>, S>("uidl_format", kDefault, "dovecot",
                                 "POP3 UIDL: dovecot (%08X%08X) or courier (UID<n>-<validity>)",
                                 GET(v.uidl_format)),
+      row<OptC<BoolC>, S>("pop3_mark_seen", kOptional, "false",
+                          "RETR marks \\Seen for IMAP; default: pop3.mark_seen",
+                          GET(pop3_mark_seen)),
       row<DomainTlsC, S>("tls", kOptional, "", "certificate for this domain's SNI name", GET(tls)),
       row<SeqC<StructC<AccountDoc>>, S>("accounts", kDefault, "[]", "mailboxes", GET(accounts)),
       row<SeqC<StructC<AliasDoc>>, S>("aliases", kDefault, "[]", "forwarding addresses",
@@ -721,6 +738,7 @@ const std::vector<Field<MainDoc>>& fields() {
       row<StructC<TlsDoc>, S>("tls", kDefault, "", "certificates", GET(tls)),
       row<StructC<Limits>, S>("limits", kDefault, "", "limits of every session", GET(limits)),
       row<StructC<AuthPolicy>, S>("auth", kDefault, "", "authentication policy", GET(auth)),
+      row<StructC<Pop3Config>, S>("pop3", kDefault, "", "POP3 sessions", GET(pop3)),
       row<OptC<SeqC<StructC<PlanDoc>>>, S>(
           "plans", kOptional, "",
           "replaces the built-in plans basic (20 MB, up to 50 MB), standard, secure, premium "

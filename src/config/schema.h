@@ -67,6 +67,7 @@ struct ListDoc {
 struct DomainDoc {
   Domain v;
   std::optional<std::uint32_t> max_lists, max_imap_connections;
+  std::optional<bool> pop3_mark_seen;
   DomainTlsDoc tls;
   std::vector<AccountDoc> accounts;
   std::vector<AliasDoc> aliases;
@@ -97,6 +98,7 @@ struct MainDoc {
   TlsDoc tls;
   Limits limits;
   AuthPolicy auth;
+  Pop3Config pop3;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

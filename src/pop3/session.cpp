@@ -34,6 +34,7 @@ struct Authorization {
 struct Transaction {
   std::shared_ptr<Maildrop> drop;
   std::string user;
+  bool mark_seen = true;  // the user's domain's pop3_mark_seen
 };
 using State = std::variant<Authorization, Transaction>;
 
@@ -45,7 +46,7 @@ class Session final : public net::Handler {
         framer_(config_->limits.max_line_length > 2 ? config_->limits.max_line_length - 2 : 510) {}
 
   void on_open(net::Connection& c) override {
-    c.set_idle_timeout(options_.idle_timeout);
+    c.set_idle_timeout(config_->pop3.idle_timeout);
     c.send("+OK " + config_->server.hostname + " tegami POP3 ready.\r\n");
   }
 
@@ -367,6 +368,8 @@ class Session final : public net::Handler {
     Transaction t;
     t.drop = std::shared_ptr<Maildrop>(std::move(opened).value());
     t.user = id.address;
+    const config::Domain* domain = config_->find_domain(id.domain);
+    t.mark_seen = domain != nullptr ? domain->pop3_mark_seen : config_->pop3.mark_seen;
     state_ = std::move(t);
     bad_ = 0;
     c.set_authenticated();
@@ -493,7 +496,7 @@ class Session final : public net::Handler {
     busy(c);
     std::shared_ptr<Maildrop> drop = t->drop;
     auto result = std::make_shared<maildir::Result<std::size_t>>(std::size_t{0});
-    bool mark_seen = options_.mark_seen;
+    bool mark_seen = t->mark_seen;
     c.run_blocking(
         [drop, result, mark_seen] {
           *result = drop->commit(mark_seen);

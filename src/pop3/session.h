@@ -6,8 +6,9 @@
 // [AUTH] for a refused login or plaintext before TLS, [IN-USE] when another POP3 session holds
 // the mailbox, [SYS/PERM] for a disabled account or a protocol not in the plan, [SYS/TEMP]
 // for storage trouble. Limits: 3 bad commands before login and 20 after close the session;
-// SessionOptions::max_auth_failures failed logins close it; lines over max_line get
-// "-ERR Line too long"; idle timeout 10 minutes (RFC 1939 §3).
+// limits.max_auth_failures failed logins close it; lines over limits.max_line_length get
+// "-ERR Line too long"; idle timeout pop3.idle_timeout (10 minutes, RFC 1939 §3). RETR marks
+// \Seen at QUIT when the user's domain says so (Domain::pop3_mark_seen, from pop3.mark_seen).
 //
 // Threading: owned by one connection's loop thread (see net/connection.h).
 #pragma once
@@ -24,10 +25,8 @@ namespace tegami::pop3 {
 struct SessionOptions {
   bool allow_plaintext_auth = false;  // the listener's setting
   bool starttls_offered = false;      // the listener is `tls: starttls` (STLS in CAPA)
-  bool mark_seen = true;              // RETR marks \Seen at QUIT
   unsigned max_bad_before_auth = 3;
   unsigned max_bad_after_auth = 20;
-  std::chrono::milliseconds idle_timeout{std::chrono::minutes(10)};
   std::chrono::milliseconds lock_refresh{std::chrono::seconds(30)};
 };
 
