@@ -713,7 +713,7 @@ const std::vector<Field<DomainDoc>>& fields() {
           "most concurrent IMAP connections; default min(max_accounts / 2, 500)",
           GET(max_imap_connections)),
       row<EnumC<UidlFormat>, S>("uidl_format", kDefault, "dovecot",
-                                "POP3 UIDL: dovecot (%08X%08X) or courier (UID<n>-<validity>)",
+                                "POP3 UIDL: dovecot (%08x%08x) or courier (UID<n>-<validity>)",
                                 GET(v.uidl_format)),
       row<OptC<BoolC>, S>("pop3_mark_seen", kOptional, "false",
                           "RETR marks \\Seen for IMAP; default: pop3.mark_seen",

@@ -15,7 +15,7 @@ std::string format_uidl(config::UidlFormat format, std::uint32_t uid, std::uint3
   if (format == config::UidlFormat::kCourier) {
     std::snprintf(buf, sizeof buf, "UID%u-%u", uid, uidvalidity);
   } else {
-    std::snprintf(buf, sizeof buf, "%08X%08X", uid, uidvalidity);
+    std::snprintf(buf, sizeof buf, "%08x%08x", uid, uidvalidity);
   }
   return buf;
 }

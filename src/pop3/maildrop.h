@@ -6,8 +6,9 @@
 // another host), opens and syncs the Mailbox without moving new/ to cur/, and snapshots the
 // messages: UID, CRLF size (vsize, what RETR sends), file path and UIDL. Mail arriving later is
 // not part of this session. UIDL: the uidlist's 'P' record wins, else the domain's format —
-// Dovecot `%08X%08X` (uid, uidvalidity) or Courier `UID<n>-<uidvalidity>`. Message order:
-// uidlist 'O' records first when present, else UID order.
+// Dovecot `%08x%08x` (uid, uidvalidity; lowercase hex, which is what Dovecot sends for its
+// `%08Xu%08Xv`) or Courier `UID<n>-<uidvalidity>`. Message order: uidlist 'O' records first,
+// in their order, then the rest in UID order (as Dovecot does).
 //
 // commit() is the UPDATE state: flags \Seen on retrieved messages (when mark_seen), then
 // expunges the deleted ones durably (Mailbox::expunge keeps maildirsize right). The lock is

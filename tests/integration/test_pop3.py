@@ -117,12 +117,12 @@ class Pop3(unittest.TestCase):
             _, lines, _ = p.top(2, 0)
             self.assertEqual(lines[-1], b"")
             self.assertEqual(len(lines), 3)
-            # UIDL: Dovecot's default %08X%08X (uid, uidvalidity).
+            # UIDL: Dovecot's default %08Xu%08Xv, which it prints in lowercase hex.
             _, uidls, _ = p.uidl()
             for n, line in enumerate(uidls):
                 num, uidl = line.split()
                 self.assertEqual(int(num), n + 1)
-                self.assertRegex(uidl.decode(), r"^[0-9A-F]{16}$")
+                self.assertRegex(uidl.decode(), r"^[0-9a-f]{16}$")
                 self.assertEqual(int(uidl[:8], 16), n + 1)
             with self.assertRaises(poplib.error_proto):
                 p.retr(9)

@@ -49,9 +49,9 @@ TEST_CASE("UIDL formats, P override and CRLF sizes") {
     REQUIRE(drop.ok());
     auto& msgs = (*drop)->messages();
     REQUIRE(msgs.size() == 3);
-    CHECK(msgs[0].uidl == "00000001000004D2");
+    CHECK(msgs[0].uidl == "00000001000004d2");
     CHECK(msgs[1].uidl == "0000abcd");
-    CHECK(msgs[2].uidl == "00000003000004D2");
+    CHECK(msgs[2].uidl == "00000003000004d2");
     CHECK(msgs[0].size == 6);
     CHECK(msgs[1].size == 3);
     CHECK(msgs[2].size == 5);
