@@ -133,8 +133,42 @@ std::shared_ptr<const TlsContextSet> TlsStore::get() const {
   return current_;
 }
 
+maildir::Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::create() {
+  ERR_clear_error();
+  std::shared_ptr<TlsClientContext> c(new TlsClientContext());
+  c->ctx_ = SSL_CTX_new(TLS_client_method());
+  if (c->ctx_ == nullptr) return maildir::Status(maildir::Code::kIo, openssl_errors());
+  SSL_CTX_set_min_proto_version(c->ctx_, TLS1_2_VERSION);
+  SSL_CTX_set_options(c->ctx_, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  SSL_CTX_set_mode(c->ctx_, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+                                SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_verify(c->ctx_, SSL_VERIFY_NONE, nullptr);
+  return std::shared_ptr<const TlsClientContext>(std::move(c));
+}
+
+TlsClientContext::~TlsClientContext() {
+  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
+}
+
+TlsSession::TlsSession(std::shared_ptr<const TlsClientContext> client,
+                       const std::string& server_name)
+    : client_(std::move(client)) {
+  ssl_ = SSL_new(client_->context());
+  attach_bios();
+  if (ssl_ == nullptr || state_ == State::kFailed) return;
+  if (!server_name.empty() && SSL_set_tlsext_host_name(ssl_, server_name.c_str()) != 1) {
+    ERR_clear_error();  // a name OpenSSL refuses as SNI (e.g. too long): go without SNI
+  }
+  SSL_set_connect_state(ssl_);
+}
+
 TlsSession::TlsSession(std::shared_ptr<const TlsContextSet> set) : set_(std::move(set)) {
   ssl_ = SSL_new(set_->default_context());
+  attach_bios();
+  if (ssl_ != nullptr && state_ != State::kFailed) SSL_set_accept_state(ssl_);
+}
+
+void TlsSession::attach_bios() {
   in_ = BIO_new(BIO_s_mem());
   out_ = BIO_new(BIO_s_mem());
   if (ssl_ == nullptr || in_ == nullptr || out_ == nullptr) {
@@ -147,7 +181,6 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContextSet> set) : set_(std::mov
   }
   BIO_set_mem_eof_return(in_, -1);  // empty input = "want more", not EOF
   SSL_set_bio(ssl_, in_, out_);     // ssl_ owns both BIOs now
-  SSL_set_accept_state(ssl_);
 }
 
 TlsSession::~TlsSession() {

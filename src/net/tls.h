@@ -73,7 +73,25 @@ class TlsStore {
   std::shared_ptr<const TlsContextSet> current_;
 };
 
-// The server side of one TLS connection, over memory BIOs. Ciphertext from the socket goes in
+// The client side's context (outbound SMTP): TLS 1.2 minimum, SNI sent, the peer's
+// certificate not verified — opportunistic TLS for mail (RFC 7435: encryption without
+// authentication beats plaintext; MX certificates are commonly self-signed). Immutable, shared.
+class TlsClientContext {
+ public:
+  // Errors: kIo when OpenSSL cannot make a context.
+  static maildir::Result<std::shared_ptr<const TlsClientContext>> create();
+  ~TlsClientContext();
+  TlsClientContext(const TlsClientContext&) = delete;
+  TlsClientContext& operator=(const TlsClientContext&) = delete;
+  ssl_ctx_st* context() const { return ctx_; }
+
+ private:
+  TlsClientContext() = default;
+  ssl_ctx_st* ctx_ = nullptr;
+};
+
+// The server side of one TLS connection, over memory BIOs (or the client side, made with the
+// second constructor). Ciphertext from the socket goes in
 // with feed(); plaintext comes out of read(); plaintext to send goes in with write(); the
 // ciphertext to put on the socket comes out of take_output(). No I/O of its own.
 class TlsSession {
@@ -82,6 +100,9 @@ class TlsSession {
 
   // REQUIRES: set != nullptr. The session keeps `set` alive.
   explicit TlsSession(std::shared_ptr<const TlsContextSet> set);
+  // The client side: sends `server_name` as SNI (when not empty). The ClientHello is in
+  // take_output() after the first feed("").  REQUIRES: client != nullptr.
+  TlsSession(std::shared_ptr<const TlsClientContext> client, const std::string& server_name);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
@@ -107,7 +128,9 @@ class TlsSession {
 
  private:
   State advance();
+  void attach_bios();
   std::shared_ptr<const TlsContextSet> set_;
+  std::shared_ptr<const TlsClientContext> client_;
   ssl_st* ssl_ = nullptr;
   bio_st* in_ = nullptr;   // socket → SSL
   bio_st* out_ = nullptr;  // SSL → socket
