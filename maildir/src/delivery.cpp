@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <unordered_map>
 #include <vector>
 
 #include "maildir/lock.h"
@@ -54,6 +55,69 @@ bool maybe_warn(Env& e, const Quota& quota, const QuotaWarning& warning) {
   o.max_size = 0;
   o.env = &e;
   return deliver_bytes(root, warning.message, o).ok();
+}
+
+// Copies the file `from` byte for byte to a new file in `<folder>/tmp/` and fsyncs it.
+// Returns the tmp path; on error nothing is left behind.
+Result<std::string> copy_to_tmp(Env& e, const std::string& from, const std::string& folder) {
+  Result<int> in = e.open(from, O_RDONLY, 0);
+  if (!in.ok()) return in.status();
+  const std::string tmp = folder + "/tmp/" + make_unique_name();
+  Result<int> out = e.open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (!out.ok()) {
+    (void)e.close(*in);
+    return out.status();
+  }
+  std::vector<char> buf(kFlushSize);
+  Status st;
+  for (;;) {
+    Result<size_t> n = e.read(*in, buf.data(), buf.size());
+    if (!n.ok()) st = n.status();
+    if (!n.ok() || *n == 0) break;
+    st = e.write(*out, buf.data(), *n);
+    if (!st.ok()) break;
+  }
+  (void)e.close(*in);
+  if (st.ok()) st = e.fsync(*out);
+  Status closed = e.close(*out);
+  if (st.ok()) st = closed;
+  if (!st.ok()) {
+    (void)e.unlink(tmp);
+    return st;
+  }
+  return tmp;
+}
+
+// Runs `op` (which puts `d.path` in place) and charges the quota with it; `placed` tells
+// whether `op` worked. When it did but the quota line could not be appended, `d.path` is
+// removed again and the append's error returned.
+Status place_charged(Env& e, const LinkTarget& t, const Delivered& d,
+                     const std::function<Status()>& op, bool& placed) {
+  auto tracked = [&]() -> Status {
+    Status r = op();
+    placed = r.ok();
+    return r;
+  };
+  Status st = t.quota != nullptr ? t.quota->update(static_cast<std::int64_t>(d.size), 1, tracked)
+                                 : tracked();
+  if (!st.ok() && placed) (void)e.unlink(d.path);
+  return st;
+}
+
+// Puts `d.path` in place as a hard link to `source`, else as a durable copy of it, charged to
+// the target's quota. Not yet durable: the caller fsyncs new/.
+Status place_link_or_copy(Env& e, const std::string& source, const LinkTarget& t,
+                          const Delivered& d) {
+  bool placed = false;
+  Status st = place_charged(
+      e, t, d, [&]() { return e.link(source, d.path); }, placed);
+  if (st.ok() || placed) return st;  // linked (or linked and the quota line failed)
+  Result<std::string> tmp = copy_to_tmp(e, source, t.folder_dir);
+  if (!tmp.ok()) return tmp.status();
+  st = place_charged(
+      e, t, d, [&]() { return e.rename(*tmp, d.path, RenameMode::kNoReplace); }, placed);
+  if (!st.ok() && !placed) (void)e.unlink(*tmp);
+  return st;
 }
 
 }  // namespace
@@ -299,6 +363,65 @@ Result<Delivered> deliver_bytes(const std::string& folder_dir, std::string_view 
   Status st = w->write(message);
   if (!st.ok()) return st;
   return w->commit();
+}
+
+}  // namespace maildir
+
+namespace maildir {
+
+std::vector<Result<Delivered>> deliver_links(const Delivered& source,
+                                             const std::vector<LinkTarget>& targets, Env* env) {
+  Env& e = env != nullptr ? *env : Env::posix();
+  const std::string suffix =
+      ",S=" + std::to_string(source.size) + ",W=" + std::to_string(source.vsize);
+  std::vector<Result<Delivered>> out;
+  out.reserve(targets.size());
+  // 1. Link (or copy) into every new/ and charge each quota.
+  for (const LinkTarget& t : targets) {
+    if (t.quota != nullptr) {
+      Status st = t.quota->check(source.size, t.policy);
+      if (!st.ok()) {
+        out.emplace_back(st);
+        continue;
+      }
+    }
+    Delivered d;
+    d.name = make_unique_name() + suffix;
+    d.path = t.folder_dir + "/new/" + d.name;
+    d.size = source.size;
+    d.vsize = source.vsize;
+    Status st = place_link_or_copy(e, source.path, t, d);
+    if (st.ok()) {
+      out.emplace_back(std::move(d));
+    } else {
+      out.emplace_back(st);
+    }
+  }
+  // 2. One fsync per distinct new/; a failure takes that directory's entries back.
+  std::unordered_map<std::string, Status> synced;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!out[i].ok()) continue;
+    const std::string dir = targets[i].folder_dir + "/new";
+    auto it = synced.find(dir);
+    if (it == synced.end()) it = synced.emplace(dir, e.sync_dir(dir)).first;
+    if (it->second.ok()) continue;
+    const std::string path = out[i]->path;
+    auto take_back = [&]() { return e.unlink(path); };
+    if (targets[i].quota != nullptr) {
+      (void)targets[i].quota->update(-static_cast<std::int64_t>(source.size), -1, take_back);
+    } else {
+      (void)take_back();
+    }
+    out[i] = it->second;
+  }
+  // 3. Quota warnings.
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const LinkTarget& t = targets[i];
+    if (out[i].ok() && t.quota != nullptr && t.quota_warning) {
+      out[i]->quota_warned = maybe_warn(e, *t.quota, *t.quota_warning);
+    }
+  }
+  return out;
 }
 
 }  // namespace maildir

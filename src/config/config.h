@@ -127,6 +127,9 @@ struct Plan {
   // Protocols the domain's users may log in with; a plan that does not say allows all four.
   std::vector<Protocol> protocols = {Protocol::kSmtp, Protocol::kSubmission, Protocol::kPop3,
                                      Protocol::kImap};
+  // A delivery that takes a mailbox past this % of its quota puts a warning into its INBOX
+  // (at most once per 24 h); 0 = no warnings.
+  std::uint32_t quota_warning_percent = 90;
   bool allows(Protocol p) const;
 };
 

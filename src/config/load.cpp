@@ -221,6 +221,11 @@ class Validator {
                   " MB is above max_mailbox_quota " + std::to_string(p.v.max_mailbox_quota_mb) +
                   " MB");
       }
+      if (p.v.quota_warning_percent > 100) {
+        error(file, p.keys.at("quota_warning"),
+              "quota_warning is a percentage (0-100, 0 = off), not " +
+                  std::to_string(p.v.quota_warning_percent));
+      }
       out.push_back(p.v);
     }
   }

@@ -592,6 +592,10 @@ const std::vector<Field<PlanDoc>>& fields() {
                                  GET(v.quota_policy)),
       row<SeqC<EnumC<Protocol>>, S>("protocols", kDefault, "[smtp, submission, pop3, imap]",
                                     "protocols the users may log in with", GET(v.protocols)),
+      row<UIntC<std::uint32_t>, S>("quota_warning", kDefault, "90",
+                                   "warn a user (a message in INBOX, at most daily) once a "
+                                   "delivery takes the mailbox past this % of its quota; 0 = off",
+                                   GET(v.quota_warning_percent)),
   };
   return t;
 }

@@ -6,6 +6,7 @@
 
 #include <sys/stat.h>
 
+#include "delivery/quota_warning.h"
 #include "maildir/delivery.h"
 #include "maildir/maildir.h"
 #include "maildir/quota.h"
@@ -62,40 +63,113 @@ maildir::Status check_mailbox_open(const LocalMailbox& mailbox, std::uint64_t ma
   return s;
 }
 
+namespace {
+
+// A recipient's quota and its warning, kept alive for the duration of one delivery.
+struct MailboxQuota {
+  std::optional<maildir::Quota> quota;
+  std::optional<maildir::QuotaWarning> warning;
+};
+
+MailboxQuota mailbox_quota(const LocalMailbox& m, std::uint64_t max_size,
+                           std::string_view server_host) {
+  MailboxQuota q;
+  q.quota = quota_of(m, max_size);
+  if (q.quota && m.quota_warning_percent != 0) {
+    QuotaWarningText t;
+    t.address = m.address;
+    t.host = std::string(server_host);
+    t.quota_mb = m.quota_mb;
+    t.percent = m.quota_warning_percent;
+    t.now = ::time(nullptr);
+    q.warning = maildir::QuotaWarning{m.quota_warning_percent, quota_warning_message(t)};
+  }
+  return q;
+}
+
+// First mail to an account whose Maildir was never made: makes it (and its domain's
+// directory). True when it exists now.
+bool make_maildir(const std::string& maildir) {
+  std::string parent = maildir.substr(0, maildir.rfind('/'));
+  if (!parent.empty()) ::mkdir(parent.c_str(), 0700);
+  return maildir::Maildir::create(maildir).ok();
+}
+
+// Writes one copy of head + message into the mailbox (tmp/, fsync, rename, fsync new/).
+maildir::Result<maildir::Delivered> write_copy(std::string_view head, std::string_view message,
+                                               const LocalMailbox& m, const MailboxQuota& q,
+                                               std::uint64_t max_size) {
+  maildir::DeliveryOptions o;
+  // The trace headers we add do not count against the client's SIZE limit.
+  o.max_size = max_size == 0 ? 0 : max_size + 4096 + head.size();
+  o.quota = q.quota ? &*q.quota : nullptr;
+  o.policy = policy_of(m.policy);
+  o.quota_warning = q.warning;
+  auto writer = maildir::MessageWriter::open(m.maildir, o);
+  if (!writer.ok() && writer.status().code() == maildir::Code::kNotFound &&
+      make_maildir(m.maildir)) {
+    writer = maildir::MessageWriter::open(m.maildir, o);
+  }
+  if (!writer.ok()) return writer.status();
+  maildir::Status s = writer->write(head);
+  if (s.ok()) s = writer->write(message);
+  if (!s.ok()) return s;
+  return writer->commit();
+}
+
+}  // namespace
+
+std::string trace_head(std::string_view sender, std::string_view received,
+                       const std::vector<LocalMailbox>& mailboxes) {
+  std::string head = "Return-Path: <" + std::string(sender) + ">\r\n";
+  if (mailboxes.size() == 1) head += "Delivered-To: " + mailboxes[0].address + "\r\n";
+  head += received;
+  return head;
+}
+
 std::vector<maildir::Status> deliver_local(std::string_view message, std::string_view sender,
                                            std::string_view received,
                                            const std::vector<LocalMailbox>& mailboxes,
-                                           std::uint64_t max_size) {
-  std::vector<maildir::Status> results;
-  for (const LocalMailbox& m : mailboxes) {
-    auto quota = quota_of(m, max_size);
-    maildir::DeliveryOptions o;
-    // The trace headers we add do not count against the client's SIZE limit.
-    o.max_size = max_size == 0 ? 0 : max_size + 4096 + received.size();
-    o.quota = quota ? &*quota : nullptr;
-    o.policy = policy_of(m.policy);
-    auto writer = maildir::MessageWriter::open(m.maildir, o);
-    if (!writer.ok() && writer.status().code() == maildir::Code::kNotFound) {
-      // First mail to an account whose Maildir was never made: make it (and its domain's
-      // directory) and try once more.
-      std::string parent = m.maildir.substr(0, m.maildir.rfind('/'));
-      if (!parent.empty()) ::mkdir(parent.c_str(), 0700);
-      auto made = maildir::Maildir::create(m.maildir);
-      if (made.ok()) writer = maildir::MessageWriter::open(m.maildir, o);
+                                           std::uint64_t max_size, std::string_view server_host) {
+  const std::string head = trace_head(sender, received, mailboxes);
+  std::vector<MailboxQuota> quotas;
+  quotas.reserve(mailboxes.size());
+  for (const LocalMailbox& m : mailboxes) quotas.push_back(mailbox_quota(m, max_size, server_host));
+  std::vector<maildir::Status> results(mailboxes.size());
+  // The first mailbox that takes the message gets the one file written...
+  std::optional<maildir::Delivered> first;
+  size_t i = 0;
+  for (; i < mailboxes.size() && !first; ++i) {
+    auto d = write_copy(head, message, mailboxes[i], quotas[i], max_size);
+    results[i] = d.status();
+    if (d.ok()) first = std::move(*d);
+  }
+  if (!first || i == mailboxes.size()) return results;
+  // ...and every other one a hard link to it (a copy where the file system refuses links).
+  std::vector<size_t> pending;
+  for (size_t j = i; j < mailboxes.size(); ++j) pending.push_back(j);
+  // A second round for Maildirs that did not exist yet (first mail to those accounts).
+  for (int round = 0; round < 2 && !pending.empty(); ++round) {
+    std::vector<maildir::LinkTarget> targets;
+    targets.reserve(pending.size());
+    for (size_t j : pending) {
+      maildir::LinkTarget t;
+      t.folder_dir = mailboxes[j].maildir;
+      t.quota = quotas[j].quota ? &*quotas[j].quota : nullptr;
+      t.policy = policy_of(mailboxes[j].policy);
+      t.quota_warning = quotas[j].warning;
+      targets.push_back(std::move(t));
     }
-    if (!writer.ok()) {
-      results.push_back(writer.status());
-      continue;
+    auto linked = maildir::deliver_links(*first, targets);
+    std::vector<size_t> missing;
+    for (size_t k = 0; k < pending.size(); ++k) {
+      results[pending[k]] = linked[k].status();
+      if (round == 0 && linked[k].status().code() == maildir::Code::kNotFound &&
+          make_maildir(mailboxes[pending[k]].maildir)) {
+        missing.push_back(pending[k]);
+      }
     }
-    std::string head = "Return-Path: <" + std::string(sender) + ">\r\nDelivered-To: " + m.address +
-                       "\r\n" + std::string(received);
-    maildir::Status s = writer->write(head);
-    if (s.ok()) s = writer->write(message);
-    if (s.ok()) {
-      auto done = writer->commit();
-      s = done.status();
-    }
-    results.push_back(s);
+    pending = std::move(missing);
   }
   return results;
 }

@@ -1,10 +1,23 @@
 // Local delivery of one received message into recipients' Maildirs (DESIGN.md principle 2).
 //
-// deliver_local() writes, for each mailbox, "Return-Path: <sender>", "Delivered-To: <address>"
-// and the given Received header in front of the message, through maildir::MessageWriter: tmp/,
-// fsync, rename into new/, fsync new/ — each result is OK only once that copy is durable. Each
-// mailbox gets its own file because Delivered-To differs per recipient (so no hard links); the
-// quota of each mailbox is checked under its plan's policy and charged to its maildirsize.
+// deliver_local() writes the trace headers (trace_head) in front of the message through
+// maildir::MessageWriter — tmp/, fsync, rename into new/, fsync new/ — into the first mailbox
+// that takes it, and hard-links that one file into every further recipient's new/
+// (maildir::deliver_links: one copy on disk, each quota charged the full size; a copy where
+// links are impossible, e.g. another file system). Each result is OK only once that mailbox's
+// entry is durable.
+//
+// Header policy (as Dovecot LMTP and Postfix's virtual agent with several recipients): with
+// ONE mailbox the file starts "Return-Path: <sender>", "Delivered-To: <address>" and the
+// Received header (which then says "for <address>"); with SEVERAL, one file serves them all,
+// so it carries no per-recipient header: Return-Path and a Received without "for" (which
+// would also tell each recipient who else got it). Loop detection does not depend on
+// Delivered-To: every copy carries our Received header, and the session refuses a message
+// with more than 50 of them (554 5.4.6).
+//
+// Quotas: each mailbox's quota is checked under its plan's policy and charged to its
+// maildirsize; when the delivery takes it past the plan's quota_warning percentage, a warning
+// (quota_warning.h) goes into its INBOX at most once per 24 h.
 // Results come back in the order of `mailboxes`: OK, kOverQuota (answer 552 5.2.2), kLimit
 // (message over max_size: 552 5.3.4), kNoSpace/kIo (temporary: 452/451).
 //
@@ -39,11 +52,17 @@ std::string received_header(const TraceInfo& trace, std::string_view for_address
 // An RFC 5322 date-time in UTC, e.g. "Wed, 25 Nov 2026 11:22:33 +0000".
 std::string rfc5322_date(std::int64_t now);
 
+// The headers put in front of the message (see the top of this file), CRLF line ends.
+std::string trace_head(std::string_view sender, std::string_view received,
+                       const std::vector<LocalMailbox>& mailboxes);
+
 // Results per mailbox, in order. `message` is the received message with CRLF line ends.
+// `server_host` signs quota warnings (MAILER-DAEMON@<server_host>).
 std::vector<maildir::Status> deliver_local(std::string_view message, std::string_view sender,
                                            std::string_view received,
                                            const std::vector<LocalMailbox>& mailboxes,
-                                           std::uint64_t max_size);
+                                           std::uint64_t max_size,
+                                           std::string_view server_host = "localhost");
 
 // Whether `mailbox` can take any mail now: kOverQuota when already at or over quota (RCPT
 // time: 552 5.2.2). Blocking (reads maildirsize).

@@ -45,7 +45,8 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
       }
       LocalMailbox m{t.account->local_part + "@" + t.domain->name,
                      config.maildir_path(*t.domain, *t.account), t.account->quota_mb,
-                     config.plan_of(*t.domain).quota_policy};
+                     config.plan_of(*t.domain).quota_policy,
+                     config.plan_of(*t.domain).quota_warning_percent};
       if (std::find(v.mailboxes.begin(), v.mailboxes.end(), m) == v.mailboxes.end())
         v.mailboxes.push_back(std::move(m));
       return true;

@@ -31,6 +31,7 @@ struct LocalMailbox {
   std::string maildir;     // its Maildir root (INBOX)
   std::uint64_t quota_mb;  // 0 = unlimited
   tegami::config::QuotaPolicy policy = tegami::config::QuotaPolicy::kOvershoot;
+  std::uint32_t quota_warning_percent = 0;  // the plan's; 0 = no quota warning
   bool operator==(const LocalMailbox&) const = default;
 };
 

@@ -328,8 +328,8 @@ void Session::finish_data(net::Connection& c) {
   c.pause_input();
   tegami::metrics::process_counters().message_received();
   c.run_blocking(
-      [body, boxes, sender, results, received, max] {
-        *results = tegami_delivery::deliver_local(*body, *sender, received, *boxes, max);
+      [body, boxes, sender, results, received, max, host = hostname()] {
+        *results = tegami_delivery::deliver_local(*body, *sender, received, *boxes, max, host);
       },
       [this, &c, results, id] {
         phase_ = Phase::kCommand;

@@ -115,15 +115,30 @@ class SmtpTest(unittest.TestCase):
                                  body)
             self.assertEqual(refused, {})
         expected = body.replace(b"\r\n", b"\n")
+        inodes = set()
         for user in ("alice", "bob"):
             mails = self.inbox(user)
             self.assertEqual(len(mails), 1, user)
             head, _, rest = mails[0].partition(b"\nReceived: from client.test ([127.0.0.1])\n")
-            self.assertEqual(head, b"Return-Path: <sender@remote.test>\nDelivered-To: "
-                             + user.encode() + b"@example.com")
+            # Two recipients share one file: no Delivered-To, no "for <...>" (docs/smtp.md).
+            self.assertEqual(head, b"Return-Path: <sender@remote.test>")
+            self.assertNotIn(b"for <", rest.split(b";")[0])
             self.assertTrue(rest.endswith(expected), rest[-200:])
             # no leftovers in tmp/
             self.assertEqual(os.listdir(os.path.join(self.mail_root, user, "tmp")), [])
+            path = glob.glob(os.path.join(self.mail_root, user, "new", "*"))[0]
+            st = os.stat(path)
+            self.assertEqual(st.st_nlink, 2)
+            inodes.add(st.st_ino)
+        self.assertEqual(len(inodes), 1)  # one copy on disk, hard-linked
+        # One recipient: its own Delivered-To and "for <address>".
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as s:
+            self.assertEqual(s.sendmail("sender@remote.test", ["alice@example.com"], body), {})
+        mails = [m for m in self.inbox("alice") if b"Delivered-To" in m]
+        self.assertEqual(len(mails), 1)
+        self.assertTrue(mails[0].startswith(b"Return-Path: <sender@remote.test>\nDelivered-To: "
+                                            b"alice@example.com\nReceived: from "), mails[0][:200])
+        self.assertIn(b"\n\tfor <alice@example.com>;", mails[0])
 
     def test_02_alias_delivers_to_each_member(self):
         with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as s:

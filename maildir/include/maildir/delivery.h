@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "maildir/env.h"
 #include "maildir/quota.h"
@@ -139,6 +140,33 @@ class MessageWriter {
   bool done_ = true;
   Status error_;
 };
+
+// One more folder for a message already delivered (see deliver_links).
+struct LinkTarget {
+  std::string folder_dir;
+  const Quota* quota = nullptr;  // that user's quota; nullptr = no check
+  QuotaPolicy policy = QuotaPolicy::kOvershoot;
+  std::optional<QuotaWarning> quota_warning;  // only used together with `quota`
+};
+
+// Delivers the message that `source` (a commit() result: durable) describes into the new/ of
+// each target, in one go — the fan-out of one message to many mailboxes:
+//   1. per target: its quota is checked with the full size (policy as in DeliveryOptions),
+//      then `source.path` is hard-linked to `<folder>/new/<unique>,S=<size>,W=<vsize>` and
+//      "<size> 1" appended to its maildirsize (Quota::update). One copy on disk, every
+//      mailbox charged the whole message (Maildir++ counts by name, so recounts agree).
+//      When the link fails (another file system, the link-count limit, no hard links, the
+//      source already expunged) the source file is copied byte for byte instead (tmp/, fsync,
+//      rename), so the result is the same message.
+//   2. then each distinct new/ directory is fsync'ed once (on ext4 one journal commit makes
+//      every link durable); a target's result is OK only after that. A failed fsync takes
+//      that target's link back (and its quota line).
+//   3. quota warnings (QuotaWarning) for the targets that got the message.
+// Results come in target order. Errors per target: kOverQuota, kNotFound (folder missing),
+// kIo/kNoSpace/kPermission; on error nothing of that target is left behind.
+std::vector<Result<Delivered>> deliver_links(const Delivered& source,
+                                             const std::vector<LinkTarget>& targets,
+                                             Env* env = nullptr);
 
 // Reads the message: fills `buf` with up to `cap` bytes, returns the count, 0 at the end.
 using MessageReader = std::function<Result<std::size_t>(char* buf, std::size_t cap)>;

@@ -93,3 +93,20 @@ TEST_CASE("a plan that does not list protocols allows all four") {
     CHECK(plan.allows(p));
   }
 }
+
+TEST_CASE("quota_warning: 90 % by default, per plan, 0 = off, above 100 refused") {
+  ConfigFiles f;
+  f.write("tegami.yaml", "");
+  auto r = f.load();
+  REQUIRE(r.ok());
+  CHECK(r.config->find_plan("standard")->quota_warning_percent == 90u);
+  f.write("tegami.yaml",
+          "plans:\n  - name: quiet\n    quota_warning: 0\n  - name: early\n    quota_warning: 75\n");
+  r = f.load();
+  REQUIRE_MESSAGE(r.ok(), f.first_error(r));
+  CHECK(r.config->find_plan("quiet")->quota_warning_percent == 0u);
+  CHECK(r.config->find_plan("early")->quota_warning_percent == 75u);
+  f.write("tegami.yaml", "plans:\n  - name: x\n    quota_warning: 101\n");
+  CHECK(f.first_error(f.load()) ==
+        "tegami.yaml:3:20: quota_warning is a percentage (0-100, 0 = off), not 101");
+}

@@ -381,3 +381,145 @@ TEST_CASE("with quota: an error at any OS call leaves no file and the quota matc
   CHECK(failed_ops.count("rename") == 1);
   CHECK(failed_ops.count("sync_dir") == 1);
 }
+
+namespace {
+
+// Two user Maildirs (each with its own 1 MB quota) and a message delivered into a third.
+struct LinkFixture {
+  TempDir t;
+  std::string src = make_folder(t.path() + "/src");
+  std::string a = make_folder(t.path() + "/a");
+  std::string b = make_folder(t.path() + "/b");
+  Quota qa{a, QuotaOptions{QuotaLimit::megabytes(1), kDefaultMaxMessageSize, true, nullptr}};
+  Quota qb{b, QuotaOptions{QuotaLimit::megabytes(1), kDefaultMaxMessageSize, true, nullptr}};
+  Delivered source;
+  LinkFixture() {
+    Result<Delivered> d = deliver_bytes(src, "Subject: fan-out\r\n\r\nbody\r\n");
+    REQUIRE(d.ok());
+    source = *d;
+  }
+  std::vector<LinkTarget> targets() {
+    return {LinkTarget{a, &qa, QuotaPolicy::kOvershoot, std::nullopt},
+            LinkTarget{b, &qb, QuotaPolicy::kOvershoot, std::nullopt}};
+  }
+};
+
+struct stat stat_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st;
+}
+
+std::int64_t charged(const std::string& root) {
+  return parse_maildirsize(slurp(root + "/maildirsize")).bytes;
+}
+
+}  // namespace
+
+TEST_CASE("deliver_links: one inode in every new/, each quota charged the full size") {
+  LinkFixture f;
+  auto res = deliver_links(f.source, f.targets());
+  REQUIRE(res.size() == 2);
+  REQUIRE(res[0].ok());
+  REQUIRE(res[1].ok());
+  for (const auto& r : res) {
+    CHECK(r->size == f.source.size);
+    CHECK(r->vsize == f.source.vsize);
+    CHECK(std::regex_match(r->name, std::regex(R"(\d+\.M\d+P\d+Q\d+\..+,S=\d+,W=\d+)")));
+    CHECK(stat_of(r->path).st_ino == stat_of(f.source.path).st_ino);
+  }
+  CHECK(stat_of(f.source.path).st_nlink == 3);
+  CHECK(files_in(f.a + "/new").size() == 1);
+  CHECK(files_in(f.b + "/new").size() == 1);
+  CHECK(charged(f.a) == static_cast<std::int64_t>(f.source.size));
+  CHECK(charged(f.b) == static_cast<std::int64_t>(f.source.size));
+  // A recount (by S= in the names) agrees with the appended lines.
+  Result<QuotaUsage> recount = f.qa.recalculate();
+  REQUIRE(recount.ok());
+  CHECK(recount->bytes == static_cast<std::int64_t>(f.source.size));
+  CHECK(files_in(f.a + "/tmp").empty());
+}
+
+TEST_CASE("deliver_links: an over-quota target is refused, the others still get the message") {
+  LinkFixture f;
+  DeliveryOptions big;
+  big.quota = &f.qa;
+  REQUIRE(deliver_bytes(f.a, std::string(1100000, 'x'), big).ok());  // a is now over its 1 MB
+  auto res = deliver_links(f.source, f.targets());
+  CHECK(res[0].status().code() == Code::kOverQuota);
+  CHECK(res[1].ok());
+  CHECK(files_in(f.a + "/new").size() == 1);  // only the big one
+  CHECK(files_in(f.b + "/new").size() == 1);
+}
+
+TEST_CASE("deliver_links: a missing folder is kNotFound and leaves nothing") {
+  LinkFixture f;
+  auto res = deliver_links(f.source, {LinkTarget{f.t.path() + "/nowhere", nullptr,
+                                                 QuotaPolicy::kOvershoot, std::nullopt}});
+  CHECK(res[0].status().code() == Code::kNotFound);
+}
+
+TEST_CASE("deliver_links: where links fail the source is copied byte for byte") {
+  LinkFixture f;
+  struct NoLinks : Env {
+    Status link(const std::string&, const std::string&) override {
+      return Status(Code::kIo, "EXDEV");
+    }
+  } env;
+  auto res = deliver_links(f.source, f.targets(), &env);
+  REQUIRE(res[0].ok());
+  REQUIRE(res[1].ok());
+  CHECK(stat_of(res[0]->path).st_ino != stat_of(f.source.path).st_ino);
+  CHECK(stat_of(f.source.path).st_nlink == 1);
+  CHECK(slurp(res[0]->path) == slurp(f.source.path));
+  CHECK(slurp(res[1]->path) == slurp(f.source.path));
+  CHECK(charged(f.b) == static_cast<std::int64_t>(f.source.size));
+  CHECK(files_in(f.a + "/tmp").empty());
+}
+
+TEST_CASE("deliver_links: across file systems (tmpfs /dev/shm) it falls back to a copy") {
+  LinkFixture f;
+  char tmpl[] = "/dev/shm/tegami-test-XXXXXX";
+  if (!fs::is_directory("/dev/shm") || mkdtemp(tmpl) == nullptr) return;  // no tmpfs here
+  std::string other = make_folder(tmpl);
+  bool cross = stat_of(other).st_dev != stat_of(f.src).st_dev;
+  auto res =
+      deliver_links(f.source, {LinkTarget{other, nullptr, QuotaPolicy::kOvershoot, std::nullopt}});
+  REQUIRE(res[0].ok());
+  CHECK(slurp(res[0]->path) == slurp(f.source.path));
+  if (cross) CHECK(stat_of(res[0]->path).st_ino != stat_of(f.source.path).st_ino);
+  fs::remove_all(other);
+}
+
+TEST_CASE("deliver_links: an error at any OS call leaves each target whole or untouched") {
+  bool succeeded = false;
+  std::set<std::string> failed_ops;
+  for (int k = 1; k < 200 && !succeeded; ++k) {
+    CAPTURE(k);
+    LinkFixture f;
+    FaultEnv env(k);
+    QuotaOptions qo;
+    qo.limit = QuotaLimit::megabytes(1);
+    qo.env = &env;
+    Quota qa(f.a, qo), qb(f.b, qo);
+    std::vector<LinkTarget> targets = {LinkTarget{f.a, &qa, QuotaPolicy::kOvershoot, std::nullopt},
+                                       LinkTarget{f.b, &qb, QuotaPolicy::kOvershoot, std::nullopt}};
+    auto res = deliver_links(f.source, targets, &env);
+    bool all_ok = res[0].ok() && res[1].ok();
+    if (all_ok) succeeded = env.calls < k;
+    if (env.calls >= k) failed_ops.insert(env.failed_op);  // a fault was injected
+    for (size_t i = 0; i < 2; ++i) {
+      const std::string& root = i == 0 ? f.a : f.b;
+      CHECK(files_in(root + "/tmp").empty());
+      CHECK(files_in(root + "/new").size() == (res[i].ok() ? 1u : 0u));
+      if (fs::exists(root + "/maildirsize")) {
+        MaildirSize ms = parse_maildirsize(slurp(root + "/maildirsize"));
+        CHECK(ms.valid);
+        CHECK(ms.count == static_cast<std::int64_t>(files_in(root + "/new").size()));
+      }
+    }
+  }
+  CHECK(succeeded);
+  CHECK(failed_ops.count("link") == 1);
+  CHECK(failed_ops.count("sync_dir") == 1);
+}
