@@ -33,6 +33,7 @@
 #include "daemon/config_store.h"
 #include "daemon/config_watcher.h"
 #include "daemon/net_settings.h"
+#include "daemon/queue_service.h"
 #include "daemon/self_signed.h"
 #include "daemon/session_tracking.h"
 #include "daemon/stream_server.h"
@@ -119,6 +120,7 @@ class Daemon : public control::Backend {
   uv_loop_t loop_{};
   ConfigStore store_;
   std::shared_ptr<net::TlsStore> tls_ = std::make_shared<net::TlsStore>();
+  std::unique_ptr<QueueService> queue_;  // declared before server_: outlives the workers
   std::unique_ptr<net::Server> server_;
   std::unique_ptr<StreamServer> metrics_;
   std::unique_ptr<StreamServer> control_;
@@ -183,6 +185,10 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
     st.on_login = [](net::Connection& c, const std::string& user) {
       control::process_sessions().set_user(c.id(), user);
     };
+    if (queue_) {
+      st.queue = queue_->queue();
+      st.on_queued = [this](const std::vector<tegami_queue::QueueId>& ids) { queue_->notify(ids); };
+    }
     inner = [this, st](net::Connection&) -> std::unique_ptr<net::Handler> {
       return std::make_unique<tegami_smtp::Session>(store_.get(), st);
     };
@@ -217,6 +223,12 @@ int Daemon::start() {
     logging::error("tegamid: tls: " + certs.status().to_string());
     return 1;
   }
+  auto queue = QueueService::open(cfg->server.queue_dir);
+  if (!queue.ok()) {
+    logging::error("tegamid: queue " + cfg->server.queue_dir + ": " + queue.status().to_string());
+    return 1;
+  }
+  queue_ = std::move(queue).value();
   tls_->set(*certs);
   store_.set(cfg);
   login::process_login_service().configure(*cfg);
@@ -238,6 +250,7 @@ int Daemon::start() {
     return 1;
   }
   server_ = std::move(server).value();
+  queue_->start(server_->worker(0), [this] { return store_.get(); });
 
   if (Status s = start_metrics(*cfg); !s.ok()) {
     logging::error("tegamid: metrics: " + s.to_string());

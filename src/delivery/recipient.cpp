@@ -57,9 +57,10 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
             target.find('@') == std::string::npos ? target + "@" + t.domain->name : target;
         size_t at = full.rfind('@');
         if (config.find_domain(full.substr(at + 1)) == nullptr) {
-          v = refuse(451, "4.3.2",
-                     "Forwarding to other servers is not available yet, try again later");
-          return false;
+          // Forwarding to another server: through the queue (the session decides).
+          if (std::find(v.forward.begin(), v.forward.end(), full) == v.forward.end())
+            v.forward.push_back(full);
+          continue;
         }
         if (!expand(config, lower(full), depth + 1, v)) return false;
       }
@@ -86,7 +87,7 @@ RcptVerdict resolve_recipient(const Config& config, const tegami_smtp::Path& pat
   RcptVerdict v;
   v.kind = RcptVerdict::Kind::kLocal;
   if (!expand(config, lower(path.local) + "@" + domain, 0, v)) return v;
-  if (v.mailboxes.empty()) return refuse(550, "5.1.1", "No such user here");
+  if (v.mailboxes.empty() && v.forward.empty()) return refuse(550, "5.1.1", "No such user here");
   return v;
 }
 

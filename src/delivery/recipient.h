@@ -4,13 +4,14 @@
 // snapshot:
 //   kLocal   — `mailboxes` holds the local accounts it delivers to (an account, an account
 //              alias, a "+detail" address, or a domain alias expanded recursively to local
-//              accounts; duplicates removed; at most kMaxAliasDepth levels).
+//              accounts; duplicates removed; at most kMaxAliasDepth levels); `forward` the
+//              alias targets on other servers (delivered through the queue). At least one of
+//              the two is not empty.
 //   kRemote  — the domain is not ours; whether that is allowed (authenticated submission with
 //              a queue) is the session's decision. `remote` holds the address.
 //   kRefused — `reply` says why: a relay trick (554 5.7.1), an unknown local user (550 5.1.1),
-//              a disabled account (550 5.2.1), an alias with targets outside this server or a
-//              mailing list (451 4.3.2 until the outbound queue and lists exist — never a
-//              false 250).
+//              a disabled account (550 5.2.1), a mailing list (451 4.3.2 until lists exist —
+//              never a false 250).
 // Pure (reads the snapshot only); any thread while the snapshot is held.
 #pragma once
 
@@ -39,6 +40,7 @@ struct RcptVerdict {
   enum class Kind { kLocal, kRemote, kRefused };
   Kind kind = Kind::kRefused;
   std::vector<LocalMailbox> mailboxes;  // kLocal
+  std::vector<std::string> forward;     // kLocal: external alias targets "user@other.example"
   std::string remote;                   // kRemote
   tegami_smtp::Reply reply;             // kRefused
 };

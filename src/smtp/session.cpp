@@ -41,7 +41,8 @@ void Session::refuse(net::Connection& c, const Reply& r) {
 void Session::reset_transaction() {
   sender_.reset();
   mail_params_ = MailParams{};
-  mailboxes_.clear();
+  locals_.clear();
+  remotes_.clear();
   rcpt_count_ = 0;
   data_.reset();
   body_.clear();
@@ -220,9 +221,13 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     bool pop_before_smtp = !settings_.submission && config_->auth.pop_before_smtp &&
                            tegami::login::process_login_service().pop_before_smtp().may_relay(
                                c.peer().ip(), std::chrono::steady_clock::now());
-    if (identity_ || pop_before_smtp) {
-      // Authenticated users may relay, but the outbound queue does not exist yet: a clear
-      // temporary error, never a 250 for mail that could not be sent on.
+    if ((identity_ || pop_before_smtp) && settings_.queue != nullptr) {
+      // Authenticated users may relay: the message goes into the queue before the 250.
+      ++rcpt_count_;
+      add_remote(v.remote, cmd.rcpt);
+      reply(c, Reply{250, "2.1.5", "Ok"});
+    } else if (identity_ || pop_before_smtp) {
+      // No queue: a clear temporary error, never a 250 for mail that could not be sent on.
       reply(c, Reply{451, "4.3.2", "Delivery to other domains is not available yet"});
     } else {
       refuse(c, Reply{554, "5.7.1", "Relay access denied"});
@@ -237,6 +242,13 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     }
     return true;
   }
+  if (!v.forward.empty() && settings_.queue == nullptr) {
+    reply(c, Reply{451, "4.3.2", "Forwarding to other servers is not available, try again later"});
+    return true;
+  }
+  std::string rcpt_address = cmd.path.address();
+  RcptParams params = cmd.rcpt;
+  std::vector<std::string> forward = std::move(v.forward);
   // Quota at RCPT reads maildirsize: off the loop, then answer and go on with the pipeline.
   phase_ = Phase::kBusy;
   c.pause_input();
@@ -253,15 +265,24 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
           }
         }
       },
-      [this, &c, boxes, result] {
+      [this, &c, boxes, result, rcpt_address, params, forward] {
         phase_ = Phase::kCommand;
         if (!result->ok()) {
           reply(c, Reply{552, "5.2.2", "Mailbox full"});
         } else {
           ++rcpt_count_;
-          for (LocalMailbox& m : *boxes)
-            if (std::find(mailboxes_.begin(), mailboxes_.end(), m) == mailboxes_.end())
-              mailboxes_.push_back(std::move(m));
+          for (LocalMailbox& m : *boxes) {
+            auto same = [&m](const LocalTarget& t) { return t.mailbox == m; };
+            if (std::find_if(locals_.begin(), locals_.end(), same) != locals_.end()) continue;
+            LocalTarget t;
+            t.mailbox = std::move(m);
+            t.rcpt = rcpt_address;
+            if (params.orcpt_type) t.orcpt = *params.orcpt_type + ";" + *params.orcpt_address;
+            t.has_notify = params.has_notify;
+            t.notify = params.notify;
+            locals_.push_back(std::move(t));
+          }
+          for (const std::string& f : forward) add_remote(f, params);
           reply(c, Reply{250, "2.1.5", "Ok"});
         }
         c.resume_input();
@@ -274,7 +295,7 @@ bool Session::cmd_data(net::Connection& c, bool more_buffered) {
     refuse(c, Reply{503, "5.5.1", "Need MAIL command"});
     return true;
   }
-  if (mailboxes_.empty()) {
+  if (locals_.empty() && remotes_.empty()) {
     refuse(c, Reply{554, "5.5.1", "No valid recipients"});
     return true;
   }
@@ -315,46 +336,56 @@ void Session::finish_data(net::Connection& c) {
   if (identity_) trace.protocol += "A";  // RFC 3848: ESMTPA / ESMTPSA
   trace.tls = c.tls_version();
   trace.id = std::to_string(c.id()) + "." + std::to_string(transactions_);
-  std::string for_addr = mailboxes_.size() == 1 ? mailboxes_[0].address : std::string();
-  std::string received = tegami_delivery::received_header(trace, for_addr, ::time(nullptr));
-  auto body = std::make_shared<std::string>(std::move(body_));
-  auto boxes = std::make_shared<std::vector<LocalMailbox>>(std::move(mailboxes_));
-  auto sender = std::make_shared<std::string>(sender_->null ? "" : sender_->address());
-  auto results = std::make_shared<std::vector<maildir::Status>>();
-  std::uint64_t max = config_->limits.max_message_size;
+  std::string for_addr = locals_.size() + remotes_.size() == 1
+                             ? (locals_.empty() ? remotes_[0].address : locals_[0].mailbox.address)
+                             : std::string();
+  auto job = std::make_shared<AcceptJob>();
+  job->received = tegami_delivery::received_header(trace, for_addr, ::time(nullptr));
+  job->message = std::move(body_);
+  job->envelope.sender = sender_->null ? "" : sender_->address();
+  job->envelope.envid = mail_params_.envid;
+  job->envelope.ret = mail_params_.ret;
+  job->envelope.body = mail_params_.body;
+  job->envelope.smtputf8 = mail_params_.smtputf8;
+  job->envelope.arrival = ::time(nullptr);
+  if (identity_) job->envelope.auth_user = identity_->address;
+  job->locals = std::move(locals_);
+  job->remotes = std::move(remotes_);
+  job->max_size = config_->limits.max_message_size;
+  job->queue = settings_.queue;
+  job->hostname = hostname();
+  auto result = std::make_shared<AcceptResult>();
   std::string id = trace.id;
   reset_transaction();
   phase_ = Phase::kBusy;
   c.pause_input();
   tegami::metrics::process_counters().message_received();
   c.run_blocking(
-      [body, boxes, sender, results, received, max, host = hostname()] {
-        *results = tegami_delivery::deliver_local(*body, *sender, received, *boxes, max, host);
-      },
-      [this, &c, results, id] {
+      [job, result] { *result = accept_message(*job); },
+      [this, &c, result, id] {
         phase_ = Phase::kCommand;
-        size_t ok = 0;
-        const maildir::Status* first_error = nullptr;
-        for (const maildir::Status& s : *results) {
-          if (s.ok()) {
-            ++ok;
-            tegami::metrics::process_counters().message_delivered();
-          } else if (first_error == nullptr) {
-            first_error = &s;
-          }
-        }
-        if (first_error == nullptr) {
-          reply(c, Reply{250, "2.0.0", "Ok: delivered as " + id});
-        } else if (ok == 0) {
-          reply(c, tegami_delivery::reply_for(*first_error));
-        } else {
-          // Some copies are durable, some were refused. Without the DSN (not written yet) a
-          // 250 would lose the refused copies silently: ask the sender to retry instead
-          // (the recipients that have it may get it twice — never lost).
-          reply(c, Reply{451, "4.3.0", "Not every recipient could take the message, try again"});
-        }
+        for (std::size_t i = 0; i < result->delivered; ++i)
+          tegami::metrics::process_counters().message_delivered();
+        if (!result->queued.empty() && settings_.on_queued) settings_.on_queued(result->queued);
+        Reply r = result->reply;
+        if (r.code == 250)
+          r.text =
+              "Ok: " + std::string(result->queued.empty() ? "delivered as " : "queued as ") + id;
+        reply(c, r);
         c.resume_input();
       });
+}
+
+// A remote recipient (or external alias target) for the queue; the same address once.
+void Session::add_remote(const std::string& address, const RcptParams& params) {
+  for (const tegami_queue::Recipient& r : remotes_)
+    if (r.address == address) return;
+  tegami_queue::Recipient r;
+  r.address = address;
+  if (params.orcpt_type) r.orcpt = *params.orcpt_type + ";" + *params.orcpt_address;
+  r.has_notify = params.has_notify;
+  r.notify = params.notify;
+  remotes_.push_back(std::move(r));
 }
 
 bool Session::cmd_auth(net::Connection& c, const Command& cmd) {

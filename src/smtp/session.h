@@ -10,7 +10,9 @@
 // Port 25 never relays: a recipient outside the configured domains is 554 5.7.1. On
 // Submission, MAIL needs AUTH PLAIN/LOGIN first (530 5.7.0; the login goes through
 // login::LoginService), MAIL FROM must be the account's address or one of its aliases
-// (553 5.7.1), and remote recipients get 451 4.3.2 until the outbound queue exists.
+// (553 5.7.1). Remote recipients of an authenticated user (or a POP-before-SMTP client on 25)
+// and external alias targets go into the queue (accept.h) before the 250; without a queue
+// they get 451 4.3.2.
 // Loop thread only; one instance per connection; holds its config snapshot for its lifetime.
 #pragma once
 
@@ -26,6 +28,8 @@
 #include "delivery/recipient.h"
 #include "login/login.h"
 #include "net/connection.h"
+#include "queue/queue.h"
+#include "smtp/accept.h"
 #include "smtp/command.h"
 #include "smtp/data_reader.h"
 #include "smtp/line_reader.h"
@@ -39,6 +43,11 @@ struct SessionSettings {
   bool allow_plaintext_auth = false;  // the listener's setting: AUTH before TLS
   // Called after a successful AUTH (the daemon records the user for `tegami who`).
   std::function<void(net::Connection&, const std::string&)> on_login;
+  // The mail queue (remote recipients, forwarding, DSNs); nullptr: none (451 4.3.2 for remote
+  // recipients). Shared by every session; outlives them.
+  tegami_queue::Queue* queue = nullptr;
+  // Called on the loop thread with the entries a transaction queued (the manager is told).
+  std::function<void(const std::vector<tegami_queue::QueueId>&)> on_queued;
 };
 
 class Session final : public net::Handler {
@@ -68,6 +77,7 @@ class Session final : public net::Handler {
   bool cmd_auth(net::Connection& c, const Command& cmd);
   bool sasl_step(net::Connection& c, tegami_auth::SaslStep step);
   bool sender_allowed(const Path& p) const;
+  void add_remote(const std::string& address, const RcptParams& params);
   std::string hostname() const { return config_->server.hostname; }
 
   std::shared_ptr<const tegami::config::Config> config_;
@@ -80,7 +90,8 @@ class Session final : public net::Handler {
   // The transaction.
   std::optional<Path> sender_;
   MailParams mail_params_;
-  std::vector<tegami_delivery::LocalMailbox> mailboxes_;
+  std::vector<LocalTarget> locals_;               // local mailboxes (deduplicated)
+  std::vector<tegami_queue::Recipient> remotes_;  // for the queue (deduplicated)
   unsigned rcpt_count_ = 0;
   std::optional<DataReader> data_;
   std::string body_;

@@ -1,6 +1,6 @@
 """Submission (587 STARTTLS, 465 implicit TLS) against the real tegamid with smtplib: AUTH
 required before MAIL, AUTH only after TLS, PLAIN and LOGIN, sender ownership, local delivery,
-remote recipients refused with a temporary error while there is no outbound queue."""
+remote recipients accepted into the queue."""
 import glob
 import os
 import smtplib
@@ -67,8 +67,8 @@ class SubmissionTest(unittest.TestCase):
             s.sendmail("sales@example.com", ["bob@example.com"],
                        b"Subject: from alice\r\n\r\nhello bob\r\n")
             s.mail("alice@example.com")
-            code, msg = s.rcpt("someone@elsewhere.test")
-            self.assertEqual((code, msg[:5]), (451, b"4.3.2"))
+            code, msg = s.rcpt("someone@elsewhere.test")  # relayed through the queue
+            self.assertEqual((code, msg[:5]), (250, b"2.1.5"))
             s.rset()
         mails = self.inbox("bob")
         self.assertEqual(len(mails), before + 1)

@@ -52,9 +52,17 @@ TEST_CASE("unknown, disabled, looping and not-yet-supported targets are refused"
   CHECK(unknown.reply.enhanced == "5.1.1");
   CHECK(verdict(c, "off@example.jp").reply.enhanced == "5.2.1");
   CHECK(verdict(c, "loop1@example.jp").reply.enhanced == "5.4.6");
-  // No outbound queue and no list expansion yet: a temporary error, never a false 250.
-  CHECK(verdict(c, "outside@example.jp").reply.code == 451);
+  // No list expansion yet: a temporary error, never a false 250.
   CHECK(verdict(c, "sales@example.jp").reply.code == 451);
+}
+
+TEST_CASE("an alias with an external target forwards it and keeps its local part") {
+  auto c = make_config("/m");
+  auto v = verdict(c, "outside@example.jp");
+  REQUIRE(v.kind == RcptVerdict::Kind::kLocal);
+  REQUIRE(v.mailboxes.size() == 1);
+  CHECK(v.mailboxes[0].address == "bob@example.jp");
+  CHECK(v.forward == std::vector<std::string>{"someone@elsewhere.example"});
 }
 
 TEST_CASE("every relay trick is refused, never local and never remote") {

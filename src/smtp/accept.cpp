@@ -1,0 +1,107 @@
+#include "smtp/accept.h"
+
+#include <time.h>
+
+#include "delivery/local_delivery.h"
+#include "dsn/dsn.h"
+#include "queue/bounce.h"
+
+namespace tegami_smtp {
+
+namespace {
+
+bool temporary(const maildir::Status& s) {
+  return tegami_delivery::reply_for(s).code < 500;
+}
+
+}  // namespace
+
+AcceptResult accept_message(const AcceptJob& job) {
+  AcceptResult out;
+  std::vector<tegami_delivery::LocalMailbox> boxes;
+  for (const LocalTarget& t : job.locals) boxes.push_back(t.mailbox);
+  std::vector<maildir::Status> results = tegami_delivery::deliver_local(
+      job.message, job.envelope.sender, job.received, boxes, job.max_size, job.hostname);
+
+  std::vector<tegami_queue::Recipient> queued = job.remotes;
+  std::vector<tegami_dsn::RecipientReport> refused;
+  const maildir::Status* first_error = nullptr;
+  std::int64_t now = ::time(nullptr);
+  std::vector<const LocalTarget*> failed_temp;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const maildir::Status& s = results[i];
+    const LocalTarget& t = job.locals[i];
+    if (s.ok()) {
+      ++out.delivered;
+      continue;
+    }
+    if (first_error == nullptr) first_error = &s;
+    if (temporary(s)) {
+      failed_temp.push_back(&t);
+      continue;
+    }
+    if (!tegami_dsn::dsn_wanted(job.envelope.sender, job.envelope.is_dsn, t.has_notify, t.notify,
+                                tegami_dsn::Action::kFailed))
+      continue;
+    Reply r = tegami_delivery::reply_for(s);
+    tegami_dsn::RecipientReport rr;
+    rr.final_recipient = t.mailbox.address;
+    rr.original_recipient = t.orcpt;
+    rr.action = tegami_dsn::Action::kFailed;
+    rr.status = r.enhanced;
+    rr.diagnostic = r.wire().substr(0, r.wire().size() - 2);
+    rr.last_attempt = now;
+    refused.push_back(std::move(rr));
+  }
+  bool others_ok = out.delivered > 0 || !job.remotes.empty();
+  // Temporary local failures are retried from the queue only when the message is accepted
+  // for someone anyway; otherwise the client is told to try again.
+  if (others_ok) {
+    for (const LocalTarget* t : failed_temp) {
+      tegami_queue::Recipient r;
+      r.address = t->mailbox.address;
+      r.orcpt = t->orcpt;
+      r.has_notify = t->has_notify;
+      r.notify = t->notify;
+      queued.push_back(std::move(r));
+    }
+  }
+  if (!others_ok) {
+    // Nobody has it: the first error is the answer (single recipient over quota: 552 5.2.2).
+    out.reply =
+        tegami_delivery::reply_for(first_error != nullptr ? *first_error : maildir::Status::Ok());
+    return out;
+  }
+  if (!queued.empty()) {
+    if (job.queue == nullptr) {
+      out.reply = Reply{451, "4.3.0", "Not every recipient could take the message, try again"};
+      return out;
+    }
+    auto id = job.queue->enqueue(job.envelope, queued, job.received + job.message);
+    if (!id.ok()) {
+      out.reply = tegami_delivery::reply_for(id.status());
+      if (out.reply.code >= 500) out.reply = Reply{451, "4.3.0", "Queue write failed, try again"};
+      return out;
+    }
+    out.queued.push_back(*id);
+  }
+  if (!refused.empty()) {
+    if (job.queue == nullptr) {
+      out.reply = Reply{451, "4.3.0", "Not every recipient could take the message, try again"};
+      return out;
+    }
+    auto id = tegami_queue::queue_dsn(*job.queue, job.envelope, job.received + job.message,
+                                      std::move(refused), job.hostname, now);
+    if (!id.ok()) {
+      // The message is with the others but the sender would never learn about the refused
+      // copies: let the sender retry (duplicates rather than silence).
+      out.reply = Reply{451, "4.3.0", "Not every recipient could take the message, try again"};
+      return out;
+    }
+    out.queued.push_back(*id);
+  }
+  out.reply = Reply{250, "2.0.0", "Ok"};
+  return out;
+}
+
+}  // namespace tegami_smtp

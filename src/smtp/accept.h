@@ -1,0 +1,54 @@
+// What happens to a message once DATA is complete: the one blocking step between the end of
+// DATA and the reply (DESIGN.md principle 2: acknowledge only what is durable).
+//
+//   1. Local recipients get their copies (tegami_delivery::deliver_local).
+//   2. One queue entry (queue.h) takes every remote recipient (authenticated relay, external
+//      alias targets) and every local copy that failed temporarily while others succeeded.
+//   3. Local copies refused permanently (over quota, too big) while others succeeded: a
+//      failure DSN (RFC 3464) to the sender is queued, as NOTIFY allows, never for <>.
+// Reply: 250 when every recipient's copy is durable in a Maildir or in the queue (and the
+// DSN, when one is due, is queued); the delivery error (552 5.2.2, ...) when nobody got it;
+// 451 4.3.0 when the queue could not be written after some copies were delivered (the
+// sender retries; those recipients may get it twice — never lost).
+// Blocking: worker thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "delivery/recipient.h"
+#include "queue/queue.h"
+#include "smtp/reply.h"
+
+namespace tegami_smtp {
+
+// A local mailbox and the RCPT it came from (for the DSN's recipient fields).
+struct LocalTarget {
+  tegami_delivery::LocalMailbox mailbox;
+  std::string rcpt;   // the address the client gave at RCPT
+  std::string orcpt;  // ORCPT "<type>;<address>", "" = none
+  bool has_notify = false;
+  unsigned notify = 0;
+};
+
+struct AcceptJob {
+  std::string message;              // as received (CRLF, unstuffed)
+  std::string received;             // our Received header
+  tegami_queue::Envelope envelope;  // sender, ENVID, RET, BODY, auth, arrival
+  std::vector<LocalTarget> locals;
+  std::vector<tegami_queue::Recipient> remotes;  // REQUIRES: empty when queue is null
+  std::uint64_t max_size = 0;
+  tegami_queue::Queue* queue = nullptr;
+  std::string hostname;  // Reporting-MTA of a DSN
+};
+
+struct AcceptResult {
+  Reply reply;
+  std::vector<tegami_queue::QueueId> queued;  // entries written (the manager is told)
+  std::size_t delivered = 0;                  // local copies made
+};
+
+AcceptResult accept_message(const AcceptJob& job);
+
+}  // namespace tegami_smtp
