@@ -1,65 +1,175 @@
-// FETCH and UID FETCH. The answer is built on a worker thread (file reads, \Seen updates);
-// bodies are sent with CRLF line ends as literals.
-// Not yet: ENVELOPE, BODYSTRUCTURE, BODY[n.MIME] (they wait for src/mime); bodies are read
-// into memory per message rather than streamed from the file.
-#include <time.h>
-
-#include <fstream>
+// FETCH and UID FETCH (RFC 3501 6.4.5), as a resumable job: the messages are answered in
+// batches (at most kBatchMessages messages or kBatchBytes of buffered text each), each batch
+// built on a worker thread (file reads, MIME structures, \Seen updates) and sent from the
+// loop thread; big body regions go out as file streams pulled as the socket drains. After a
+// batch, a marker queued behind its output starts the next batch only once that output has
+// reached the socket layer, so a FETCH 1:* of 100,000 messages neither fills memory nor holds
+// the loop: other sessions run between batches. Input stays paused until the tagged answer, so
+// commands are still answered in order.
+#include <algorithm>
 #include <memory>
-#include <sstream>
 
 #include "imap/command_table.h"
 #include "imap/fetch_items.h"
-#include "imap/message_text.h"
+#include "imap/fetch_response.h"
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/structure_cache.h"
 
 namespace imap {
 
 namespace {
 
-std::string internal_date(int64_t t) {
-  time_t tt = static_cast<time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  strftime(buf, sizeof buf, "%e-%b-%Y %H:%M:%S +0000", &tm);
-  return std::string("\"") + buf + "\"";
+constexpr size_t kBatchMessages = 256;
+constexpr size_t kBatchBytes = 1 << 20;
+
+struct FetchJob {
+  std::string tag;
+  bool uid = false;
+  SequenceSet set;
+  std::vector<FetchItem> items;
+  bool sets_seen = false;
+
+  // Worker-side progress.
+  bool resolved = false;
+  std::vector<std::uint32_t> uids;           // the UIDs to answer, ascending
+  size_t next = 0;                           // index into uids of the next message
+  bool vanished = false;                     // some messages' files were gone
+  std::vector<std::uint32_t> flags_changed;  // found by a sync made during the FETCH
+  bool finished = false;
+  maildir::Status status;
+
+  // The current batch's output, handed from the worker to the loop thread.
+  FetchOutput out;
+};
+
+// Sets \Seen on the messages of uids[from, to) that lack it; returns their UIDs ascending.
+maildir::Result<std::vector<std::uint32_t>> mark_seen(maildir::Mailbox& mb,
+                                                      const std::vector<std::uint32_t>& uids,
+                                                      size_t from, size_t to) {
+  std::vector<std::uint32_t> newly;
+  for (size_t k = from; k < to; ++k) {
+    auto i = mb.find_uid(uids[k]);
+    if (i && !mb.flags(*i).has(maildir::kFlagSeen)) newly.push_back(uids[k]);
+  }
+  if (newly.empty()) return newly;
+  maildir::FlagStore st;
+  st.mode = maildir::StoreMode::kAdd;
+  st.system = maildir::kFlagSeen;
+  auto r = mb.store(newly, st);
+  if (!r.ok()) return r.status();
+  return newly;
 }
 
-maildir::Result<std::string> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return maildir::Status(maildir::Code::kNotFound, "message vanished");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+// One batch, on a worker thread.
+void run_batch(SelectedBox& box, FetchJob& job) {
+  maildir::Mailbox& mb = box.mailbox;
+  if (!job.resolved) {
+    job.resolved = true;
+    if (job.uid) {
+      std::vector<size_t> idx;
+      resolve_set(box, job.set, true, idx);
+      for (size_t i : idx) job.uids.push_back(mb.record(i).uid);
+    } else {
+      // Every message the client knows by these numbers, also one whose file is gone
+      // (answered NO [EXPUNGEISSUED] below).
+      auto n = static_cast<std::uint32_t>(box.client_uids.size());
+      for (std::uint32_t seq = 1; seq <= n; ++seq) {
+        if (job.set.contains(seq, n)) job.uids.push_back(box.client_uids[seq - 1]);
+      }
+    }
+  }
+  size_t end = job.next;
+  while (end < job.uids.size() && end - job.next < kBatchMessages) ++end;
+  std::vector<std::uint32_t> newly_seen;
+  if (job.sets_seen) {
+    auto r = mark_seen(mb, job.uids, job.next, end);
+    if (!r.ok()) {
+      job.status = r.status();
+      job.finished = true;
+      return;
+    }
+    newly_seen = std::move(*r);
+  }
+  size_t k = job.next;
+  for (; k < end && job.out.text_bytes < kBatchBytes; ++k) {
+    std::uint32_t u = job.uids[k];
+    auto i = mb.find_uid(u);
+    std::uint32_t seq = seq_of(box, u);
+    if (!i || seq == 0) {
+      job.vanished = true;
+      continue;
+    }
+    bool seen_now = std::binary_search(newly_seen.begin(), newly_seen.end(), u);
+    maildir::Status s = fetch_message(box, *i, seq, job.items, seen_now, job.out);
+    if (s.code() == maildir::Code::kNotFound) {
+      // The file is not where the view saw it: renamed by a flag change elsewhere, or
+      // expunged. A sync tells which (its flag changes are reported at the end).
+      auto ch = mb.sync();
+      if (ch.ok()) {
+        job.flags_changed.insert(job.flags_changed.end(), ch->flags_changed.begin(),
+                                 ch->flags_changed.end());
+        if ((i = mb.find_uid(u))) s = fetch_message(box, *i, seq, job.items, seen_now, job.out);
+      }
+    }
+    if (s.code() == maildir::Code::kNotFound) {
+      // The file vanished (expunged elsewhere, not yet reported): leave the message out.
+      job.vanished = true;
+    } else if (!s.ok()) {
+      job.status = s;
+      job.finished = true;
+      break;
+    }
+  }
+  job.next = k;
+  if (box.structures) box.structures->flush(mb.count());
+  if (job.next >= job.uids.size()) job.finished = true;
+  if (job.finished) {
+    auto updates = sync_updates(box, false, std::move(job.flags_changed));
+    if (updates.ok()) {
+      job.out.text(*updates);
+    } else if (job.status.ok()) {
+      job.status = updates.status();
+    }
+  }
 }
 
-std::string body_of(const FetchItem& item, const std::string& crlf) {
-  size_t hl = header_length(crlf);
-  std::string part;
-  switch (item.section) {
-    case FetchItem::Section::kAll:
-      part = crlf;
-      break;
-    case FetchItem::Section::kHeader:
-      part = crlf.substr(0, hl);
-      break;
-    case FetchItem::Section::kText:
-      part = crlf.substr(hl);
-      break;
-    case FetchItem::Section::kHeaderFields:
-    case FetchItem::Section::kHeaderFieldsNot:
-      part = header_fields(std::string_view(crlf).substr(0, hl), item.fields,
-                           item.section == FetchItem::Section::kHeaderFieldsNot);
-      break;
+void step(Session& s, std::shared_ptr<SelectedBox> box, std::shared_ptr<FetchJob> job);
+
+// On the loop thread: send what the batch produced, then finish or continue.
+void deliver(Session& s, std::shared_ptr<SelectedBox> box, std::shared_ptr<FetchJob> job) {
+  net::Connection& c = s.conn();
+  for (FetchOutput::Piece& p : job->out.pieces) {
+    if (p.file) {
+      c.send(window_source(std::move(p.file), p.offset, p.length, p.window));
+    } else {
+      c.send(std::move(p.text));
+    }
   }
-  if (item.offset) {
-    if (*item.offset >= part.size()) return "";
-    part = part.substr(*item.offset, item.length);
+  job->out = FetchOutput{};
+  if (job->finished) {
+    if (!job->status.ok()) {
+      s.tagged(job->tag, no_response(job->status));
+    } else if (job->vanished) {
+      // RFC 5530: some messages were expunged by another session meanwhile.
+      s.tagged(job->tag, "NO [EXPUNGEISSUED] Some of the requested messages no longer exist.");
+    } else {
+      s.tagged(job->tag, "OK Fetch completed.");
+    }
+    s.finish_async();
+    return;
   }
-  return part;
+  // Continue once the client has taken this batch (the marker is pulled when everything
+  // before it has been handed to the socket); the timer returns to the loop first.
+  c.send(marker_source([&s, box, job] {
+    s.conn().after(std::chrono::milliseconds(0), [&s, box, job] { step(s, box, job); });
+  }));
+}
+
+void step(Session& s, std::shared_ptr<SelectedBox> box, std::shared_ptr<FetchJob> job) {
+  s.conn().run_blocking([box, job] { run_batch(*box, *job); },
+                        [&s, box, job] { deliver(s, box, job); });
 }
 
 }  // namespace
@@ -83,107 +193,16 @@ void cmd_fetch(Session& s, Command& c) {
     s.bad(c.tag, "Error in FETCH: invalid sequence number.");
     return;
   }
-  bool sets_seen = false;
+  auto job = std::make_shared<FetchJob>();
+  job->tag = c.tag;
+  job->uid = uid;
+  job->set = *set;
   for (const FetchItem& i : *items)
-    sets_seen = sets_seen || (i.kind == FetchItem::Kind::kBody && !i.peek);
-  sets_seen = sets_seen && !box->read_only;
-  auto wanted = std::make_shared<std::vector<FetchItem>>(std::move(*items));
-  run_selected(s, c.tag, uid ? "Fetch completed." : "Fetch completed.", false,
-               [set = *set, uid, wanted, sets_seen](SelectedBox& b,
-                                                    SelectedReply& reply) -> maildir::Status {
-                 std::vector<size_t> idx;
-                 if (!resolve_set(b, set, uid, idx)) return {};
-                 maildir::Mailbox& mb = b.mailbox;
-                 std::vector<std::uint32_t> uids;
-                 for (size_t i : idx) uids.push_back(mb.record(i).uid);
-                 std::vector<std::uint32_t> newly_seen;
-                 if (sets_seen) {
-                   for (size_t i : idx) {
-                     if (!mb.flags(i).has(maildir::kFlagSeen))
-                       newly_seen.push_back(mb.record(i).uid);
-                   }
-                   if (!newly_seen.empty()) {
-                     maildir::FlagStore st;
-                     st.mode = maildir::StoreMode::kAdd;
-                     st.system = maildir::kFlagSeen;
-                     auto r = mb.store(newly_seen, st);
-                     if (!r.ok()) return r.status();
-                   }
-                 }
-                 for (std::uint32_t u : uids) {
-                   auto i = mb.find_uid(u);
-                   if (!i) continue;
-                   std::uint32_t seq = seq_of(b, u);
-                   if (seq == 0) continue;
-                   std::string line = "* " + std::to_string(seq) + " FETCH (";
-                   bool first = true;
-                   bool flags_sent = false;
-                   std::string crlf;
-                   bool loaded = false;
-                   bool vanished = false;
-                   for (const FetchItem& it : *wanted) {
-                     if (!first) line += ' ';
-                     first = false;
-                     switch (it.kind) {
-                       case FetchItem::Kind::kFlags:
-                         line += "FLAGS " + flags_list(mb, *i);
-                         flags_sent = true;
-                         break;
-                       case FetchItem::Kind::kUid:
-                         line += "UID " + std::to_string(u);
-                         break;
-                       case FetchItem::Kind::kInternalDate: {
-                         auto d = mb.internal_date(*i);
-                         if (!d.ok()) {
-                           if (d.status().code() != maildir::Code::kNotFound) return d.status();
-                           vanished = true;
-                           break;
-                         }
-                         line += "INTERNALDATE " + internal_date(*d);
-                         break;
-                       }
-                       case FetchItem::Kind::kRfc822Size: {
-                         auto v = mb.vsize(*i);
-                         if (!v.ok()) {
-                           if (v.status().code() != maildir::Code::kNotFound) return v.status();
-                           vanished = true;
-                           break;
-                         }
-                         line += "RFC822.SIZE " + std::to_string(*v);
-                         break;
-                       }
-                       case FetchItem::Kind::kBody: {
-                         if (!loaded) {
-                           auto data = read_file(mb.path(*i));
-                           if (!data.ok()) {
-                             // The file vanished (expunged elsewhere, not yet reported): leave the
-                             // message out.
-                             if (data.status().code() != maildir::Code::kNotFound)
-                               return data.status();
-                             vanished = true;
-                             break;
-                           }
-                           crlf = to_crlf(*data);
-                           loaded = true;
-                         }
-                         std::string part = body_of(it, crlf);
-                         line +=
-                             it.response_name + " {" + std::to_string(part.size()) + "}\r\n" + part;
-                         break;
-                       }
-                       default:
-                         break;
-                     }
-                     if (vanished) break;
-                   }
-                   if (vanished) continue;
-                   bool seen_now = std::binary_search(newly_seen.begin(), newly_seen.end(), u);
-                   if (seen_now && !flags_sent) line += " FLAGS " + flags_list(mb, *i);
-                   line += ")\r\n";
-                   reply.untagged += line;
-                 }
-                 return {};
-               });
+    job->sets_seen = job->sets_seen || (i.kind == FetchItem::Kind::kBody && !i.peek);
+  job->sets_seen = job->sets_seen && !box->read_only;
+  job->items = std::move(*items);
+  s.begin_async();
+  step(s, std::move(box), std::move(job));
 }
 
 }  // namespace imap

@@ -35,6 +35,36 @@ bool parse_partial(std::string_view p, FetchItem& item) {
   return true;
 }
 
+// "HEADER.FIELDS (A B)" / "HEADER.FIELDS.NOT (A B)" after the optional part number.
+bool parse_header_list(std::string_view list, FetchItem& item, std::string& error) {
+  if (list.size() < 3 || list[0] != ' ' || list[1] != '(' || list.back() != ')') {
+    error = "invalid HEADER.FIELDS list";
+    return false;
+  }
+  std::string_view inner = list.substr(2, list.size() - 3);
+  size_t pos = 0;
+  while (pos <= inner.size()) {
+    size_t sp = inner.find(' ', pos);
+    std::string f(
+        inner.substr(pos, sp == std::string_view::npos ? std::string_view::npos : sp - pos));
+    if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
+    if (f.empty()) {
+      error = "invalid header field name";
+      return false;
+    }
+    for (char c : f) {
+      if (c <= 0x20 || c >= 0x7f || c == ':') {
+        error = "invalid header field name";
+        return false;
+      }
+    }
+    item.fields.push_back(f);
+    if (sp == std::string_view::npos) break;
+    pos = sp + 1;
+  }
+  return true;
+}
+
 bool parse_body(std::string_view text, FetchItem& item, std::string& error) {
   // text is "BODY[...]<..>" or "BODY.PEEK[...]<..>"
   std::string u = upper(text);
@@ -46,8 +76,8 @@ bool parse_body(std::string_view text, FetchItem& item, std::string& error) {
     error = "unknown item " + std::string(text);
     return false;
   }
-  size_t close = u.find(']', open);
-  if (close == std::string::npos) {
+  size_t close = u.rfind(']');
+  if (close == std::string::npos || close < open) {
     error = "missing ]";
     return false;
   }
@@ -58,52 +88,38 @@ bool parse_body(std::string_view text, FetchItem& item, std::string& error) {
     return false;
   }
   item.kind = FetchItem::Kind::kBody;
-  std::string name_section;
-  if (section.empty()) {
-    item.section = FetchItem::Section::kAll;
-  } else if (section == "HEADER") {
-    item.section = FetchItem::Section::kHeader;
-    name_section = "HEADER";
-  } else if (section == "TEXT") {
-    item.section = FetchItem::Section::kText;
-    name_section = "TEXT";
-  } else if (section.rfind("HEADER.FIELDS", 0) == 0) {
-    bool neg = section.rfind("HEADER.FIELDS.NOT", 0) == 0;
-    item.section = neg ? FetchItem::Section::kHeaderFieldsNot : FetchItem::Section::kHeaderFields;
-    std::string list = section.substr(neg ? 17 : 13);
-    if (list.size() < 3 || list[0] != ' ' || list[1] != '(' || list.back() != ')') {
-      error = "invalid HEADER.FIELDS list";
-      return false;
-    }
-    std::string inner = list.substr(2, list.size() - 3);
-    size_t pos = 0;
-    std::string names;
-    while (pos <= inner.size()) {
-      size_t sp = inner.find(' ', pos);
-      std::string f = inner.substr(pos, sp == std::string::npos ? std::string::npos : sp - pos);
-      if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
-      if (f.empty()) {
-        error = "invalid header field name";
-        return false;
+  if (!parse_section(section, item, error)) return false;
+  std::string name = item.part;
+  auto add = [&name](std::string_view s) {
+    if (!name.empty()) name += '.';
+    name += s;
+  };
+  switch (item.section) {
+    case FetchItem::Section::kAll:
+      break;
+    case FetchItem::Section::kHeader:
+      add("HEADER");
+      break;
+    case FetchItem::Section::kText:
+      add("TEXT");
+      break;
+    case FetchItem::Section::kMime:
+      add("MIME");
+      break;
+    case FetchItem::Section::kHeaderFields:
+    case FetchItem::Section::kHeaderFieldsNot: {
+      bool neg = item.section == FetchItem::Section::kHeaderFieldsNot;
+      add(neg ? "HEADER.FIELDS.NOT" : "HEADER.FIELDS");
+      name += " (";
+      for (size_t i = 0; i < item.fields.size(); ++i) {
+        if (i) name += ' ';
+        name += item.fields[i];
       }
-      for (char c : f) {
-        if (c <= 0x20 || c >= 0x7f || c == ':') {
-          error = "invalid header field name";
-          return false;
-        }
-      }
-      item.fields.push_back(f);
-      if (!names.empty()) names += ' ';
-      names += f;
-      if (sp == std::string::npos) break;
-      pos = sp + 1;
+      name += ')';
+      break;
     }
-    name_section = std::string(neg ? "HEADER.FIELDS.NOT" : "HEADER.FIELDS") + " (" + names + ")";
-  } else {
-    error = "section not supported yet: " + section;
-    return false;
   }
-  item.response_name = "BODY[" + name_section + "]";
+  item.response_name = "BODY[" + name + "]";
   if (item.offset) item.response_name += "<" + std::to_string(*item.offset) + ">";
   return true;
 }
@@ -129,9 +145,13 @@ bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
     simple(FetchItem::Kind::kInternalDate, "INTERNALDATE");
   } else if (u == "RFC822.SIZE") {
     simple(FetchItem::Kind::kRfc822Size, "RFC822.SIZE");
-  } else if (u == "ENVELOPE" || u == "BODYSTRUCTURE" || u == "BODY") {
-    error = u + " is not supported yet";
-    return false;
+  } else if (u == "ENVELOPE") {
+    simple(FetchItem::Kind::kEnvelope, "ENVELOPE");
+  } else if (u == "BODYSTRUCTURE" || u == "BODY") {
+    item.kind = FetchItem::Kind::kBodyStructure;
+    item.extensible = u == "BODYSTRUCTURE";
+    item.response_name = u;
+    out.push_back(std::move(item));
   } else if (u == "RFC822" || u == "RFC822.HEADER" || u == "RFC822.TEXT") {
     item.kind = FetchItem::Kind::kBody;
     item.section = u == "RFC822"          ? FetchItem::Section::kAll
@@ -152,17 +172,67 @@ bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
 
 }  // namespace
 
+bool FetchItem::needs_structure() const {
+  if (kind == Kind::kEnvelope || kind == Kind::kBodyStructure) return true;
+  if (kind != Kind::kBody) return false;
+  // The message's own header (and BODY[]) are found without the MIME structure.
+  return !part.empty() || section == Section::kText || section == Section::kMime;
+}
+
+bool parse_section(std::string_view spec, FetchItem& item, std::string& error) {
+  item.part.clear();
+  item.fields.clear();
+  // section-part: nz-number *("." nz-number)
+  while (!spec.empty() && spec[0] >= '0' && spec[0] <= '9') {
+    size_t n = 0;
+    while (n < spec.size() && spec[n] >= '0' && spec[n] <= '9') ++n;
+    if (spec[0] == '0' || n > 9) {
+      error = "invalid section number";
+      return false;
+    }
+    if (!item.part.empty()) item.part += '.';
+    item.part += spec.substr(0, n);
+    spec.remove_prefix(n);
+    if (spec.empty()) break;
+    if (spec[0] != '.' || spec.size() == 1) {
+      error = "invalid section";
+      return false;
+    }
+    spec.remove_prefix(1);
+  }
+  if (spec.empty()) {
+    item.section = FetchItem::Section::kAll;
+  } else if (spec == "HEADER") {
+    item.section = FetchItem::Section::kHeader;
+  } else if (spec == "TEXT") {
+    item.section = FetchItem::Section::kText;
+  } else if (spec == "MIME" && !item.part.empty()) {
+    item.section = FetchItem::Section::kMime;
+  } else if (spec.rfind("HEADER.FIELDS.NOT", 0) == 0) {
+    item.section = FetchItem::Section::kHeaderFieldsNot;
+    return parse_header_list(spec.substr(17), item, error);
+  } else if (spec.rfind("HEADER.FIELDS", 0) == 0) {
+    item.section = FetchItem::Section::kHeaderFields;
+    return parse_header_list(spec.substr(13), item, error);
+  } else {
+    error = "invalid section " + std::string(spec);
+    return false;
+  }
+  return true;
+}
+
 std::optional<std::vector<FetchItem>> parse_fetch_items(const Arg& arg, bool uid,
                                                         std::string& error) {
   std::vector<FetchItem> out;
   if (arg.kind == Arg::Kind::kAtom) {
     std::string u = upper(arg.text);
     if (u == "ALL" || u == "FAST" || u == "FULL") {
-      if (u != "FAST") {
-        error = u + " needs ENVELOPE, not supported yet";
-        return std::nullopt;
-      }
-      for (const char* n : {"FLAGS", "INTERNALDATE", "RFC822.SIZE"}) {
+      // RFC 3501 6.4.5: FAST = (FLAGS INTERNALDATE RFC822.SIZE), ALL adds ENVELOPE, FULL
+      // adds ENVELOPE and BODY.
+      std::vector<const char*> names = {"FLAGS", "INTERNALDATE", "RFC822.SIZE"};
+      if (u != "FAST") names.push_back("ENVELOPE");
+      if (u == "FULL") names.push_back("BODY");
+      for (const char* n : names) {
         Arg a;
         a.text = n;
         parse_one(a, out, error);

@@ -25,9 +25,16 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
   return s;
 }
 
-maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge) {
+maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
+                                          std::vector<std::uint32_t> flags_changed_before) {
   auto changes = box.mailbox.sync();
   if (!changes.ok()) return changes.status();
+  if (!flags_changed_before.empty()) {
+    auto& fc = changes->flags_changed;
+    fc.insert(fc.end(), flags_changed_before.begin(), flags_changed_before.end());
+    std::sort(fc.begin(), fc.end());
+    fc.erase(std::unique(fc.begin(), fc.end()), fc.end());
+  }
   std::string out;
   const maildir::Mailbox& mb = box.mailbox;
   std::vector<std::uint32_t> now;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,18 +15,24 @@
 
 namespace imap {
 
+class StructureCache;
+
 struct SelectedBox {
   maildir::Mailbox mailbox;
   std::vector<std::uint32_t> client_uids;  // sequence number i+1 = client_uids[i]
   bool read_only = false;
-  std::string name;  // API name
+  std::string name;                              // API name
+  std::shared_ptr<StructureCache> structures{};  // FETCH's MIME structures (structure_cache.h)
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",
 // "* 5 EXISTS", "* 2 FETCH (FLAGS (...))"), bringing client_uids in step. With
 // `allow_expunge` false (FETCH, STORE, SEARCH: RFC 3501 7.4.1) expunges are not reported yet
-// and client_uids keeps them. A storage error is returned as-is.
-maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge = true);
+// and client_uids keeps them. `flags_changed_before`: UIDs whose flags a sync made by the
+// command itself (e.g. FETCH re-finding a renamed file) found changed, reported too.
+// A storage error is returned as-is.
+maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge = true,
+                                          std::vector<std::uint32_t> flags_changed_before = {});
 
 // Sequence number (1-based) of `uid` in what the client knows, 0 if none.
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);

@@ -1,0 +1,256 @@
+#include "imap/fetch_response.h"
+
+#include <time.h>
+
+#include "imap/structure_cache.h"
+#include "mime/imap_render.h"
+
+namespace imap {
+
+void FetchOutput::text(std::string_view s) {
+  if (pieces.empty() || pieces.back().file) pieces.emplace_back();
+  pieces.back().text.append(s);
+  text_bytes += s.size();
+}
+
+void FetchOutput::region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length,
+                         Window w) {
+  Piece p;
+  p.file = std::move(file);
+  p.offset = offset;
+  p.length = length;
+  p.window = w;
+  pieces.push_back(std::move(p));
+}
+
+void FetchOutput::append(FetchOutput&& other) {
+  for (Piece& p : other.pieces) {
+    if (p.file) {
+      pieces.push_back(std::move(p));
+    } else {
+      text(p.text);
+    }
+  }
+  other.pieces.clear();
+  other.text_bytes = 0;
+}
+
+std::optional<mime::Span> section_region(const FetchItem& item, const mime::Structure& s) {
+  mime::SectionText t = mime::SectionText::kAll;
+  switch (item.section) {
+    case FetchItem::Section::kAll:
+      t = mime::SectionText::kAll;
+      break;
+    case FetchItem::Section::kMime:
+      t = mime::SectionText::kMime;
+      break;
+    case FetchItem::Section::kText:
+      t = mime::SectionText::kText;
+      break;
+    case FetchItem::Section::kHeader:
+    case FetchItem::Section::kHeaderFields:
+    case FetchItem::Section::kHeaderFieldsNot:
+      t = mime::SectionText::kHeader;
+      break;
+  }
+  return mime::section_span(s, item.part, t);
+}
+
+std::string internal_date_string(int64_t t) {
+  time_t tt = static_cast<time_t>(t);
+  struct tm tm {};
+  localtime_r(&tt, &tm);
+  char buf[64];
+  strftime(buf, sizeof buf, "%e-%b-%Y %H:%M:%S", &tm);
+  long off = tm.tm_gmtoff / 60;
+  char zone[32];
+  snprintf(zone, sizeof zone, " %c%02ld%02ld", off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+           (off < 0 ? -off : off) % 60);
+  return std::string("\"") + buf + zone + "\"";
+}
+
+namespace {
+
+// State shared by the items of one message: the opened file and the structure, each made at
+// most once.
+class MessageContext {
+ public:
+  MessageContext(SelectedBox& box, size_t i) : box_(box), i_(i) {}
+
+  maildir::Result<std::shared_ptr<MessageFile>> file() {
+    if (!file_) {
+      auto f = MessageFile::open(box_.mailbox.path(i_));
+      if (!f.ok()) return f.status();
+      file_ = std::move(*f);
+    }
+    return file_;
+  }
+
+  maildir::Result<std::shared_ptr<const mime::Structure>> structure() {
+    if (!structure_) {
+      auto s = structure_cache(box_).get(box_.mailbox.record(i_).uid, [this] { return file(); });
+      if (!s.ok()) return s.status();
+      structure_ = std::move(*s);
+    }
+    return structure_;
+  }
+
+  // The stored header of the message (up to and including the empty line), read without the
+  // MIME structure: BODY[HEADER] of a whole mailbox must not parse every message.
+  maildir::Result<std::string> header() {
+    if (structure_) {
+      const mime::Part& p = structure_->parts[0];
+      auto f = file();
+      if (!f.ok()) return f.status();
+      return (*f)->read(p.header_offset, p.header.lf);
+    }
+    auto f = file();
+    if (!f.ok()) return f.status();
+    std::string h;
+    uint64_t pos = 0;
+    while (true) {
+      auto chunk = (*f)->read(pos, 16 * 1024);
+      if (!chunk.ok()) return chunk.status();
+      if (chunk->empty()) return h;
+      size_t scan_from = h.size() > 2 ? h.size() - 2 : 0;
+      h += *chunk;
+      pos += chunk->size();
+      if (h.rfind("\n", 0) == 0) return h.substr(0, 1);
+      if (h.rfind("\r\n", 0) == 0) return h.substr(0, 2);
+      for (size_t k = scan_from; k + 1 < h.size(); ++k) {
+        if (h[k] != '\n') continue;
+        if (h[k + 1] == '\n') return h.substr(0, k + 2);
+        if (h[k + 1] == '\r' && k + 2 < h.size() && h[k + 2] == '\n') return h.substr(0, k + 3);
+      }
+    }
+  }
+
+ private:
+  SelectedBox& box_;
+  size_t i_;
+  std::shared_ptr<MessageFile> file_;
+  std::shared_ptr<const mime::Structure> structure_;
+};
+
+void literal(FetchOutput& out, std::string_view name, std::string_view bytes) {
+  out.text(name);
+  out.text(" {" + std::to_string(bytes.size()) + "}\r\n");
+  out.text(bytes);
+}
+
+maildir::Status body_item(const FetchItem& it, MessageContext& m, maildir::Mailbox& mb, size_t i,
+                          FetchOutput& out) {
+  const bool fields = it.section == FetchItem::Section::kHeaderFields ||
+                      it.section == FetchItem::Section::kHeaderFieldsNot;
+  if (it.part.empty() && (it.section == FetchItem::Section::kHeader || fields)) {
+    auto h = m.header();
+    if (!h.ok()) return h.status();
+    std::string crlf = to_crlf(*h);
+    if (fields) {
+      crlf = header_fields(crlf, it.fields, it.section == FetchItem::Section::kHeaderFieldsNot);
+    }
+    Window w = partial_window(crlf.size(), it.offset, it.length);
+    literal(out, it.response_name, std::string_view(crlf).substr(w.skip, w.take));
+    return {};
+  }
+  mime::Span span;
+  if (it.part.empty() && it.section == FetchItem::Section::kAll) {
+    auto size = mb.size(i);
+    if (!size.ok()) return size.status();
+    auto vsize = mb.vsize(i);
+    if (!vsize.ok()) return vsize.status();
+    span = mime::Span{0, *size, *vsize};
+  } else {
+    auto s = m.structure();
+    if (!s.ok()) return s.status();
+    auto found = section_region(it, **s);
+    if (!found) {
+      literal(out, it.response_name, "");
+      return {};
+    }
+    span = *found;
+  }
+  auto f = m.file();
+  if (!f.ok()) return f.status();
+  if (fields) {
+    auto h = (*f)->read(span.offset, span.length);
+    if (!h.ok()) return h.status();
+    std::string sel =
+        header_fields(to_crlf(*h), it.fields, it.section == FetchItem::Section::kHeaderFieldsNot);
+    Window w = partial_window(sel.size(), it.offset, it.length);
+    literal(out, it.response_name, std::string_view(sel).substr(w.skip, w.take));
+    return {};
+  }
+  Window w = partial_window(span.size, it.offset, it.length);
+  out.text(it.response_name + " {" + std::to_string(w.take) + "}\r\n");
+  if (w.take == 0) return {};
+  if (w.take >= kStreamThreshold) {
+    out.region(*f, span.offset, span.length, w);
+    return {};
+  }
+  auto bytes = (*f)->read_crlf(span.offset, span.length, w);
+  if (!bytes.ok()) return bytes.status();
+  out.text(*bytes);
+  return {};
+}
+
+}  // namespace
+
+maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
+                              const std::vector<FetchItem>& items, bool flags_after,
+                              FetchOutput& out) {
+  maildir::Mailbox& mb = box.mailbox;
+  MessageContext m(box, i);
+  FetchOutput o;
+  o.text("* " + std::to_string(seq) + " FETCH (");
+  bool first = true;
+  bool flags_sent = false;
+  for (const FetchItem& it : items) {
+    if (!first) o.text(" ");
+    first = false;
+    switch (it.kind) {
+      case FetchItem::Kind::kFlags:
+        o.text("FLAGS " + flags_list(mb, i));
+        flags_sent = true;
+        break;
+      case FetchItem::Kind::kUid:
+        o.text("UID " + std::to_string(mb.record(i).uid));
+        break;
+      case FetchItem::Kind::kInternalDate: {
+        auto d = mb.internal_date(i);
+        if (!d.ok()) return d.status();
+        o.text("INTERNALDATE " + internal_date_string(*d));
+        break;
+      }
+      case FetchItem::Kind::kRfc822Size: {
+        auto v = mb.vsize(i);
+        if (!v.ok()) return v.status();
+        o.text("RFC822.SIZE " + std::to_string(*v));
+        break;
+      }
+      case FetchItem::Kind::kEnvelope: {
+        auto s = m.structure();
+        if (!s.ok()) return s.status();
+        o.text("ENVELOPE " + mime::render_envelope(**s, 0));
+        break;
+      }
+      case FetchItem::Kind::kBodyStructure: {
+        auto s = m.structure();
+        if (!s.ok()) return s.status();
+        o.text(it.response_name + " " + mime::render_body(**s, it.extensible, 0));
+        break;
+      }
+      case FetchItem::Kind::kBody: {
+        maildir::Status st = body_item(it, m, mb, i, o);
+        if (!st.ok()) return st;
+        break;
+      }
+    }
+  }
+  if (flags_after && !flags_sent) o.text(" FLAGS " + flags_list(mb, i));
+  o.text(")\r\n");
+  out.append(std::move(o));
+  return {};
+}
+
+}  // namespace imap

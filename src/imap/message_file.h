@@ -1,0 +1,52 @@
+// A message file opened for one FETCH response, and the PullSource that streams a region of it
+// in IMAP's CRLF form. The file is opened on the worker thread that builds the response (so a
+// message expunged meanwhile is noticed there, and an opened file stays readable even if it is
+// unlinked before the client has read it); the stream is then pulled on the loop thread as
+// the socket drains, one read of at most 64 KB per pull, so a 20 MB BODY[] is never in memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "imap/message_text.h"
+#include "maildir/status.h"
+#include "net/connection.h"
+
+namespace imap {
+
+class MessageFile {
+ public:
+  // kNotFound when the file is gone (expunged, or renamed by a flag change elsewhere).
+  static maildir::Result<std::shared_ptr<MessageFile>> open(const std::string& path);
+  ~MessageFile();
+  MessageFile(const MessageFile&) = delete;
+  MessageFile& operator=(const MessageFile&) = delete;
+
+  // `length` stored bytes from `offset` (fewer at the end of the file).
+  maildir::Result<std::string> read(uint64_t offset, uint64_t length) const;
+  // The CRLF form of the region [offset, offset + length), window `w` of it.
+  maildir::Result<std::string> read_crlf(uint64_t offset, uint64_t length, Window w) const;
+  // True when the stored byte just before `offset` is a CR.
+  bool cr_before(uint64_t offset) const;
+  int fd() const { return fd_; }
+  // Feeds the whole file to `sink` in chunks (e.g. the MIME parser).
+  maildir::Status read_all(const std::function<void(std::string_view)>& sink) const;
+
+ private:
+  explicit MessageFile(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Streams window `w` of the CRLF form of [offset, offset + length) of `file`: exactly w.take
+// bytes; pull() fails with kIo if the file ends too early (the literal's size was promised).
+std::unique_ptr<net::PullSource> window_source(std::shared_ptr<const MessageFile> file,
+                                               uint64_t offset, uint64_t length, Window w);
+
+// A source of no bytes that calls `reached` (once) when the connection pulls it, i.e. when
+// everything queued before it has been handed to the socket layer. FETCH queues one after each
+// batch to start the next batch only as the client reads (back-pressure).
+std::unique_ptr<net::PullSource> marker_source(std::function<void()> reached);
+
+}  // namespace imap
