@@ -93,13 +93,16 @@ class Pass {
     changed_.push_back(i);
   }
 
-  // Delay notices for recipients still waiting, then the DSNs, then the record.
+  // Delay notices for recipients just deferred, then the DSNs, then the record.
   // Returns false when the entry could not be recorded (it stays as it was on disk).
   bool commit(Entry& e) {
-    for (std::size_t i = 0; i < e.recipients.size(); ++i) {
+    // Only right after a deferral in this pass (never just before an expiry bounce).
+    for (std::size_t i : changed_) {
       Recipient& r = e.recipients[i];
-      if (r.final() || r.delay_notified || !schedule_.delay_notice_due(e.envelope, r, now_))
+      if (r.state != RcptState::kDeferred || r.delay_notified ||
+          !schedule_.delay_notice_due(e.envelope, r, now_))
         continue;
+      if (std::find(delayed_.begin(), delayed_.end(), i) != delayed_.end()) continue;
       if (!tegami_dsn::dsn_wanted(e.envelope.sender, e.envelope.is_dsn, r.has_notify, r.notify,
                                   tegami_dsn::Action::kDelayed))
         continue;
