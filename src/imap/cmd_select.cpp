@@ -88,10 +88,12 @@ void cmd_select(Session& s, Command& c) {
           out->status = mb.status();
           return;
         }
-        size_t recent = 0;
+        std::vector<std::uint32_t> recent_uids;
         for (size_t i = 0; i < mb->count(); ++i) {
-          if (mb->record(i).dir == maildir::MessageDir::kNew) ++recent;
+          if (mb->record(i).dir == maildir::MessageDir::kNew)
+            recent_uids.push_back(mb->record(i).uid);
         }
+        size_t recent = recent_uids.size();
         if (!examine) {
           maildir::SyncOptions so;
           so.move_new_to_cur = true;
@@ -102,6 +104,7 @@ void cmd_select(Session& s, Command& c) {
           }
         }
         auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
+        box->recent = std::move(recent_uids);
         maildir::Mailbox& m = box->mailbox;
         size_t first_unseen = 0;
         for (size_t i = 0; i < m.count(); ++i) {

@@ -37,6 +37,8 @@ const CommandSpec kCommands[] = {
     {"UID EXPUNGE", cmd_expunge, kSelectedState, 1, 1},
     {"FETCH", cmd_fetch, kSelectedState, 2, 2},
     {"UID FETCH", cmd_fetch, kSelectedState, 2, 2},
+    {"SEARCH", cmd_search, kSelectedState, 1, kMany},
+    {"UID SEARCH", cmd_search, kSelectedState, 1, kMany},
     {"STORE", cmd_store, kSelectedState, 3, kMany},
     {"UID STORE", cmd_store, kSelectedState, 3, kMany},
     {"COPY", cmd_copy, kSelectedState, 2, 2},

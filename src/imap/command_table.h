@@ -81,6 +81,8 @@ void cmd_expunge(Session& s, Command& c);   // EXPUNGE and UID EXPUNGE
 void cmd_check(Session& s, Command& c);     // CHECK, and NOOP in the selected state
 // cmd_fetch.cpp
 void cmd_fetch(Session& s, Command& c);
+// cmd_search.cpp
+void cmd_search(Session& s, Command& c);  // SEARCH and UID SEARCH
 // cmd_store.cpp
 void cmd_store(Session& s, Command& c);
 // cmd_copy.cpp

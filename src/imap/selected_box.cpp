@@ -61,6 +61,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
   for (std::uint32_t uid : now) {
     if (uid > last) {
       box.client_uids.push_back(uid);
+      box.recent.push_back(uid);
       added = true;
     }
   }

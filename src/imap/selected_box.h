@@ -23,6 +23,8 @@ struct SelectedBox {
   bool read_only = false;
   std::string name;                              // API name
   std::shared_ptr<StructureCache> structures{};  // FETCH's MIME structures (structure_cache.h)
+  // UIDs \Recent in this session (in new/ at SELECT, or arrived since), ascending.
+  std::vector<std::uint32_t> recent{};
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",
