@@ -270,7 +270,15 @@ MessageMatcher::Tri MessageMatcher::eval(const SearchKey& k, Level level) {
       if (level < kHeader) return Tri::kUnknown;
       if (k.text.empty()) return Tri::kTrue;
       if (!load_header()) return Tri::kFalse;
-      if (header_text_.find(k.text) != std::string::npos) return Tri::kTrue;
+      if (!header_text_) {
+        header_text_.emplace();
+        for (Field& f : fields_) {
+          *header_text_ += mime::normalize_for_search(f.name + ": ");
+          *header_text_ += field_value(f);
+          *header_text_ += ' ';
+        }
+      }
+      if (header_text_->find(k.text) != std::string::npos) return Tri::kTrue;
       if (level < kFull) return Tri::kUnknown;
       return tri(body_contains(k));
     case K::kBody:
@@ -289,11 +297,19 @@ MessageMatcher::Tri MessageMatcher::eval_header_key(const SearchKey& k) {
     return compare_day(k.kind, sent_day_.value_or(0), k.day) ? Tri::kTrue : Tri::kFalse;
   }
   std::string name = upper(k.field);
-  for (const Field& f : fields_) {
+  for (Field& f : fields_) {
     if (f.name != name) continue;
-    if (k.text.empty() || f.value.find(k.text) != std::string::npos) return Tri::kTrue;
+    if (k.text.empty() || field_value(f).find(k.text) != std::string::npos) return Tri::kTrue;
   }
   return Tri::kFalse;
+}
+
+const std::string& MessageMatcher::field_value(Field& f) {
+  if (!f.normalized) {
+    f.value = mime::normalize_for_search(mime::decode_header_text(f.raw));
+    f.normalized = true;
+  }
+  return f.value;
 }
 
 bool MessageMatcher::load_header() {
@@ -302,8 +318,10 @@ bool MessageMatcher::load_header() {
   std::string header, chunk;
   std::uint64_t offset = 0;
   size_t end = std::string::npos;
+  size_t want = 16 * 1024;  // most headers fit; grows to kSearchChunk
   while (header.size() < kMaxSearchHeader) {
-    if (!access_.read(offset, kSearchChunk, chunk)) return false;
+    if (!access_.read(offset, want, chunk)) return false;
+    want = kSearchChunk;
     if (chunk.empty()) break;
     offset += chunk.size();
     size_t from = header.size() > 2 ? header.size() - 2 : 0;
@@ -321,15 +339,11 @@ bool MessageMatcher::load_header() {
   std::optional<std::int64_t> date;
   bool date_seen = false;
   for_each_field(header, [&](const std::string& name, const std::string& raw) {
-    std::string decoded = mime::decode_header_text(raw);
     if (name == "DATE" && !date_seen) {
       date_seen = true;
       date = sent_day(raw);
     }
-    std::string line = name + ": " + decoded;
-    header_text_ += mime::normalize_for_search(line);
-    header_text_ += ' ';
-    fields_.push_back({name, mime::normalize_for_search(decoded)});
+    fields_.push_back({name, raw, {}, false});
   });
   sent_day_ = date;
   header_ok_ = true;

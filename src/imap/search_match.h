@@ -85,15 +85,18 @@ class MessageMatcher {
 
   struct Field {
     std::string name;   // upper case
-    std::string value;  // normalised decoded value
+    std::string raw;    // unfolded value as written
+    std::string value;  // normalised decoded value, computed on first use
+    bool normalized = false;
   };
+  const std::string& field_value(Field& f);
 
   const MessageFacts& facts_;
   MessageAccess& access_;
   bool header_loaded_ = false;
   bool header_ok_ = false;
   std::vector<Field> fields_;
-  std::string header_text_;  // normalised "name: value" lines (TEXT)
+  std::optional<std::string> header_text_;  // normalised "name: value" lines (TEXT), lazy
   std::optional<std::int64_t> sent_day_;
   std::optional<mime::Structure> structure_;  // parsed on the first body key
   unsigned body_reads_ = 0;
