@@ -31,22 +31,24 @@ char32_t next_cp(std::string_view s, size_t& i) {
   return cp;
 }
 
-void put_cp(std::string& out, char32_t cp) {
+// Appends the UTF-8 form of `cp` at `p` (room for 4 bytes REQUIRED); returns the new end.
+char* put_cp(char* p, char32_t cp) {
   if (cp < 0x80) {
-    out += static_cast<char>(cp);
+    *p++ = static_cast<char>(cp);
   } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+    *p++ = static_cast<char>(0xC0 | (cp >> 6));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
   } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+    *p++ = static_cast<char>(0xE0 | (cp >> 12));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
   } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
+    *p++ = static_cast<char>(0xF0 | (cp >> 18));
+    *p++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    *p++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    *p++ = static_cast<char>(0x80 | (cp & 0x3F));
   }
+  return p;
 }
 
 // Half-width katakana U+FF61..U+FF9F → full-width (JIS X 0201 order).
@@ -71,14 +73,31 @@ locale_t utf8_locale() {
 }  // namespace
 
 std::string normalize_for_search(std::string_view utf8) {
-  std::string out;
-  out.reserve(utf8.size());
+  // Every code point becomes at most 4 bytes from at least 1: 4x the input always fits.
+  std::string out(utf8.size() * 4 + 4, '\0');
+  char* const base = out.data();
+  char* p = base;
   locale_t loc = utf8_locale();
   bool space = false;
   size_t i = 0;
   char32_t prev_kana = 0;  // last full-width katakana emitted from a half-width one
-  size_t prev_pos = 0;
+  char* prev_pos = base;
   while (i < utf8.size()) {
+    unsigned char b = static_cast<unsigned char>(utf8[i]);
+    if (b < 0x80) {  // ASCII fast path
+      ++i;
+      prev_kana = 0;
+      if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+        if (!space) *p++ = ' ';
+        space = true;
+        continue;
+      }
+      space = false;
+      if (b >= 'A' && b <= 'Z') b = static_cast<unsigned char>(b + 32);
+      prev_pos = p;
+      *p++ = static_cast<char>(b);
+      continue;
+    }
     char32_t cp = next_cp(utf8, i);
     if (cp == 0xFF9E || cp == 0xFF9F) {  // half-width voiced marks combine with the previous
       if (prev_kana != 0) {
@@ -90,8 +109,7 @@ std::string normalize_for_search(std::string_view utf8) {
           combined = prev_kana + 2;
         }
         if (combined) {
-          out.resize(prev_pos);
-          put_cp(out, combined);
+          p = put_cp(prev_pos, combined);
           prev_kana = 0;
           continue;
         }
@@ -106,7 +124,7 @@ std::string normalize_for_search(std::string_view utf8) {
       prev_kana = cp;
     }
     if (cp == 0x3000 || cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0xA0) {
-      if (!space) out += ' ';
+      if (!space) *p++ = ' ';
       space = true;
       continue;
     }
@@ -116,9 +134,10 @@ std::string normalize_for_search(std::string_view utf8) {
     } else if (loc != static_cast<locale_t>(0)) {
       cp = static_cast<char32_t>(towlower_l(static_cast<wint_t>(cp), loc));
     }
-    prev_pos = out.size();
-    put_cp(out, cp);
+    prev_pos = p;
+    p = put_cp(p, cp);
   }
+  out.resize(static_cast<size_t>(p - base));
   return out;
 }
 
