@@ -142,7 +142,8 @@ maildir::Status body_item(const FetchItem& it, MessageContext& m, maildir::Mailb
                           FetchOutput& out) {
   const bool fields = it.section == FetchItem::Section::kHeaderFields ||
                       it.section == FetchItem::Section::kHeaderFieldsNot;
-  if (it.part.empty() && (it.section == FetchItem::Section::kHeader || fields)) {
+  // The message's own header and BODY[] need no MIME structure.
+  if (!it.needs_structure() && it.section != FetchItem::Section::kAll) {
     auto h = m.header();
     if (!h.ok()) return h.status();
     std::string crlf = to_crlf(*h);
@@ -154,7 +155,7 @@ maildir::Status body_item(const FetchItem& it, MessageContext& m, maildir::Mailb
     return {};
   }
   mime::Span span;
-  if (it.part.empty() && it.section == FetchItem::Section::kAll) {
+  if (!it.needs_structure()) {
     auto size = mb.size(i);
     if (!size.ok()) return size.status();
     auto vsize = mb.vsize(i);

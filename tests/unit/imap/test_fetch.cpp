@@ -291,3 +291,24 @@ TEST_CASE("tegami-cache: other UIDVALIDITY, torn and corrupt records are ignored
   CHECK(*d.get(5) == "five");
   CHECK_FALSE(d.get(3));
 }
+
+TEST_CASE("tegami-cache: many records over several read pieces, appends by another writer") {
+  TempDir tmp;
+  {
+    maildir::MessageCache c(tmp.path(), 1);
+    for (uint32_t uid = 1; uid <= 20000; ++uid) c.put(uid, "blob-" + std::to_string(uid));
+    REQUIRE(c.flush(20000).ok());
+  }
+  maildir::MessageCache reader(tmp.path(), 1);
+  for (uint32_t uid : {1u, 777u, 9000u, 15001u, 20000u}) {
+    CAPTURE(uid);
+    CHECK(*reader.get(uid) == "blob-" + std::to_string(uid));
+  }
+  CHECK_FALSE(reader.get(20001));
+  {
+    maildir::MessageCache writer(tmp.path(), 1);
+    writer.put(20001, "late");
+    REQUIRE(writer.flush(20001).ok());
+  }
+  CHECK(*reader.get(20001) == "late");  // found by reading the appended tail
+}
