@@ -11,6 +11,7 @@
 #include "delivery/local_delivery.h"
 #include "dsn/dsn.h"
 #include "log/log.h"
+#include "metrics/counters.h"
 #include "queue/bounce.h"
 #include "smtp/path.h"
 
@@ -328,6 +329,7 @@ void Manager::scan() {
 }
 
 void Manager::run_due() {
+  tegami::metrics::process_counters().set_queue_length(known_.size());
   if (!running_) return;
   std::int64_t t = now();
   for (auto& [id, k] : known_) {
@@ -488,6 +490,9 @@ void Manager::finish(const QueueId& id, PassResult& r) {
   stats_.delivered += r.delivered;
   stats_.deferred += r.deferred;
   stats_.bounced += r.bounced;
+  tegami::metrics::Counters& counters = tegami::metrics::process_counters();
+  for (std::uint64_t i = 0; i < r.delivered; ++i) counters.message_delivered();
+  for (std::uint64_t i = 0; i < r.bounced; ++i) counters.message_bounced();
   for (const QueueId& q : r.queued) {
     Known& k = known_[q];
     k.due = 0;

@@ -8,11 +8,13 @@ import email
 import email.policy
 import glob
 import os
+import poplib
 import signal
 import smtplib
 import sys
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
@@ -224,6 +226,49 @@ class RelayCrashTest(QueueTestBase):
         self.assertEqual(self.inbox("example.com", "bob"), bob)  # not delivered twice
         self.assertTrue(os.path.exists(os.path.join(self.queue, "msg", entries[0])))
         self.assertEqual(os.listdir(os.path.join(self.queue, "tmp")), [])
+
+
+
+class PopBeforeSmtpTest(QueueTestBase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Tegamid([("smtp", "smtp", "none"),
+                         ("pop3", "pop3", "none", {"allow_plaintext_auth": "true"})],
+                        domains={"example.com.yaml": EXAMPLE, "strict.test.yaml": STRICT},
+                        main_extra=PLANS + "auth:\n  pop_before_smtp: true\n")
+        cls.d.start()
+        cls.mail_root = os.path.join(cls.d.dir, "var", "mail")
+        cls.queue = os.path.join(cls.d.dir, "var", "queue")
+
+    def test_relay_on_25_after_a_pop3_login_goes_into_the_queue(self):
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            s.ehlo("client.test")
+            s.mail("alice@example.com")
+            code, msg = s.rcpt("friend@elsewhere.test")
+            self.assertEqual((code, msg[:5]), (554, b"5.7.1"))  # no POP3 login yet
+            s.rset()
+        p = poplib.POP3("127.0.0.1", self.d.port("pop3"), timeout=10)
+        p.user("alice@example.com")
+        p.pass_("secret")
+        p.quit()
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            self.assertEqual(s.sendmail("alice@example.com", ["friend@elsewhere.test"],
+                                        b"Subject: via 25\r\n\r\nhi\r\n"), {})
+        entries = self.entries()
+        self.assertEqual(len(entries), 1)
+        env = self.read(os.path.join(self.queue, "env", entries[0]))
+        self.assertIn(b"\nrcpt friend@elsewhere.test - -\n", env)
+        # The manager knows it: the metrics endpoint shows the queue length.
+        url = f"http://127.0.0.1:{self.d.metrics_port}/metrics"
+
+        def queue_length():
+            with urllib.request.urlopen(url, timeout=10) as r:
+                for line in r.read().decode().splitlines():
+                    if line.startswith("tegami_queue_length "):
+                        return int(line.split()[1])
+            return None
+
+        self.assertEqual(wait_for(lambda: queue_length() == 1), True)
 
 
 if __name__ == "__main__":
