@@ -76,6 +76,7 @@ namespace {
 class MessageContext {
  public:
   MessageContext(SelectedBox& box, size_t i) : box_(box), i_(i) {}
+  SelectedBox& box() { return box_; }
 
   maildir::Result<std::shared_ptr<MessageFile>> file() {
     if (!file_) {
@@ -132,6 +133,9 @@ class MessageContext {
   std::shared_ptr<const mime::Structure> structure_;
 };
 
+// A partial window up to this size is scanned once more to remember where it ends.
+constexpr uint64_t kResumeScanLimit = 1 << 20;
+
 void literal(FetchOutput& out, std::string_view name, std::string_view bytes) {
   out.text(name);
   out.text(" {" + std::to_string(bytes.size()) + "}\r\n");
@@ -185,11 +189,32 @@ maildir::Status body_item(const FetchItem& it, MessageContext& m, maildir::Mailb
   Window w = partial_window(span.size, it.offset, it.length);
   out.text(it.response_name + " {" + std::to_string(w.take) + "}\r\n");
   if (w.take == 0) return {};
+  const uint64_t end = span.offset + span.length;
+  CrlfPosition start{span.offset, 0};
+  if (it.offset) {
+    // A partial starts near its offset: from where the previous partial of this region ended
+    // when that is not past it, else from the region's start; it leaves its own end for the
+    // next one (clients read big messages as <0.65536>, <65536.65536>, ...).
+    StructureCache& cache = structure_cache(m.box());
+    const StructureCache::Resume& r = cache.resume();
+    const uint32_t uid = mb.record(i).uid;
+    if (r.uid == uid && r.region == span.offset && r.pos.crlf <= w.skip) start = r.pos;
+    maildir::Status st = (*f)->seek_crlf(end, w.skip, start);
+    if (!st.ok()) return st;
+    w.skip -= start.crlf;
+    CrlfPosition next = start;
+    if (w.take <= kResumeScanLimit &&
+        (*f)->seek_crlf(end, start.crlf + w.skip + w.take, next).ok()) {
+      cache.set_resume({uid, span.offset, next});
+    } else {
+      cache.set_resume({uid, span.offset, start});
+    }
+  }
   if (w.take >= kStreamThreshold) {
-    out.region(*f, span.offset, span.length, w);
+    out.region(*f, start.stored, end - start.stored, w);
     return {};
   }
-  auto bytes = (*f)->read_crlf(span.offset, span.length, w);
+  auto bytes = (*f)->read_crlf(start.stored, end - start.stored, w);
   if (!bytes.ok()) return bytes.status();
   out.text(*bytes);
   return {};

@@ -125,6 +125,41 @@ maildir::Result<std::string> MessageFile::read_crlf(uint64_t offset, uint64_t le
   return out;
 }
 
+maildir::Status MessageFile::seek_crlf(uint64_t end, uint64_t target, CrlfPosition& pos) const {
+  bool prev_cr = cr_before(pos.stored);
+  char in[kChunk];
+  while (pos.crlf < target && pos.stored < end) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof in, end - pos.stored));
+    auto n = pread_some(fd_, in, want, pos.stored);
+    if (!n.ok()) return n.status();
+    if (*n == 0) return maildir::Status(maildir::Code::kIo, "message shorter than expected");
+    std::string_view chunk(in, *n);
+    while (!chunk.empty()) {
+      size_t lf = chunk.find('\n');
+      size_t run = lf == std::string_view::npos ? chunk.size() : lf;
+      if (pos.crlf + run >= target) {  // the target lies inside this run of non-LF bytes
+        pos.stored += target - pos.crlf;
+        pos.crlf = target;
+        return {};
+      }
+      pos.stored += run;
+      pos.crlf += run;
+      if (lf == std::string_view::npos) {
+        prev_cr = chunk.back() == '\r';
+        break;
+      }
+      bool cr = lf > 0 ? chunk[lf - 1] == '\r' : prev_cr;
+      uint64_t out = cr ? 1 : 2;
+      if (pos.crlf + out > target) return {};  // stop before this LF (target - crlf == 1)
+      pos.stored += 1;
+      pos.crlf += out;
+      prev_cr = false;
+      chunk.remove_prefix(lf + 1);
+    }
+  }
+  return {};
+}
+
 bool MessageFile::cr_before(uint64_t offset) const {
   if (offset == 0) return false;
   char c = 0;

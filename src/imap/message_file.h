@@ -16,6 +16,12 @@
 
 namespace imap {
 
+// A point of a stored region and the offset in the region's CRLF form it maps to.
+struct CrlfPosition {
+  uint64_t stored = 0;  // file offset
+  uint64_t crlf = 0;    // bytes of CRLF form before it, counted from the region's start
+};
+
 class MessageFile {
  public:
   // kNotFound when the file is gone (expunged, or renamed by a flag change elsewhere).
@@ -28,6 +34,12 @@ class MessageFile {
   maildir::Result<std::string> read(uint64_t offset, uint64_t length) const;
   // The CRLF form of the region [offset, offset + length), window `w` of it.
   maildir::Result<std::string> read_crlf(uint64_t offset, uint64_t length, Window w) const;
+  // Moves `pos` forward (never past `end`, the region's end) to the last position whose CRLF
+  // offset is at most `target`: afterwards target - pos.crlf is 0, or 1 when `target` falls
+  // between the CR and LF that a bare LF becomes. Reads 64 KB at a time; memory O(1). This is
+  // how a partial <o.l> starts at o without converting everything before it again when the
+  // caller keeps the position (Thunderbird reads big messages in 64 KB partials).
+  maildir::Status seek_crlf(uint64_t end, uint64_t target, CrlfPosition& pos) const;
   // True when the stored byte just before `offset` is a CR.
   bool cr_before(uint64_t offset) const;
   int fd() const { return fd_; }

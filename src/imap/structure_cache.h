@@ -34,6 +34,17 @@ class StructureCache {
   // it is a cache). `live`: the folder's message count, for compaction.
   void flush(std::size_t live);
 
+  // Where the last partial fetch of a region ended, so the next partial of the same region
+  // (e.g. BODY[]<65536.65536> after <0.65536>) continues from there instead of converting the
+  // region from its start again. `region` is the region's stored offset.
+  struct Resume {
+    std::uint32_t uid = 0;
+    std::uint64_t region = 0;
+    CrlfPosition pos;
+  };
+  const Resume& resume() const { return resume_; }
+  void set_resume(const Resume& r) { resume_ = r; }
+
   // How many message files this process has parsed for their structure (for tests proving
   // that a second FETCH BODYSTRUCTURE is answered from the cache).
   static std::uint64_t parses();
@@ -44,6 +55,7 @@ class StructureCache {
   // The last structure asked for: the items of one message's FETCH share it.
   std::uint32_t last_uid_ = 0;
   std::shared_ptr<const mime::Structure> last_;
+  Resume resume_;
 };
 
 struct SelectedBox;

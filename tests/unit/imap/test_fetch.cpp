@@ -312,3 +312,58 @@ TEST_CASE("tegami-cache: many records over several read pieces, appends by anoth
   }
   CHECK(*reader.get(20001) == "late");  // found by reading the appended tail
 }
+
+TEST_CASE("seek_crlf: every target from the start and from any earlier position") {
+  TempDir tmp;
+  const std::string stored = "ab\ncd\r\n\nxyz\r\r\n\n";
+  const std::string path = tmp.path() + "/m";
+  write_file(path, "HDR" + stored);  // the region starts at offset 3
+  auto f = imap::MessageFile::open(path);
+  REQUIRE(f.ok());
+  const std::string crlf = imap::to_crlf(stored);
+  const uint64_t end = 3 + stored.size();
+  for (uint64_t target = 0; target <= crlf.size(); ++target) {
+    for (uint64_t from = 0; from <= target; ++from) {
+      imap::CrlfPosition start{3, 0};
+      REQUIRE((*f)->seek_crlf(end, from, start).ok());
+      imap::CrlfPosition pos = start;
+      REQUIRE((*f)->seek_crlf(end, target, pos).ok());
+      CAPTURE(target);
+      CAPTURE(from);
+      REQUIRE(target - pos.crlf <= 1);
+      // converting from pos gives exactly the rest of the CRLF text
+      auto rest = (*f)->read_crlf(pos.stored, end - pos.stored,
+                                  imap::Window{target - pos.crlf, crlf.size() - target});
+      REQUIRE(rest.ok());
+      CHECK(*rest == crlf.substr(target));
+    }
+  }
+}
+
+TEST_CASE("sequential partials of a big message continue where the last one ended") {
+  TempDir tmp;
+  for (const char* d : {"tmp", "new", "cur"})
+    std::filesystem::create_directory(tmp.path() + "/" + d);
+  std::string msg = "Subject: chunks\n\n";
+  for (int i = 0; i < 30000; ++i) msg += (i % 3 ? "line " + std::to_string(i) + "\n" : "crlf\r\n");
+  write_file(tmp.path() + "/cur/1.M1P1.t:2,", msg);
+  const std::string crlf = imap::to_crlf(msg);
+  Box b(tmp.path());
+  std::string got;
+  for (uint64_t off = 0; off < crlf.size(); off += 65536) {
+    imap::Command c;
+    std::string error;
+    REQUIRE(imap::parse_command("t X (BODY.PEEK[]<" + std::to_string(off) + ".65536>)\r\n", {}, c,
+                                error));
+    auto items = imap::parse_fetch_items(c.args[0], false, error);
+    imap::FetchOutput out;
+    REQUIRE(imap::fetch_message(*b.box, 0, 1, *items, false, out).ok());
+    std::string t = text_of(out);
+    size_t lit = t.find("}\r\n");
+    REQUIRE(lit != std::string::npos);
+    got += t.substr(lit + 3, t.size() - lit - 3 - 3);  // without ")\r\n"
+    CHECK(imap::structure_cache(*b.box).resume().pos.crlf ==
+          std::min<uint64_t>(off + 65536, crlf.size()));
+  }
+  CHECK(got == crlf);
+}
