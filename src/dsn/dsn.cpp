@@ -205,8 +205,10 @@ std::string build_dsn(const Report& r) {
               : "Content-Type: message/delivery-status\r\n\r\n";
   m += delivery_status(r);
   m += "\r\n--" + boundary + "\r\n";
-  bool full = r.ret == tegami_smtp::Ret::kFull ||
-              (r.ret == tegami_smtp::Ret::kUnset && r.original.size() <= kMaxReturnedSize);
+  // RET is about failure DSNs (RFC 3461 §4.3); delay and success reports carry the header.
+  bool full = kind == Action::kFailed &&
+              (r.ret == tegami_smtp::Ret::kFull ||
+               (r.ret == tegami_smtp::Ret::kUnset && r.original.size() <= kMaxReturnedSize));
   std::string_view part = full ? r.original : header_of(r.original);
   bool global_original = !ascii(header_of(r.original));
   if (full) {

@@ -11,9 +11,10 @@
 //        Remote-MTA, Diagnostic-Code, Last-Attempt-Date, Will-Retry-Until;
 //        message/global-delivery-status (RFC 6533) with utf-8 address types when an address is
 //        not ASCII;
-//     3. the original: message/rfc822 (the whole message) for RET=FULL, or when RET was not
-//        given and the message is at most kMaxReturnedSize; text/rfc822-headers (its header
-//        only) otherwise (RFC 3462). message/global for a message with non-ASCII headers.
+//     3. the original: for a failure, message/rfc822 (the whole message) for RET=FULL, or
+//        when RET was not given and the message is at most kMaxReturnedSize; otherwise (and
+//        always for delay and success reports) text/rfc822-headers, its header only (RFC
+//        3462). message/global(-headers) for a message with non-ASCII headers.
 // Nothing from outside reaches a header raw: control characters in addresses, ENVID, remote
 // replies and host names are replaced by '?'.
 // dsn_wanted() is the one place that decides whether a DSN is sent at all. Pure; any thread.

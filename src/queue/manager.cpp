@@ -62,6 +62,11 @@ class Pass {
     r.remote_mta = std::move(mta);
     changed_.push_back(i);
     ++delivered_;
+    // Final delivery here (not a relay to another server, whose DSNs are its own business).
+    if (r.remote_mta.empty() &&
+        tegami_dsn::dsn_wanted(e.envelope.sender, e.envelope.is_dsn, r.has_notify, r.notify,
+                               tegami_dsn::Action::kDelivered))
+      succeeded_.push_back(i);
   }
 
   void bounced(Entry& e, std::size_t i, std::string reply, std::string mta) {
@@ -110,6 +115,7 @@ class Pass {
       delayed_.push_back(i);
     }
     send_dsn(e, failed_, tegami_dsn::Action::kFailed);
+    send_dsn(e, succeeded_, tegami_dsn::Action::kDelivered);
     if (send_dsn(e, delayed_, tegami_dsn::Action::kDelayed)) {
       for (std::size_t i : delayed_) {
         e.recipients[i].delay_notified = true;
@@ -184,7 +190,7 @@ class Pass {
   const Schedule& schedule_;
   std::string hostname_;
   std::int64_t now_;
-  std::vector<std::size_t> changed_, failed_, delayed_;
+  std::vector<std::size_t> changed_, failed_, delayed_, succeeded_;
   std::optional<std::string> message_;
   bool removed_ = false;
 };

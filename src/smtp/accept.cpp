@@ -25,6 +25,7 @@ AcceptResult accept_message(const AcceptJob& job) {
 
   std::vector<tegami_queue::Recipient> queued = job.remotes;
   std::vector<tegami_dsn::RecipientReport> refused;
+  std::vector<tegami_dsn::RecipientReport> succeeded;  // NOTIFY=SUCCESS (RFC 3461 §5.2.2)
   const maildir::Status* first_error = nullptr;
   std::int64_t now = ::time(nullptr);
   std::vector<const LocalTarget*> failed_temp;
@@ -33,6 +34,16 @@ AcceptResult accept_message(const AcceptJob& job) {
     const LocalTarget& t = job.locals[i];
     if (s.ok()) {
       ++out.delivered;
+      if (tegami_dsn::dsn_wanted(job.envelope.sender, job.envelope.is_dsn, t.has_notify, t.notify,
+                                 tegami_dsn::Action::kDelivered)) {
+        tegami_dsn::RecipientReport rr;
+        rr.final_recipient = t.mailbox.address;
+        rr.original_recipient = t.orcpt;
+        rr.action = tegami_dsn::Action::kDelivered;
+        rr.status = "2.0.0";
+        rr.last_attempt = now;
+        succeeded.push_back(std::move(rr));
+      }
       continue;
     }
     if (first_error == nullptr) first_error = &s;
@@ -99,6 +110,12 @@ AcceptResult accept_message(const AcceptJob& job) {
       return out;
     }
     out.queued.push_back(*id);
+  }
+  if (!succeeded.empty() && job.queue != nullptr) {
+    // A success notice that cannot be written is not worth a retry that duplicates the mail.
+    auto id = tegami_queue::queue_dsn(*job.queue, job.envelope, job.received + job.message,
+                                      std::move(succeeded), job.hostname, now);
+    if (id.ok()) out.queued.push_back(*id);
   }
   out.reply = Reply{250, "2.0.0", "Ok"};
   return out;

@@ -171,6 +171,20 @@ class DsnTest(QueueTestBase):
         time.sleep(0.5)
         self.assertEqual(self.inbox("example.com", "bob"), before)
 
+    def test_3b_notify_success_gets_a_delivered_dsn(self):
+        before = self.inbox("example.com", "bob")
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            self.assertEqual(s.sendmail("bob@example.com", ["alice@example.com"],
+                                        b"Subject: tell me\r\n\r\nhi\r\n",
+                                        rcpt_options=["NOTIFY=SUCCESS,FAILURE"]), {})
+        raw, msg = self.dsn_for(before)
+        self.assertEqual(msg.get_content_type(), "multipart/report")
+        blocks = list(msg.iter_parts())[1].get_payload()
+        self.assertEqual(blocks[1]["Action"], "delivered")
+        self.assertEqual(blocks[1]["Status"], "2.0.0")
+        self.assertEqual(blocks[1]["Final-Recipient"], "rfc822; alice@example.com")
+        self.assertTrue(wait_for(lambda: self.entries() == []))
+
     def test_4_single_recipient_refused_after_data_is_552(self):
         with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
             with self.assertRaises(smtplib.SMTPDataError) as cm:

@@ -164,3 +164,17 @@ TEST_CASE("status_of_reply") {
   CHECK(status_of_reply("550 4.1.1 mismatch") == "5.0.0");
   CHECK(status_of_reply("") == "5.0.0");
 }
+
+TEST_CASE("success and delay reports carry the original's header only, whatever RET says") {
+  Report r = failure_report();
+  r.ret = tegami_smtp::Ret::kFull;
+  r.recipients[0].action = Action::kDelivered;
+  r.recipients[0].status = "2.0.0";
+  r.recipients[0].diagnostic.clear();
+  std::string d = build_dsn(r);
+  CHECK(contains(d, "Action: delivered\r\nStatus: 2.0.0\r\n"));
+  CHECK(contains(d, "Content-Type: text/rfc822-headers\r\n"));
+  CHECK_FALSE(contains(d, "body line"));
+  CHECK(contains(d, "Subject: Successful Mail Delivery Report / =?UTF-8?B?"));
+  CHECK(contains(human_part(d), "配信されました"));
+}

@@ -238,3 +238,19 @@ TEST_CASE("a delay notice is sent once after four hours") {
   f.exec.fire_timers();
   CHECK(f.inbox("bob") == 1);
 }
+
+TEST_CASE("NOTIFY=SUCCESS: a local final delivery from the queue sends a delivered DSN") {
+  Fixture f;
+  Envelope e;
+  e.sender = "alice@example.jp";
+  e.arrival = f.clock;
+  Recipient r;
+  r.address = "bob@example.jp";
+  r.has_notify = true;
+  r.notify = tegami_smtp::kNotifySuccess;
+  REQUIRE(f.queue->enqueue(e, {r}, "Subject: x\r\n\r\nx\r\n").ok());
+  f.start();
+  CHECK(f.inbox("bob") == 1);
+  CHECK(f.inbox("alice") == 1);  // the success DSN
+  CHECK(f.queue->list()->empty());
+}
