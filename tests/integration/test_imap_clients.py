@@ -519,7 +519,11 @@ cert_fingerprint = {fingerprint}
             lock = f.read()
         stamp = os.path.join(dst, "installed.sha256")
         digest = hashlib.sha256(lock).hexdigest()
-        if not (os.path.exists(stamp) and open(stamp).read() == digest):
+        installed = ""
+        if os.path.exists(stamp):
+            with open(stamp) as f:
+                installed = f.read()
+        if installed != digest:
             for name in ("package.json", "package-lock.json"):
                 shutil.copy(os.path.join(src, name), dst)
             r = run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=dst,
@@ -590,7 +594,8 @@ cert_fingerprint = {fingerprint}
         # SEARCH
         self.assertEqual(out["searchSubject"], [uids[0]])
         self.assertEqual(out["searchJapanese"], [uids[1]])
-        self.assertEqual(out["searchFrom"], [uids[0]])
+        self.assertEqual(out["searchFrom"], [uids[2]])
+        self.assertEqual(out["searchCc"], [uids[0]])
         self.assertEqual(out["searchUnseen"], uids[1:])
         # APPEND / STORE / MOVE as the server sees them.
         self.assertEqual(out["append"]["path"], "INBOX")

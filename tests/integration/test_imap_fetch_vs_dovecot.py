@@ -165,6 +165,52 @@ class FetchVsDovecot(unittest.TestCase):
         got = self.compare("FETCH 5 RFC822", select="SELECT INBOX")
         self.assertIn(b"\\Seen", got[5][b"FLAGS"])
 
+    def test_4_uids_after_expunge(self):
+        """Once messages are expunged, UIDs and sequence numbers differ: FETCH by sequence
+        number, UID FETCH by UID set, SEARCH (sequence numbers) and UID SEARCH (UIDs, also of a
+        sequence set and of a UID set) must name the same messages on both servers."""
+        expunged = []
+        for c in (self.ours(), self.theirs()):
+            c.command("SELECT INBOX")
+            _, tagged = c.command("UID STORE 2,6,9 +FLAGS.SILENT (\\Deleted)")
+            self.assertIn(b" OK ", tagged)
+            untagged, tagged = c.command("EXPUNGE")
+            self.assertIn(b" OK ", tagged)
+            expunged.append([u for u in untagged if u.endswith(b" EXPUNGE\r\n")])
+            c.close()
+        self.assertEqual(expunged[0], expunged[1])
+        self.assertEqual(len(expunged[0]), 3)
+        n = len(self.msgs) - 3
+        got = self.compare("UID FETCH 1:* (UID RFC822.SIZE ENVELOPE BODYSTRUCTURE "
+                           "BODY.PEEK[HEADER.FIELDS (SUBJECT)] BODY.PEEK[1.MIME])")
+        self.assertEqual(sorted(got), list(range(1, n + 1)))
+        self.assertNotIn(b"UID 2", [got[s][b"UID"] for s in got])
+        got = self.compare("FETCH 2:6 (UID BODY.PEEK[TEXT]<0.40>)")
+        self.assertEqual(got[2][b"UID"], b"3")  # UID 2 is gone: sequence 2 is UID 3
+        self.compare("UID FETCH 5:8,20:* (UID FLAGS BODY.PEEK[2])")
+        programs = ["UID SEARCH ALL", "SEARCH ALL", "UID SEARCH 2:5", "SEARCH 2:5",
+                    "UID SEARCH UID 5:10", "SEARCH UID 5:10", "SEARCH NOT UID 1:4",
+                    "UID SEARCH SUBJECT fwd",
+                    "SEARCH CHARSET UTF-8 SUBJECT {%d+}\r\n会議" % len("会議".encode()),
+                    "UID SEARCH OR SEEN HEADER Content-Type multipart"]
+        answers = []
+        for c in (self.ours(), self.theirs()):
+            c.command("EXAMINE INBOX")
+            out = []
+            for p in programs:
+                untagged, tagged = c.command(p)
+                hits = [u for u in untagged if u.startswith(b"* SEARCH")]
+                out.append((tagged.split(b" ", 2)[1], hits))
+            c.close()
+            answers.append(out)
+        for p, ours, theirs in zip(programs, *answers):
+            if ours[0] == b"BAD" and theirs[0] == b"BAD":
+                continue
+            with self.subTest(program=p):
+                self.assertEqual(ours, theirs)
+        self.assertEqual(answers[0][0][1], [b"* SEARCH " + b" ".join(
+            b"%d" % u for u in range(1, len(self.msgs) + 1) if u not in (2, 6, 9)) + b"\r\n"])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -76,7 +76,8 @@ async function main() {
 
     out.searchSubject = await client.search({ subject: 'kiwi' }, { uid: true });
     out.searchJapanese = await client.search({ subject: '会議' }, { uid: true });
-    out.searchFrom = await client.search({ from: 'carol@example.net' }, { uid: true });
+    out.searchFrom = await client.search({ from: 'reports@example.org' }, { uid: true });
+    out.searchCc = await client.search({ cc: 'carol@example.net' }, { uid: true });
     out.searchUnseen = await client.search({ seen: false }, { uid: true });
     out.steps.push('search');
 
