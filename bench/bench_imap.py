@@ -27,7 +27,9 @@ of the same generated Maildirs.
 Dovecot runs with its defaults except: imap-login in high-performance mode (service_count = 0,
 2 processes; what a big site runs), limits raised for the session counts. Environment:
 BENCH_IMAP_BIG (100000), BENCH_IMAP_SESSIONS (32), BENCH_IMAP_MIXED_SECONDS (15),
-BENCH_IMAP_IDLE (1000), BENCH_IMAP_MIXED_MSGS (300 messages per account), BENCH_IMAP_ONLY (tegami|dovecot, for profiling one side).
+BENCH_IMAP_IDLE (1000), BENCH_IMAP_MIXED_MSGS (300 messages per account), BENCH_IMAP_DIR
+(where the Maildirs go; default /dev/shm), BENCH_IMAP_ONLY (tegami|dovecot: one side only,
+for profiling).
 Prints `BENCH imap_<what> tegami=... dovecot=... ratio=... target=... verdict=...`."""
 import asyncio
 import multiprocessing
