@@ -6,8 +6,8 @@ of the same generated Maildirs.
   (login excluded). Cold: the server was restarted, its caches deleted (tegami: tegami-index and
   tegami-cache; Dovecot: its dovecot.index* files; both keep dovecot-uidlist, the UIDs made by
   the first SELECT, which are mail state) and the message files and folder directories evicted
-  from the page cache (posix_fadvise DONTNEED). Warm: the median of 3 more runs, each on a new
-  session.
+  from the page cache (posix_fadvise DONTNEED; a no-op on tmpfs, the default storage, see
+  BENCH_IMAP_DIR). Warm: the median of 3 more runs, each on a new session.
 - uid_search_subject: `UID SEARCH SUBJECT <word>` on that folder (the word is in 1 % of the
   subjects), first run after SELECT and the best of 2 repeats; both must find the same UIDs.
 - mixed: SESSIONS concurrent sessions (each its own account of MIXED_MSGS messages), each
