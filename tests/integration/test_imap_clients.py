@@ -5,7 +5,8 @@ ways between a local Maildir and tegami (new mail in each direction, flag change
 a Japanese folder, a folder created locally); offlineimap does a full sync and then an
 incremental one; npm's imapflow (pinned in tests/integration/imapflow/package-lock.json,
 installed with `npm ci` into <build>/npm/imapflow by this test) logs in, lists, selects,
-fetches envelope/bodyStructure/source, searches, appends, stores flags and moves.
+fetches envelope/bodyStructure/source, searches, appends, stores flags and moves, and hears
+in IDLE of a message another connection appends.
 
 Each client works on its own account, so the tests are independent. What the clients report
 is checked against the messages the test put on the server and against the server's state
@@ -549,7 +550,7 @@ cert_fingerprint = {fingerprint}
         out = json.loads(r.stdout)
         self.assertNotIn("error", out)
         self.assertEqual(out["steps"], ["connect", "list", "select", "fetch", "search", "append",
-                                        "store", "move", "logout"])
+                                        "store", "move", "idle", "logout"])
         self.assertIn("MOVE", out["capabilities"])
         self.assertIn("UIDPLUS", out["capabilities"])
         # LIST: special-use folders and the Japanese folder decoded from modified UTF-7.
@@ -608,6 +609,9 @@ cert_fingerprint = {fingerprint}
         self.assertEqual(out["move"]["uidMap"][0][0], uids[1])
         self.assertEqual(out["statusAfterMove"]["messages"], 1)
         self.assertEqual(out["inboxAfterMove"], len(self.msgs))  # +1 appended, -1 moved
+        # IDLE: the message another connection appended was announced (EXISTS).
+        self.assertEqual(out["idle"], {"path": "INBOX", "count": len(self.msgs) + 1,
+                                       "prevCount": len(self.msgs)})
         server = self.server_messages(user)
         self.assertNotIn(uids[1], server)
         self.assertEqual(server[out["append"]["uid"]], ({"\\Seen"}, to_append))

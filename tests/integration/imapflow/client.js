@@ -106,7 +106,22 @@ async function main() {
     out.inboxAfterMove = inbox.messages;
     out.steps.push('move');
 
+    // IDLE: another connection delivers a message; the idling client must hear of it.
+    const heard = new Promise(resolve => client.on('exists', data => resolve(data)));
+    const idling = client.idle();
+    await new Promise(r => setTimeout(r, 300));
+    const other = new ImapFlow({ host: '127.0.0.1', port: Number(port), secure: true, auth: { user, pass },
+                                 tls: { rejectUnauthorized: false }, logger: false });
+    await other.connect();
+    await other.append('INBOX', fs.readFileSync(appendFile));
+    await other.logout();
+    const timeout = new Promise(r => setTimeout(() => r(null), 15000));
+    const ev = await Promise.race([heard, timeout]);
+    out.idle = ev ? { path: ev.path, count: ev.count, prevCount: ev.prevCount } : null;
+    out.steps.push('idle');
+
     await client.logout();
+    await idling.catch(() => {});
     out.steps.push('logout');
     process.stdout.write(JSON.stringify(out) + '\n');
 }
