@@ -1,8 +1,9 @@
 """Real IMAP clients against tegamid (issue 6, Tests): curl over imap:// (STARTTLS) and
 imaps:// lists folders, fetches messages byte for byte (by UID and by sequence number, a
 section, a Japanese folder), searches and appends; mbsync (isync) syncs a whole account both
-ways between a local Maildir and tegami (new mail in each direction, flag changes, deletions,
-a Japanese folder, a folder created locally); offlineimap does a full sync and then an
+ways between a local Maildir and tegami over IMAPS (new mail in each direction, flag changes,
+deletions, a Japanese folder, a folder created locally) and pulls the INBOX over STARTTLS;
+offlineimap does a full sync and then an
 incremental one; npm's imapflow (pinned in tests/integration/imapflow/package-lock.json,
 installed with `npm ci` into <build>/npm/imapflow by this test) logs in, lists, selects,
 fetches envelope/bodyStructure/source, searches, appends, stores flags and moves, and hears
@@ -292,6 +293,7 @@ class Clients(unittest.TestCase):
         self.seed(user, JA_FOLDER, msgs=[self.msgs[1]])
         local = os.path.join(self.work, "mbsync-mail")
         os.makedirs(local)
+        os.makedirs(local + "-pulled")
         rc = os.path.join(self.work, "mbsyncrc")
         with open(rc, "w") as f:
             f.write(f"""IMAPAccount tegami
@@ -318,11 +320,34 @@ Patterns *
 Create Both
 Expunge Both
 SyncState *
+
+IMAPAccount starttls
+Host localhost
+Port {self.d.port('imap-strict')}
+User {user}@example.com
+Pass "{PASSWORD}"
+SSLType STARTTLS
+CertificateFile {self.d.cert}
+Timeout 30
+
+IMAPStore remote-starttls
+Account starttls
+
+MaildirStore pulled
+Path {local}-pulled/
+Inbox {local}-pulled/INBOX
+
+Channel pull
+Far :remote-starttls:INBOX
+Near :pulled:INBOX
+Create Near
+Sync Pull
+SyncState *
 """)
         env = dict(os.environ, HOME=self.work)
 
-        def sync():
-            r = run(["mbsync", "-c", rc, "-a"], env=env)
+        def sync(channel="all"):
+            r = run(["mbsync", "-c", rc, channel], env=env)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
         def local_box(name):
@@ -414,6 +439,15 @@ SyncState *
         sync()
         self.assertEqual(sorted(local_box("INBOX")), before)
         self.assertEqual(len(server()), len(want))
+        # The same INBOX pulled over STARTTLS (the listener that refuses LOGIN in plaintext).
+        sync("pull")
+        pulled = []
+        for sub in ("new", "cur"):
+            d = os.path.join(local + "-pulled", "INBOX", sub)
+            for fn in os.listdir(d):
+                with open(os.path.join(d, fn), "rb") as fh:
+                    pulled.append(crlf(no_tuid(fh.read())))
+        self.assertEqual(sorted(pulled), sorted(want))
 
     # --- offlineimap --------------------------------------------------------------------------
     @unittest.skipUnless(shutil.which("offlineimap"), "offlineimap not installed")
