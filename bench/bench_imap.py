@@ -520,8 +520,13 @@ def measure(name, start, stop, port, tls_port, pids_fn, big_user, users, big_fol
     r["search_first"], r["search_repeat"], r["search_hits"] = uid_search(
         port, big_user, b"SUBJECT zebra")
     cpu0 = cpu_seconds(pids_fn())
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     r["mixed"], commands = mixed(port, users[:SESSIONS])
     r["mixed_cpu_ms_per_1000"] = (cpu_seconds(pids_fn()) - cpu0) * 1000 / commands * 1000
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # the client processes' own CPU per 1,000 commands (is the client the limit?)
+    r["client_cpu_ms_per_1000"] = ((ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime)
+                                   * 1000 / commands * 1000)
     r["idle_rss"], r["idle_pss"] = idle_memory(tls_port, users, pids_fn)
     stop()
     print(f"{name}: " + " ".join(f"{k}={v if isinstance(v, list) else round(v, 4)}"

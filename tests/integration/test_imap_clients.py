@@ -3,8 +3,7 @@ imaps:// lists folders, fetches messages byte for byte (by UID and by sequence n
 section, a Japanese folder), searches and appends; mbsync (isync) syncs a whole account both
 ways between a local Maildir and tegami over IMAPS (new mail in each direction, flag changes,
 deletions, a Japanese folder, a folder created locally) and pulls the INBOX over STARTTLS;
-offlineimap does a full sync and then an
-incremental one; npm's imapflow (pinned in tests/integration/imapflow/package-lock.json,
+offlineimap does a full sync and then an incremental one; npm's imapflow (pinned in tests/integration/imapflow/package-lock.json,
 installed with `npm ci` into <build>/npm/imapflow by this test) logs in, lists, selects,
 fetches envelope/bodyStructure/source, searches, appends, stores flags and moves, and hears
 in IDLE of a message another connection appends.
