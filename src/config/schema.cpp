@@ -705,8 +705,7 @@ const std::vector<Field<DkimConfig>>& fields() {
   using S = DkimConfig;
   static const std::vector<Field<S>> t = {
       row<PathC, S>("key_dir", kDefault, "/var/lib/tegami/dkim",
-                    "`tegami dkim keygen` writes <key_dir>/<domain>/<selector>.pem",
-                    GET(key_dir)),
+                    "`tegami dkim keygen` writes <key_dir>/<domain>/<selector>.pem", GET(key_dir)),
       row<SeqC<StrC>, S>("headers", kOptional,
                          "[from, to, cc, subject, date, message-id, mime-version, content-type]",
                          "header fields signed when present; default: From To Cc Subject Date "
@@ -743,9 +742,9 @@ const std::vector<Field<DomainDns>>& fields() {
   using S = DomainDns;
   static const std::vector<Field<S>> t = {
       row<OptStrC, S>("spf", kOptional, "\"v=spf1 mx include:_spf.example.net -all\"",
-                      "SPF record `tegami dns-records` prints (default: v=spf1 mx -all)",
-                      GET(spf)),
-      row<OptStrC, S>("dmarc", kOptional, "\"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com\"",
+                      "SPF record `tegami dns-records` prints (default: v=spf1 mx -all)", GET(spf)),
+      row<OptStrC, S>("dmarc", kOptional,
+                      "\"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com\"",
                       "DMARC record it prints (default: v=DMARC1; p=none; "
                       "rua=mailto:postmaster@<domain>)",
                       GET(dmarc)),

@@ -112,10 +112,10 @@ class Daemon : public control::Backend {
               : action == QueueAction::kRetry ? queue_->retry(qid)
                                               : queue_->remove(qid);
     if (!ok) return "the queue manager is not running yet, try again";
-    logging::notice(std::string("control: queue ") +
-                    (action == QueueAction::kFlush   ? "flush"
-                     : action == QueueAction::kRetry ? "retry " + qid
-                                                     : "delete " + qid));
+    logging::notice(std::string("control: queue ") + (action == QueueAction::kFlush ? "flush"
+                                                      : action == QueueAction::kRetry
+                                                          ? "retry " + qid
+                                                          : "delete " + qid));
     return "";
   }
 

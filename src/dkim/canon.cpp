@@ -2,15 +2,17 @@
 
 #include <algorithm>
 
-#include "mime/address.h"
-
 namespace tegami_dkim {
 
 namespace {
 
-bool is_wsp(char c) { return c == ' ' || c == '\t'; }
+bool is_wsp(char c) {
+  return c == ' ' || c == '\t';
+}
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 }  // namespace
 
@@ -137,8 +139,8 @@ std::vector<HeaderField> split_header(std::string_view block) {
 }
 
 bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 std::vector<std::string_view> select_fields(const std::vector<HeaderField>& fields,
@@ -157,25 +159,6 @@ std::vector<std::string_view> select_fields(const std::vector<HeaderField>& fiel
     out.push_back(pick);
   }
   return out;
-}
-
-std::string from_domain(const std::vector<HeaderField>& fields) {
-  for (std::size_t i = fields.size(); i-- > 0;) {
-    if (!same_name(fields[i].name, "from")) continue;
-    std::string_view raw = fields[i].raw;
-    std::string value;
-    for (char c : raw.substr(raw.find(':') + 1)) {
-      if (c != '\r' && c != '\n') value += c;
-    }
-    for (const mime::Address& a : mime::parse_address_list(value, 16)) {
-      if (a.host_nil || a.mailbox_nil || a.host.empty()) continue;
-      std::string d;
-      for (char c : a.host) d += lower(c);
-      return d;
-    }
-    return "";
-  }
-  return "";
 }
 
 }  // namespace tegami_dkim

@@ -64,7 +64,4 @@ std::vector<std::string_view> select_fields(const std::vector<HeaderField>& fiel
 // ASCII case-insensitive equality of field names.
 bool same_name(std::string_view a, std::string_view b);
 
-// The domain of the first address of the last From: field, lower-case; "" when there is none.
-std::string from_domain(const std::vector<HeaderField>& fields);
-
 }  // namespace tegami_dkim

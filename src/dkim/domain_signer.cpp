@@ -37,7 +37,8 @@ Result<Key> domain_key(const tegami::config::Domain& d) {
   const std::string& path = d.dkim.key_file;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return maildir::from_errno("stat " + path);
-  std::int64_t mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  std::int64_t mtime =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
   {
     std::lock_guard<std::mutex> lock(cache_mutex());
     auto it = cache().find(path);

@@ -3,8 +3,8 @@
 // never mail that arrived on port 25 and is forwarded (its From: may be forged), and a customer
 // never gets another hosted domain's signature by writing that domain into From:. (Submission
 // already requires MAIL FROM in the account's domain, so d= aligns with From: for DMARC when the
-// user's client writes its own address.) Blocking (reads the key file; a small cache keyed by path and mtime avoids parsing
-// it for every message); any thread.
+// user's client writes its own address.) Blocking (reads the key file; a small cache keyed by path
+// and mtime avoids parsing it for every message); any thread.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +24,10 @@ struct DomainSignature {
 };
 
 // Signs `message` (CRLF, without tegami's Received line) for the domain of `account`
-// ("user@domain"). nullopt: not one of our domains, or it has no selector. Errors: the key cannot be read (kNotFound, kPermission, kCorrupt),
-// the key does not match the configured algorithm (kInvalidArgument), the message cannot be
-// signed (kLimit, kInvalidArgument: no From:). `now` becomes t=.
+// ("user@domain"). nullopt: not one of our domains, or it has no selector. Errors: the key cannot
+// be read (kNotFound, kPermission, kCorrupt), the key does not match the configured algorithm
+// (kInvalidArgument), the message cannot be signed (kLimit, kInvalidArgument: no From:). `now`
+// becomes t=.
 maildir::Result<std::optional<DomainSignature>> sign_for_domain(
     const tegami::config::Config& config, std::string_view message, std::string_view account,
     std::int64_t now);

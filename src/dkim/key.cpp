@@ -25,7 +25,9 @@ struct BioFree {
 };
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
-std::shared_ptr<EVP_PKEY> share(EVP_PKEY* p) { return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free); }
+std::shared_ptr<EVP_PKEY> share(EVP_PKEY* p) {
+  return std::shared_ptr<EVP_PKEY>(p, EVP_PKEY_free);
+}
 
 }  // namespace
 
@@ -146,7 +148,9 @@ Result<Key> Key::generate(Algorithm algorithm, unsigned bits) {
   return adopt(pkey);
 }
 
-unsigned Key::bits() const { return static_cast<unsigned>(EVP_PKEY_get_bits(pkey_.get())); }
+unsigned Key::bits() const {
+  return static_cast<unsigned>(EVP_PKEY_get_bits(pkey_.get()));
+}
 
 std::string Key::private_pem() const {
   BioPtr bio(BIO_new(BIO_s_mem()));
@@ -168,7 +172,8 @@ std::string Key::public_b64() const {
   unsigned char* der = nullptr;
   int len = i2d_PUBKEY(pkey_.get(), &der);
   if (len <= 0) return "";
-  std::string out = base64(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(len)));
+  std::string out =
+      base64(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(len)));
   OPENSSL_free(der);
   return out;
 }

@@ -66,10 +66,20 @@ class Folder {
 }  // namespace
 
 const std::vector<std::string>& default_headers() {
-  static const std::vector<std::string> kHeaders = {
-      "from",        "to",          "cc",         "subject",  "date",
-      "message-id",  "mime-version", "content-type", "content-transfer-encoding",
-      "reply-to",    "in-reply-to", "references", "list-id",  "list-unsubscribe"};
+  static const std::vector<std::string> kHeaders = {"from",
+                                                    "to",
+                                                    "cc",
+                                                    "subject",
+                                                    "date",
+                                                    "message-id",
+                                                    "mime-version",
+                                                    "content-type",
+                                                    "content-transfer-encoding",
+                                                    "reply-to",
+                                                    "in-reply-to",
+                                                    "references",
+                                                    "list-id",
+                                                    "list-unsubscribe"};
   return kHeaders;
 }
 

@@ -44,9 +44,8 @@ std::string dkim_field(const AcceptJob& job, std::int64_t now, std::string& doma
   if (job.config == nullptr || job.remotes.empty() || job.envelope.auth_user.empty()) return "";
   auto sig = tegami_dkim::sign_for_domain(*job.config, job.message, job.envelope.auth_user, now);
   if (!sig.ok()) {
-    logging::error("dkim: cannot sign mail of " +
-                           logging::sanitize(job.envelope.auth_user) + ": " +
-                           sig.status().to_string() + " (queued unsigned)");
+    logging::error("dkim: cannot sign mail of " + logging::sanitize(job.envelope.auth_user) + ": " +
+                   sig.status().to_string() + " (queued unsigned)");
     return "";
   }
   if (!sig->has_value()) return "";

@@ -20,7 +20,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (c.size() < 3 || c.compare(c.size() - 2, 2, "\r\n") != 0) std::abort();
   }
   (void)tegami_dkim::select_fields(fields, {"from", "to", "from", "subject"});
-  (void)tegami_dkim::from_domain(fields);
 
   std::string whole = tegami_dkim::relaxed_body(in);
   std::size_t step = size == 0 ? 1 : (data[0] % 7) + 1;

@@ -146,8 +146,7 @@ int run_keygen(const Invocation& inv) {
   Algorithm alg = Algorithm::kRsaSha256;
   if (!algorithm.empty()) {
     alg = algorithm.rfind("ed25519", 0) == 0 ? Algorithm::kEd25519Sha256 : Algorithm::kRsaSha256;
-  } else if (is_configured &&
-             dk.algorithm == tegami::config::DkimAlgorithm::kEd25519Sha256) {
+  } else if (is_configured && dk.algorithm == tegami::config::DkimAlgorithm::kEd25519Sha256) {
     alg = Algorithm::kEd25519Sha256;
   }
   if (is_configured && (alg == Algorithm::kEd25519Sha256) !=
@@ -159,8 +158,8 @@ int run_keygen(const Invocation& inv) {
                  std::string(tegami::config::to_string(dk.algorithm)).c_str());
     return 1;
   }
-  std::string path = is_configured ? dk.key_file
-                                   : config.dkim.key_dir + "/" + d->name + "/" + selector + ".pem";
+  std::string path =
+      is_configured ? dk.key_file : config.dkim.key_dir + "/" + d->name + "/" + selector + ".pem";
   if (!force && ::access(path.c_str(), F_OK) == 0) {
     std::fprintf(stderr,
                  "tegami: %s exists; the published record matches it. Use another --selector "
@@ -182,10 +181,9 @@ int run_keygen(const Invocation& inv) {
   }
   if (!write_key_file(path, key->private_pem(), force)) return 1;
 
-  std::printf("wrote %s (%s%s)\n\n", path.c_str(),
-              std::string(tegami_dkim::algorithm_tag(alg)).c_str(),
-              alg == Algorithm::kRsaSha256 ? (", " + std::to_string(key->bits()) + " bits").c_str()
-                                           : "");
+  std::printf(
+      "wrote %s (%s%s)\n\n", path.c_str(), std::string(tegami_dkim::algorithm_tag(alg)).c_str(),
+      alg == Algorithm::kRsaSha256 ? (", " + std::to_string(key->bits()) + " bits").c_str() : "");
   std::printf("; publish in DNS:\n%s._domainkey.%s. IN TXT ( %s )\n", selector.c_str(),
               d->name.c_str(), tegami_dkim::quoted_txt(key->dns_txt()).c_str());
   if (!is_configured) {
@@ -200,10 +198,9 @@ int run_keygen(const Invocation& inv) {
   return 0;
 }
 
-Register keygen_cmd{{"dkim keygen",
-                     "<domain> [--selector S] [--algorithm rsa|ed25519] [--bits 2048] [--force]",
-                     "create a DKIM key (0600, under dkim.key_dir) and print its DNS TXT record",
-                     &run_keygen}};
+Register keygen_cmd{
+    {"dkim keygen", "<domain> [--selector S] [--algorithm rsa|ed25519] [--bits 2048] [--force]",
+     "create a DKIM key (0600, under dkim.key_dir) and print its DNS TXT record", &run_keygen}};
 
 }  // namespace
 }  // namespace tegami_cli

@@ -61,8 +61,7 @@ int run_dns(const Invocation& inv) {
   std::string host = config.server.hostname;
   if (!host.empty() && host.back() != '.') host += '.';
   std::printf("; DNS records for %s (from %s)\n", d->name.c_str(), config.main_file.c_str());
-  std::printf("; %s needs A/AAAA records, and its addresses a PTR back to it.\n\n",
-              host.c_str());
+  std::printf("; %s needs A/AAAA records, and its addresses a PTR back to it.\n\n", host.c_str());
 
   std::printf("; mail for %s is received by %s\n", d->name.c_str(), host.c_str());
   line(dom, "MX", "10 " + host);

@@ -77,10 +77,10 @@ bool open_context(const Invocation& inv, const QueueArgs& args, Context& out) {
   }
   out.config = r.config;
   const auto& server = out.config->server;
-  out.socket = !args.socket.empty()                ? args.socket
-               : server.control_socket.empty() ? tegami::control::default_socket_path(
-                                                       server.mail_root)
-                                                 : server.control_socket;
+  out.socket = !args.socket.empty() ? args.socket
+               : server.control_socket.empty()
+                   ? tegami::control::default_socket_path(server.mail_root)
+                   : server.control_socket;
   auto q = Queue::attach(server.queue_dir);
   if (q.ok()) {
     out.queue = std::move(q).value();
@@ -96,8 +96,9 @@ std::string age_text(std::int64_t seconds) {
   if (seconds < 0) seconds = 0;
   if (seconds < 60) return std::to_string(seconds) + "s";
   if (seconds < 3600) return std::to_string(seconds / 60) + "m";
-  if (seconds < 86400) return std::to_string(seconds / 3600) + "h" +
-                              (seconds % 3600 >= 60 ? std::to_string(seconds % 3600 / 60) + "m" : "");
+  if (seconds < 86400)
+    return std::to_string(seconds / 3600) + "h" +
+           (seconds % 3600 >= 60 ? std::to_string(seconds % 3600 / 60) + "m" : "");
   return std::to_string(seconds / 86400) + "d" +
          (seconds % 86400 >= 3600 ? std::to_string(seconds % 86400 / 3600) + "h" : "");
 }
@@ -117,8 +118,8 @@ std::string sender_text(const Entry& e) {
 }
 
 std::string recipient_json(const Recipient& r) {
-  return "{\"address\": " + json_string(r.address) + ", \"state\": " +
-         json_string(std::string(tegami_queue::state_name(r.state))) +
+  return "{\"address\": " + json_string(r.address) +
+         ", \"state\": " + json_string(std::string(tegami_queue::state_name(r.state))) +
          ", \"attempts\": " + std::to_string(r.attempts) +
          ", \"next_attempt\": " + std::to_string(r.next_attempt) +
          ", \"remote_mta\": " + json_string(r.remote_mta) +
@@ -128,9 +129,8 @@ std::string recipient_json(const Recipient& r) {
 std::string entry_json(const Entry& e, std::uint64_t size, std::int64_t now) {
   std::string rcpts;
   for (const Recipient& r : e.recipients) rcpts += (rcpts.empty() ? "" : ", ") + recipient_json(r);
-  return "{\"id\": " + json_string(e.id) + ", \"arrival\": " +
-         std::to_string(e.envelope.arrival) + ", \"age\": " +
-         std::to_string(std::max<std::int64_t>(0, now - e.envelope.arrival)) +
+  return "{\"id\": " + json_string(e.id) + ", \"arrival\": " + std::to_string(e.envelope.arrival) +
+         ", \"age\": " + std::to_string(std::max<std::int64_t>(0, now - e.envelope.arrival)) +
          ", \"size\": " + std::to_string(size) + ", \"sender\": " + json_string(e.envelope.sender) +
          ", \"auth\": " + json_string(e.envelope.auth_user) +
          ", \"dsn\": " + (e.envelope.is_dsn ? "true" : "false") + ", \"recipients\": [" + rcpts +
@@ -138,9 +138,9 @@ std::string entry_json(const Entry& e, std::uint64_t size, std::int64_t now) {
 }
 
 void print_entry_text(const Entry& e, std::uint64_t size, std::int64_t now) {
-  std::printf("%-44s %6s %9llu  %s%s\n", e.id.c_str(),
-              age_text(now - e.envelope.arrival).c_str(), static_cast<unsigned long long>(size),
-              sender_text(e).c_str(), e.envelope.is_dsn ? "  (DSN)" : "");
+  std::printf("%-44s %6s %9llu  %s%s\n", e.id.c_str(), age_text(now - e.envelope.arrival).c_str(),
+              static_cast<unsigned long long>(size), sender_text(e).c_str(),
+              e.envelope.is_dsn ? "  (DSN)" : "");
   for (const Recipient& r : e.recipients) {
     std::string state(tegami_queue::state_name(r.state));
     std::string when;
@@ -202,8 +202,8 @@ int run_list(const Invocation& inv) {
   }
   if (args.json) {
     std::printf("{\"entries\": [%s%s%s], \"count\": %zu, \"bytes\": %llu}\n",
-                json.empty() ? "" : "\n  ", json.c_str(), json.empty() ? "" : "\n",
-                entries.size(), static_cast<unsigned long long>(total));
+                json.empty() ? "" : "\n  ", json.c_str(), json.empty() ? "" : "\n", entries.size(),
+                static_cast<unsigned long long>(total));
   } else if (entries.empty()) {
     std::printf("Mail queue is empty\n");
   } else {
@@ -384,8 +384,7 @@ int run_delete(const Invocation& inv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     if (ctx.queue->exists(id)) {
-      std::printf("%s: a delivery attempt is running; it is deleted when that ends\n",
-                  id.c_str());
+      std::printf("%s: a delivery attempt is running; it is deleted when that ends\n", id.c_str());
     } else {
       std::printf("%s: deleted\n", id.c_str());
     }
@@ -409,8 +408,8 @@ Register show_cmd{{"queue show", "<id> [--json]",
 Register flush_cmd{{"queue flush", "[--socket PATH]",
                     "make tegamid try every queued message now (deferred ones included)",
                     &run_flush}};
-Register retry_cmd{{"queue retry", "<id> [--socket PATH]", "make tegamid try one message now",
-                    &run_retry}};
+Register retry_cmd{
+    {"queue retry", "<id> [--socket PATH]", "make tegamid try one message now", &run_retry}};
 Register delete_cmd{{"queue delete", "<id> [--socket PATH]",
                      "remove a message from the queue (no bounce), safely against a delivery "
                      "in progress",

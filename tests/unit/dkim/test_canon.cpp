@@ -28,8 +28,8 @@ TEST_CASE("rfc6376_3_4_5_example") {
   CHECK(relaxed_body(" C \r\nD \t E\r\n\r\n\r\n") == " C\r\nD E\r\n");
   std::string message = "A: X\r\nB : Y\t\r\n\tZ  \r\n\r\n C \r\nD \t E\r\n\r\n\r\n";
   std::size_t end = header_end(message);
-  REQUIRE(end == 23);
-  std::vector<HeaderField> fields = split_header(message.substr(0, end));
+  REQUIRE(end == 22);
+  std::vector<HeaderField> fields = split_header(std::string_view(message).substr(0, end));
   REQUIRE(fields.size() == 2);
   CHECK(fields[0].name == "A");
   CHECK(fields[1].name == "B");
@@ -42,18 +42,18 @@ TEST_CASE("relaxed_body_table") {
     const char* in;
     const char* out;
   } cases[] = {
-      {"", ""},                                    // empty body: nothing (RFC 6376 errata 3133)
-      {"\r\n", ""},                                // only empty lines
-      {"\r\n\r\n\r\n", ""},                        //
-      {"  \t \r\n \r\n", ""},                      // blank lines are empty lines
-      {"abc", "abc\r\n"},                          // a missing final CRLF is added
-      {"abc\r\n", "abc\r\n"},                      //
-      {"a  b\t\tc \r\n", "a b c\r\n"},             // runs of WSP, trailing WSP
-      {"\tindented\r\n", " indented\r\n"},         // leading WSP becomes one SP, not removed
-      {"a\r\n\r\nb\r\n\r\n", "a\r\n\r\nb\r\n"},     // inner empty lines stay
-      {"a\r\n \r\nb\r\n", "a\r\n\r\nb\r\n"},        // a blank inner line becomes empty
-      {"x\ry\r\n", "x\ry\r\n"},                    // a lone CR is content
-      {"end\r", "end\r\r\n"},                      // a lone CR at the very end
+      {"", ""},                                  // empty body: nothing (RFC 6376 errata 3133)
+      {"\r\n", ""},                              // only empty lines
+      {"\r\n\r\n\r\n", ""},                      //
+      {"  \t \r\n \r\n", ""},                    // blank lines are empty lines
+      {"abc", "abc\r\n"},                        // a missing final CRLF is added
+      {"abc\r\n", "abc\r\n"},                    //
+      {"a  b\t\tc \r\n", "a b c\r\n"},           // runs of WSP, trailing WSP
+      {"\tindented\r\n", " indented\r\n"},       // leading WSP becomes one SP, not removed
+      {"a\r\n\r\nb\r\n\r\n", "a\r\n\r\nb\r\n"},  // inner empty lines stay
+      {"a\r\n \r\nb\r\n", "a\r\n\r\nb\r\n"},     // a blank inner line becomes empty
+      {"x\ry\r\n", "x\ry\r\n"},                  // a lone CR is content
+      {"end\r", "end\r\r\n"},                    // a lone CR at the very end
       {"\xe3\x81\x82 \xe3\x81\x84  \r\n", "\xe3\x81\x82 \xe3\x81\x84\r\n"},  // 8-bit text
   };
   for (const Case& c : cases) {
@@ -63,9 +63,8 @@ TEST_CASE("relaxed_body_table") {
 }
 
 TEST_CASE("relaxed_body_byte_drip_equals_whole") {
-  std::string body =
-      "Hello  world \t\r\n\r\n  indented\r\nlong " + std::string(5000, 'x') + "  \r\n" +
-      "cr\rinside\r\n \t \r\n\r\n\r\n";
+  std::string body = "Hello  world \t\r\n\r\n  indented\r\nlong " + std::string(5000, 'x') +
+                     "  \r\n" + "cr\rinside\r\n \t \r\n\r\n\r\n";
   std::string whole = relaxed_body(body);
   for (std::size_t step : {1, 2, 3, 7, 64, 4096}) {
     CAPTURE(step);
@@ -106,12 +105,4 @@ TEST_CASE("select_fields_bottom_up_and_oversigned") {
   CHECK(picked[2] == "From: me\r\n");
   CHECK(picked[3].empty());  // oversigned: no second From
   CHECK(picked[4].empty());
-}
-
-TEST_CASE("from_domain_of_last_from") {
-  CHECK(from_domain(split_header("From: Alice <alice@Example.COM>\r\n\r\n")) == "example.com");
-  CHECK(from_domain(split_header("From: \"x, y\" <a@b.example>,\r\n c@d.example\r\n\r\n")) ==
-        "b.example");
-  CHECK(from_domain(split_header("Subject: none\r\n\r\n")).empty());
-  CHECK(from_domain(split_header("From: undisclosed\r\n\r\n")).empty());
 }

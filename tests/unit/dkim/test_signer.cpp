@@ -36,9 +36,9 @@ std::map<std::string, std::string> tags(std::string field) {
 
 std::string unbase64(const std::string& s) {
   std::string out(s.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   REQUIRE(n >= 0);
   out.resize(static_cast<std::size_t>(n));
   std::size_t pad = 0;
@@ -87,8 +87,8 @@ bool verify(const Key& key, const std::string& field, const std::string& message
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     pub = d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size()));
   } else {
-    pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                      reinterpret_cast<const unsigned char*>(der.data()), der.size());
+    pub = EVP_PKEY_new_raw_public_key(
+        EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(der.data()), der.size());
   }
   REQUIRE(pub != nullptr);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -101,10 +101,10 @@ bool verify(const Key& key, const std::string& field, const std::string& message
     input.assign(reinterpret_cast<char*>(d), len);
     md = nullptr;
   }
-  bool ok = EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pub) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
+  bool ok =
+      EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, pub) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(pub);
   return ok;
@@ -219,8 +219,8 @@ TEST_CASE("streaming_equals_one_piece") {
 TEST_CASE("refusals") {
   auto no_from = sign(rsa_key(), opts(), "To: b@example.org\r\n\r\nhi\r\n");
   CHECK(no_from.status().code() == maildir::Code::kInvalidArgument);
-  std::string huge = "From: a@example.com\r\nX-Big: " + std::string(kMaxHeader + 10, 'x') +
-                     "\r\n\r\nbody\r\n";
+  std::string huge =
+      "From: a@example.com\r\nX-Big: " + std::string(kMaxHeader + 10, 'x') + "\r\n\r\nbody\r\n";
   auto big = sign(rsa_key(), opts(), huge);
   CHECK(big.status().code() == maildir::Code::kLimit);
 }
