@@ -2,6 +2,9 @@
 
 #include <time.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "delivery/local_delivery.h"
 #include "dkim/domain_signer.h"
 #include "dsn/dsn.h"

@@ -32,10 +32,19 @@ namespace {
 using tegami_dkim::Algorithm;
 using tegami_dkim::Key;
 
-bool mkdir_0700(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) return true;
-  std::fprintf(stderr, "tegami: mkdir %s: %s\n", dir.c_str(), std::strerror(errno));
-  return false;
+// Creates `dir` and its missing parents with mode 0700.
+bool mkdirs_0700(const std::string& dir) {
+  for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos != dir.size() && dir[pos] != '/') continue;
+    std::string part = dir.substr(0, pos);
+    struct stat st {};
+    if (::stat(part.c_str(), &st) == 0) continue;
+    if (::mkdir(part.c_str(), 0700) != 0 && errno != EEXIST) {
+      std::fprintf(stderr, "tegami: mkdir %s: %s\n", part.c_str(), std::strerror(errno));
+      return false;
+    }
+  }
+  return true;
 }
 
 // Writes `text` to `path` (0600) by temp file, fsync and rename; fsyncs the directory.
@@ -167,13 +176,7 @@ int run_keygen(const Invocation& inv) {
                  path.c_str());
     return 1;
   }
-  if (!is_configured) {
-    if (!mkdir_0700(config.dkim.key_dir) || !mkdir_0700(config.dkim.key_dir + "/" + d->name))
-      return 1;
-  } else {
-    std::string dir = path.substr(0, path.rfind('/'));
-    if (::access(dir.c_str(), F_OK) != 0 && !mkdir_0700(dir)) return 1;
-  }
+  if (!mkdirs_0700(path.substr(0, path.rfind('/')))) return 1;
   auto key = Key::generate(alg, bits);
   if (!key.ok()) {
     std::fprintf(stderr, "tegami: %s\n", key.status().message().c_str());
