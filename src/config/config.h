@@ -28,6 +28,7 @@ enum class QuotaPolicy { kOvershoot, kStrict };    // see DESIGN.md "Quota"
 enum class UidlFormat { kDovecot, kCourier };      // POP3 UIDL, see FORMATS.md
 enum class PostingPolicy { kAnyone, kMembers, kAdmins };
 enum class ReplyToPolicy { kKeep, kList, kSender };
+enum class DkimAlgorithm { kRsaSha256, kEd25519Sha256 };  // RFC 6376 / RFC 8463
 
 // "smtp", "starttls", ... (the spelling used in the YAML files).
 std::string_view to_string(Protocol value);
@@ -37,6 +38,7 @@ std::string_view to_string(QuotaPolicy value);
 std::string_view to_string(UidlFormat value);
 std::string_view to_string(PostingPolicy value);
 std::string_view to_string(ReplyToPolicy value);
+std::string_view to_string(DkimAlgorithm value);  // "rsa-sha256", "ed25519-sha256"
 
 inline constexpr std::uint64_t kBytesPerMb = 1048576;
 
@@ -119,6 +121,31 @@ struct Pop3Config {
   std::chrono::seconds idle_timeout{600};  // RFC 1939 §3: at least 10 minutes
 };
 
+// Server-wide DKIM settings (signing itself is per domain: Domain::dkim).
+struct DkimConfig {
+  std::string key_dir = "/var/lib/tegami/dkim";  // `tegami dkim keygen` writes keys here
+  // Header fields signed when present (lower-case); empty = the signer's built-in list.
+  std::vector<std::string> headers;
+  std::vector<std::string> oversign = {"from"};  // signed once more than they occur
+};
+
+// A domain's DKIM key. Mail from the domain (its From: address) to remote recipients is signed
+// when a selector is set.
+struct DomainDkim {
+  std::string selector;  // "" = the domain's mail is not signed
+  DkimAlgorithm algorithm = DkimAlgorithm::kRsaSha256;
+  std::string key_file;  // effective: as given, or <dkim.key_dir>/<domain>/<selector>.pem
+  std::vector<std::string> headers;  // effective: as given, or dkim.headers
+  bool signing() const { return !selector.empty(); }
+};
+
+// What `tegami dns-records <domain>` prints for SPF and DMARC; "" = its defaults
+// ("v=spf1 mx -all"; "v=DMARC1; p=none; rua=mailto:postmaster@<domain>").
+struct DomainDns {
+  std::string spf;
+  std::string dmarc;
+};
+
 struct Plan {
   std::string name;
   std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
@@ -173,6 +200,8 @@ struct Domain {
   std::uint32_t max_imap_connections = 0;  // effective: override or min(max_accounts / 2, 500)
   UidlFormat uidl_format = UidlFormat::kDovecot;
   bool pop3_mark_seen = true;  // effective: override or Pop3Config::mark_seen
+  DomainDkim dkim;
+  DomainDns dns;
   std::vector<Account> accounts;
   std::vector<Alias> aliases;
   std::vector<MailingList> lists;
@@ -197,6 +226,7 @@ struct Config {
   Limits limits;
   AuthPolicy auth;
   Pop3Config pop3;
+  DkimConfig dkim;
   std::vector<Plan> plans;  // built-ins (basic, standard, secure, premium) unless
                             // the file defines `plans:`
   std::vector<Domain> domains;

@@ -230,6 +230,37 @@ class Validator {
     }
   }
 
+  // A domain's DKIM key: the default path, the server-wide header list; the selector must be a
+  // DNS label sequence. The key file itself is read by the signer (a missing key is reported
+  // by `config check` as a warning: mail then goes out unsigned).
+  void dkim(const std::string& file, schema::DomainDkimDoc& d, const DkimConfig& server,
+            Domain& out) {
+    out.dkim = d.v;
+    if (!d.keys.has("selector")) return;
+    const std::string& sel = out.dkim.selector;
+    bool sel_ok = !sel.empty() && sel.size() <= 63 && sel.front() != '.' && sel.back() != '.' &&
+                  sel.front() != '-';
+    for (char ch : sel) {
+      sel_ok = sel_ok && ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                          (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_');
+    }
+    if (!sel_ok) {
+      error(file, d.keys.at("selector"), "invalid DKIM selector '" + sel + "'");
+      return;
+    }
+    if (out.dkim.key_file.empty()) {
+      out.dkim.key_file = server.key_dir + "/" + out.name + "/" + sel + ".pem";
+    }
+    if (out.dkim.headers.empty()) out.dkim.headers = server.headers;
+    for (std::string& h : out.dkim.headers) h = lower(h);
+    if (::access(out.dkim.key_file.c_str(), R_OK) != 0) {
+      warning(file, d.keys.at("selector"),
+              "DKIM key " + out.dkim.key_file + " of " + out.name +
+                  " is not readable: its mail goes out unsigned (tegami dkim keygen " + out.name +
+                  " --selector " + sel + ")");
+    }
+  }
+
   void domain(LoadedDomain& ld, Config& config, TlsConfig& tls,
               std::map<std::string, std::string>& domain_names) {
     schema::DomainDoc& d = ld.doc;
@@ -263,6 +294,8 @@ class Validator {
       check_readable(file, d.tls.keys.at("key"), d.tls.key_file, "key");
       tls.sni.push_back(SniCertificate{{out.name}, d.tls.cert_file, d.tls.key_file});
     }
+
+    dkim(file, d.dkim, config.dkim, out);
 
     // Every address of the domain, where it was first declared.
     std::map<std::string, std::string> used;
@@ -458,6 +491,9 @@ LoadResult load_config(const std::string& path, const LoadOptions& options) {
   config->limits = doc.limits;
   config->auth = doc.auth;
   config->pop3 = doc.pop3;
+  config->dkim = doc.dkim;
+  for (std::string& h : config->dkim.headers) h = lower(h);
+  for (std::string& h : config->dkim.oversign) h = lower(h);
   v.pop3(display, doc.keys.at("pop3"), config->pop3);
   v.tls(display, doc.tls, config->tls);
   v.listeners(display, doc.listeners, config->tls, config->listeners);
@@ -480,6 +516,7 @@ std::string dump_config(const Config& config) {
   doc.limits = config.limits;
   doc.auth = config.auth;
   doc.pop3 = config.pop3;
+  doc.dkim = config.dkim;
   doc.plans.emplace();
   for (const Plan& p : config.plans) doc.plans->push_back({p, {}});
   doc.domains_dir = "";
@@ -489,6 +526,7 @@ std::string dump_config(const Config& config) {
     dd.max_lists = d.max_lists;
     dd.max_imap_connections = d.max_imap_connections;
     dd.pop3_mark_seen = d.pop3_mark_seen;
+    dd.dkim.v = d.dkim;
     for (const Account& a : d.accounts) dd.accounts.push_back({a, a.quota_mb, {}});
     for (const Alias& a : d.aliases) dd.aliases.push_back({a, {}});
     for (const MailingList& l : d.lists) dd.lists.push_back({l, {}});

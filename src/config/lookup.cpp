@@ -39,6 +39,9 @@ std::string_view to_string(MailboxNameEncoding value) {
 std::string_view to_string(QuotaPolicy value) {
   return value == QuotaPolicy::kOvershoot ? "overshoot" : "strict";
 }
+std::string_view to_string(DkimAlgorithm value) {
+  return value == DkimAlgorithm::kRsaSha256 ? "rsa-sha256" : "ed25519-sha256";
+}
 std::string_view to_string(UidlFormat value) {
   return value == UidlFormat::kDovecot ? "dovecot" : "courier";
 }

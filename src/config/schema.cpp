@@ -227,6 +227,9 @@ std::vector<UidlFormat> all_values(UidlFormat) {
 std::vector<PostingPolicy> all_values(PostingPolicy) {
   return {PostingPolicy::kAnyone, PostingPolicy::kMembers, PostingPolicy::kAdmins};
 }
+std::vector<DkimAlgorithm> all_values(DkimAlgorithm) {
+  return {DkimAlgorithm::kRsaSha256, DkimAlgorithm::kEd25519Sha256};
+}
 std::vector<ReplyToPolicy> all_values(ReplyToPolicy) {
   return {ReplyToPolicy::kKeep, ReplyToPolicy::kList, ReplyToPolicy::kSender};
 }
@@ -698,6 +701,66 @@ struct DomainTlsC : StructC<DomainTlsDoc> {
 };
 
 template <>
+const std::vector<Field<DkimConfig>>& fields() {
+  using S = DkimConfig;
+  static const std::vector<Field<S>> t = {
+      row<PathC, S>("key_dir", kDefault, "/var/lib/tegami/dkim",
+                    "`tegami dkim keygen` writes <key_dir>/<domain>/<selector>.pem", GET(key_dir)),
+      row<SeqC<StrC>, S>("headers", kOptional,
+                         "[from, to, cc, subject, date, message-id, mime-version, content-type]",
+                         "header fields signed when present; default: From To Cc Subject Date "
+                         "Message-ID MIME-Version Content-Type Content-Transfer-Encoding "
+                         "Reply-To In-Reply-To References List-Id List-Unsubscribe",
+                         GET(headers)),
+      row<SeqC<StrC>, S>("oversign", kDefault, "[from]",
+                         "fields signed once more than present, so none can be added",
+                         GET(oversign)),
+  };
+  return t;
+}
+
+template <>
+const std::vector<Field<DomainDkimDoc>>& fields() {
+  using S = DomainDkimDoc;
+  static const std::vector<Field<S>> t = {
+      row<StrC, S>("selector", kRequired, "s202612", "DNS selector: <selector>._domainkey.<domain>",
+                   GET(v.selector)),
+      row<EnumC<DkimAlgorithm>, S>("algorithm", kDefault, "rsa-sha256",
+                                   "rsa-sha256 or ed25519-sha256 (must match the key)",
+                                   GET(v.algorithm)),
+      row<PathC, S>("key", kOptional, "/var/lib/tegami/dkim/example.com/s202612.pem",
+                    "PEM private key; default <dkim.key_dir>/<domain>/<selector>.pem",
+                    GET(v.key_file)),
+      row<SeqC<StrC>, S>("headers", kOptional, "[from, to, subject, date]",
+                         "header fields to sign; default: dkim.headers", GET(v.headers)),
+  };
+  return t;
+}
+
+template <>
+const std::vector<Field<DomainDns>>& fields() {
+  using S = DomainDns;
+  static const std::vector<Field<S>> t = {
+      row<OptStrC, S>("spf", kOptional, "\"v=spf1 mx include:_spf.example.net -all\"",
+                      "SPF record `tegami dns-records` prints (default: v=spf1 mx -all)", GET(spf)),
+      row<OptStrC, S>("dmarc", kOptional,
+                      "\"v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com\"",
+                      "DMARC record it prints (default: v=DMARC1; p=none; "
+                      "rua=mailto:postmaster@<domain>)",
+                      GET(dmarc)),
+  };
+  return t;
+}
+
+struct DomainDnsC : StructC<DomainDns> {
+  static bool present(const DomainDns& v) { return !v.spf.empty() || !v.dmarc.empty(); }
+};
+
+struct DomainDkimC : StructC<DomainDkimDoc> {
+  static bool present(const DomainDkimDoc& v) { return v.v.signing(); }
+};
+
+template <>
 const std::vector<Field<DomainDoc>>& fields() {
   using S = DomainDoc;
   static const std::vector<Field<S>> t = {
@@ -723,6 +786,10 @@ const std::vector<Field<DomainDoc>>& fields() {
                           "RETR marks \\Seen for IMAP; default: pop3.mark_seen",
                           GET(pop3_mark_seen)),
       row<DomainTlsC, S>("tls", kOptional, "", "certificate for this domain's SNI name", GET(tls)),
+      row<DomainDkimC, S>("dkim", kOptional, "",
+                          "DKIM signing of the domain's outgoing mail (see docs/config.md)",
+                          GET(dkim)),
+      row<DomainDnsC, S>("dns", kOptional, "", "records `tegami dns-records` prints", GET(v.dns)),
       row<SeqC<StructC<AccountDoc>>, S>("accounts", kDefault, "[]", "mailboxes", GET(accounts)),
       row<SeqC<StructC<AliasDoc>>, S>("aliases", kDefault, "[]", "forwarding addresses",
                                       GET(aliases)),
@@ -743,6 +810,8 @@ const std::vector<Field<MainDoc>>& fields() {
       row<StructC<Limits>, S>("limits", kDefault, "", "limits of every session", GET(limits)),
       row<StructC<AuthPolicy>, S>("auth", kDefault, "", "authentication policy", GET(auth)),
       row<StructC<Pop3Config>, S>("pop3", kDefault, "", "POP3 sessions", GET(pop3)),
+      row<StructC<DkimConfig>, S>("dkim", kDefault, "", "DKIM signing (keys are per domain)",
+                                  GET(dkim)),
       row<OptC<SeqC<StructC<PlanDoc>>>, S>(
           "plans", kOptional, "",
           "replaces the built-in plans basic (20 MB, up to 50 MB), standard, secure, premium "

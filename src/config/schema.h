@@ -64,8 +64,13 @@ struct ListDoc {
   MailingList v;
   KeyPos keys;
 };
+struct DomainDkimDoc {
+  DomainDkim v;
+  KeyPos keys;
+};
 struct DomainDoc {
   Domain v;
+  DomainDkimDoc dkim;
   std::optional<std::uint32_t> max_lists, max_imap_connections;
   std::optional<bool> pop3_mark_seen;
   DomainTlsDoc tls;
@@ -99,6 +104,7 @@ struct MainDoc {
   Limits limits;
   AuthPolicy auth;
   Pop3Config pop3;
+  DkimConfig dkim;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

@@ -179,6 +179,13 @@ RenderedAnswer render_answer(Request::Kind kind, std::string_view answer_line) {
       r.text = "reloaded\n";
       lines("warnings", "warning: ");
       break;
+    case Request::Kind::kQueueFlush:
+      r.text = "queue flush requested\n";
+      break;
+    case Request::Kind::kQueueRetry:
+    case Request::Kind::kQueueDelete:
+      r.text = "queue " + str(j, "queue") + " " + str(j, "id") + " requested\n";
+      break;
     case Request::Kind::kInvalid:
       r.text = std::string(answer_line) + "\n";
       break;

@@ -69,6 +69,20 @@ Request parse_request(std::string_view line) {
       r.kind = Request::Kind::kKick;
       r.argument = std::string(rest);
     }
+  } else if (word_is(word, "queue")) {
+    std::size_t sp2 = rest.find_first_of(" \t");
+    std::string_view sub = rest.substr(0, sp2);
+    std::string_view id =
+        sp2 == std::string_view::npos ? std::string_view() : trim(rest.substr(sp2));
+    bool one_word = !id.empty() && id.find_first_of(" \t") == std::string_view::npos;
+    if (word_is(sub, "flush") && id.empty()) {
+      r.kind = Request::Kind::kQueueFlush;
+    } else if ((word_is(sub, "retry") || word_is(sub, "delete")) && one_word) {
+      r.kind = word_is(sub, "retry") ? Request::Kind::kQueueRetry : Request::Kind::kQueueDelete;
+      r.argument = std::string(id);
+    } else {
+      r.argument = "usage: queue flush | queue retry <id> | queue delete <id>";
+    }
   } else {
     r.argument = "unknown command";
   }
@@ -106,6 +120,22 @@ std::string handle_request(std::string_view line, Backend& backend) {
                             {"error", "configuration has errors; the running one is kept"},
                             {"errors", o.errors},
                             {"warnings", o.warnings}});
+    }
+    case Request::Kind::kQueueFlush:
+    case Request::Kind::kQueueRetry:
+    case Request::Kind::kQueueDelete: {
+      Backend::QueueAction a = r.kind == Request::Kind::kQueueFlush ? Backend::QueueAction::kFlush
+                               : r.kind == Request::Kind::kQueueRetry
+                                   ? Backend::QueueAction::kRetry
+                                   : Backend::QueueAction::kDelete;
+      std::string error = backend.queue_action(a, r.argument);
+      if (!error.empty()) return error_response(error);
+      const char* name = a == Backend::QueueAction::kFlush   ? "flush"
+                         : a == Backend::QueueAction::kRetry ? "retry"
+                                                             : "delete";
+      json j{{"ok", true}, {"queue", name}};
+      if (a != Backend::QueueAction::kFlush) j["id"] = r.argument;
+      return dump_line(j);
     }
     case Request::Kind::kInvalid:
       break;

@@ -9,6 +9,11 @@
 //   reload           → {"ok":true,"warnings":["file:line:col: ..."]}
 //                    | {"ok":false,"error":"configuration has errors","errors":["file:line:col:
 //                    ..."]}
+//   queue flush      → {"ok":true,"queue":"flush"}   every entry is tried now
+//   queue retry <id> → {"ok":true,"queue":"retry","id":"<id>"}   one entry is tried now
+//   queue delete <id>→ {"ok":true,"queue":"delete","id":"<id>"}  removed as soon as no
+//                      delivery of it runs (`tegami queue delete` waits for env/<id> to go)
+//                    | {"ok":false,"error":"no such queue entry"}
 //   anything else    → {"ok":false,"error":"<why>"}
 // Every answer is a single line ending in "\n"; strings are JSON-escaped (invalid UTF-8 bytes
 // are replaced by U+FFFD). The server answers each line in order; a client may send several.
@@ -41,12 +46,20 @@ class Backend {
   virtual std::vector<SessionInfo> sessions() = 0;
   virtual std::size_t kick(std::string_view user) = 0;
   virtual ReloadOutcome reload() = 0;
+  // The queue manager's actions; "" when done/requested, else the error text. Defaults: no
+  // queue in this process.
+  enum class QueueAction { kFlush, kRetry, kDelete };
+  virtual std::string queue_action(QueueAction action, std::string_view id) {
+    (void)action;
+    (void)id;
+    return "no mail queue in this process";
+  }
 };
 
 struct Request {
-  enum class Kind { kWho, kKick, kReload, kInvalid };
+  enum class Kind { kWho, kKick, kReload, kQueueFlush, kQueueRetry, kQueueDelete, kInvalid };
   Kind kind = Kind::kInvalid;
-  std::string argument;  // kKick: the user; kInvalid: the reason
+  std::string argument;  // kKick: the user; kQueueRetry/kQueueDelete: the id; kInvalid: why
 };
 
 // Parses one line (without its LF; a trailing CR is ignored).

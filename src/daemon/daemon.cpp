@@ -102,6 +102,22 @@ class Daemon : public control::Backend {
     return n;
   }
   control::ReloadOutcome reload() override { return reload_from("control socket"); }
+  std::string queue_action(QueueAction action, std::string_view id) override {
+    if (!queue_) return "no mail queue";
+    std::string qid(id);
+    if (action != QueueAction::kFlush && !queue_->queue()->exists(qid)) {
+      return "no such queue entry";
+    }
+    bool ok = action == QueueAction::kFlush   ? queue_->flush()
+              : action == QueueAction::kRetry ? queue_->retry(qid)
+                                              : queue_->remove(qid);
+    if (!ok) return "the queue manager is not running yet, try again";
+    logging::notice(std::string("control: queue ") + (action == QueueAction::kFlush ? "flush"
+                                                      : action == QueueAction::kRetry
+                                                          ? "retry " + qid
+                                                          : "delete " + qid));
+    return "";
+  }
 
  private:
   control::ReloadOutcome reload_from(const std::string& reason);

@@ -49,6 +49,27 @@ void QueueService::notify(const std::vector<tegami_queue::QueueId>& ids) {
   for (const tegami_queue::QueueId& id : ids) m->notify_enqueued(id);
 }
 
+bool QueueService::flush() {
+  tegami_queue::Manager* m = running_.load(std::memory_order_acquire);
+  if (m == nullptr) return false;
+  m->flush();
+  return true;
+}
+
+bool QueueService::retry(const tegami_queue::QueueId& id) {
+  tegami_queue::Manager* m = running_.load(std::memory_order_acquire);
+  if (m == nullptr) return false;
+  m->retry(id);
+  return true;
+}
+
+bool QueueService::remove(const tegami_queue::QueueId& id) {
+  tegami_queue::Manager* m = running_.load(std::memory_order_acquire);
+  if (m == nullptr) return false;
+  m->remove(id);
+  return true;
+}
+
 void QueueService::set_transport(std::shared_ptr<tegami_queue::RemoteTransport> transport) {
   if (!manager_) return;
   tegami_queue::Manager* m = manager_.get();

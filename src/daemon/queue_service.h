@@ -31,6 +31,11 @@ class QueueService {
   void start(net::Worker& worker, std::function<std::shared_ptr<const config::Config>()> config);
   // Thread-safe: entries an SMTP session just wrote.
   void notify(const std::vector<tegami_queue::QueueId>& ids);
+  // Thread-safe: the admin's `tegami queue flush|retry|delete` (manager.h). False when the
+  // manager is not running yet.
+  bool flush();
+  bool retry(const tegami_queue::QueueId& id);
+  bool remove(const tegami_queue::QueueId& id);
   // Thread-safe: registers the remote transport on the manager's loop.
   void set_transport(std::shared_ptr<tegami_queue::RemoteTransport> transport);
 

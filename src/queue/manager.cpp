@@ -281,9 +281,63 @@ void Manager::flush() {
   options_.executor->post([this, alive] {
     auto a = alive.lock();
     if (!a || !*a) return;
-    for (auto& [id, k] : known_) k.due = 0;
+    for (auto& [id, k] : known_) {
+      k.due = 0;
+      k.force = true;
+    }
     scan();
   });
+}
+
+void Manager::retry(const QueueId& id) {
+  std::weak_ptr<bool> alive = alive_;
+  options_.executor->post([this, alive, id] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    Known& k = known_[id];
+    k.due = 0;
+    k.force = true;
+    run_due();
+  });
+}
+
+void Manager::remove(const QueueId& id) {
+  std::weak_ptr<bool> alive = alive_;
+  options_.executor->post([this, alive, id] {
+    auto a = alive.lock();
+    if (!a || !*a) return;
+    auto it = known_.find(id);
+    if (it != known_.end() && it->second.busy) {
+      it->second.remove_pending = true;  // finish() removes it
+      return;
+    }
+    remove_now(id);
+  });
+}
+
+// Loop thread: the entry is not busy. It stays busy (never processed) until removed.
+void Manager::remove_now(const QueueId& id) {
+  Known& k = known_[id];
+  k.busy = true;
+  ++jobs_;
+  Queue* q = options_.queue;
+  std::weak_ptr<bool> alive = alive_;
+  options_.executor->run_blocking(
+      [q, id] {
+        maildir::Status s = q->remove(id);
+        if (s.ok()) {
+          logging::notice("queue: " + id + ": deleted by the admin");
+        } else if (s.code() != maildir::Code::kNotFound) {
+          logging::error("queue: " + id + ": cannot delete: " + s.to_string());
+        }
+      },
+      [this, alive, id] {
+        auto a = alive.lock();
+        if (!a || !*a) return;
+        --jobs_;
+        known_.erase(id);
+        run_due();
+      });
 }
 
 Manager::Stats Manager::stats() const {
@@ -380,11 +434,13 @@ void Manager::process(const QueueId& id) {
   std::shared_ptr<const Schedule> schedule = options_.schedule;
   std::shared_ptr<const tegami::config::Config> config = options_.config();
   bool have_transport = transport_ != nullptr;
+  bool force = known_[id].force;
+  known_[id].force = false;
   std::int64_t t = now();
   std::weak_ptr<bool> alive = alive_;
   options_.executor->run_blocking(
-      [q, schedule, config, have_transport, t, id, result] {
-        local_pass(*q, *schedule, *config, have_transport, t, id, *result);
+      [q, schedule, config, have_transport, force, t, id, result] {
+        local_pass(*q, *schedule, *config, have_transport, force, t, id, *result);
       },
       [this, alive, id, result] {
         auto a = alive.lock();
@@ -397,7 +453,7 @@ void Manager::process(const QueueId& id) {
 // The blocking half of process(): local recipients delivered, refusals and expiry decided,
 // remote recipients that are due reported back.
 void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::config::Config& config,
-                         bool have_transport, std::int64_t now, const QueueId& id,
+                         bool have_transport, bool force, std::int64_t now, const QueueId& id,
                          PassResult& out) {
   auto loaded = q.load(id);
   if (!loaded.ok()) {
@@ -423,10 +479,10 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
     RcptVerdict v = tegami_delivery::resolve_recipient(config, p->path);
     if (v.kind == RcptVerdict::Kind::kRemote) {
       remote[i] = true;
-      if (r.next_attempt <= now) out.remote_due.push_back(i);
+      if (force || r.next_attempt <= now) out.remote_due.push_back(i);
       continue;
     }
-    if (r.next_attempt > now) continue;
+    if (!force && r.next_attempt > now) continue;
     if (v.kind == RcptVerdict::Kind::kRefused) {
       if (v.reply.code >= 500) {
         pass.bounced(e, i, reply_line(v.reply), "");
@@ -510,6 +566,10 @@ void Manager::finish(const QueueId& id, PassResult& r) {
     Known& k = known_[id];
     k.due = r.due;
     if (r.arrival != 0) k.arrival = r.arrival;
+    if (k.remove_pending) {
+      // Deleted by the admin while this pass ran: the pass is recorded, now remove it.
+      return remove_now(id);
+    }
     if (r.entry && transport_) {
       hand_to_transport(std::move(*r.entry), std::move(r.remote_due));
       return run_due();  // stays busy until the transport answers

@@ -91,8 +91,15 @@ class Manager {
 
   // Thread-safe: a new entry was enqueued (e.g. by an SMTP session); look at it now.
   void notify_enqueued(const QueueId& id);
-  // Thread-safe: every entry is due now (`tegami queue flush`).
+  // Thread-safe: every entry is due now, deferred recipients included whatever their next
+  // attempt says (`tegami queue flush`).
   void flush();
+  // Thread-safe: the same for one entry (`tegami queue retry <id>`).
+  void retry(const QueueId& id);
+  // Thread-safe: removes the entry (`tegami queue delete <id>`) — at once when no delivery of
+  // it is running, else as soon as the running attempt has been recorded (the remote
+  // transport still has the message file until then). No DSN is sent.
+  void remove(const QueueId& id);
 
   struct Stats {
     std::size_t entries = 0;          // entries known (queued)
@@ -109,14 +116,18 @@ class Manager {
     std::int64_t due = 0;  // earliest next_attempt of a non-final recipient
     std::int64_t arrival = 0;
     bool busy = false;  // a job (or the transport) is working on it
+    bool force = false;          // flush/retry: deferred recipients are tried now
+    bool remove_pending = false;  // delete requested while busy
   };
   struct PassResult;
   void scan();
   void run_due();
   void arm_timer();
   void process(const QueueId& id);
+  void remove_now(const QueueId& id);
   static void local_pass(Queue& q, const Schedule& schedule, const tegami::config::Config& config,
-                         bool have_transport, std::int64_t now, const QueueId& id, PassResult& out);
+                         bool have_transport, bool force, std::int64_t now, const QueueId& id,
+                         PassResult& out);
   void finish(const QueueId& id, PassResult& result);
   void hand_to_transport(Entry entry, std::vector<std::size_t> indexes);
   void apply_outcomes(const QueueId& id,

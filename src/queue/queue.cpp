@@ -106,6 +106,19 @@ Result<std::unique_ptr<Queue>> Queue::open(const std::string& dir, QueueOptions 
   return q;
 }
 
+Result<std::unique_ptr<Queue>> Queue::attach(const std::string& dir, QueueOptions options) {
+  std::unique_ptr<Queue> q(new Queue(dir, options));
+  Result<struct stat> st = q->env().stat(dir + "/env");
+  if (!st.ok()) return st.status();
+  if (!S_ISDIR(st->st_mode)) return Status(Code::kNotFound, dir + "/env is not a directory");
+  return q;
+}
+
+bool Queue::exists(const QueueId& id) const {
+  if (!valid_id(id)) return false;
+  return env().stat(dir_ + "/env/" + id, false).ok();
+}
+
 Status Queue::clean_leftovers() {
   Env& e = env();
   Result<std::vector<std::string>> tmp = e.list_dir(dir_ + "/tmp");

@@ -45,7 +45,16 @@ class Queue {
   static maildir::Result<std::unique_ptr<Queue>> open(const std::string& dir,
                                                       QueueOptions options = {});
 
+  // For readers outside the owning process (the admin command): uses `dir` as it is, creating
+  // and cleaning nothing, so a running tegamid's enqueues in tmp/ are never touched.
+  // Errors: kNotFound when `dir` or its env/ does not exist.
+  static maildir::Result<std::unique_ptr<Queue>> attach(const std::string& dir,
+                                                        QueueOptions options = {});
+
   const std::string& dir() const { return dir_; }
+
+  // Whether env/<id> exists (false for an invalid id).
+  bool exists(const QueueId& id) const;
 
   // Writes a new entry durably (see the top of this file) and returns its id. `message` is
   // the whole message (CRLF). Every recipient starts kPending with next_attempt = 0 unless the

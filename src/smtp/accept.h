@@ -4,6 +4,10 @@
 //   1. Local recipients get their copies (tegami_delivery::deliver_local).
 //   2. One queue entry (queue.h) takes every remote recipient (authenticated relay, external
 //      alias targets) and every local copy that failed temporarily while others succeeded.
+//      When the message was submitted by an authenticated user and goes to a remote recipient,
+//      it is DKIM-signed with the key of the user's domain (dkim/domain_signer.h) as it is
+//      written: the DKIM-Signature field goes in front of our Received line, once, durably. A
+//      key that cannot be used is logged and the message is queued unsigned.
 //   3. Local copies refused permanently (over quota, too big) while others succeeded: a
 //      failure DSN (RFC 3464) to the sender is queued, as NOTIFY allows, never for <>.
 // Reply: 250 when every recipient's copy is durable in a Maildir or in the queue (and the
@@ -14,9 +18,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "delivery/recipient.h"
 #include "queue/queue.h"
 #include "smtp/reply.h"
@@ -41,12 +47,15 @@ struct AcceptJob {
   std::uint64_t max_size = 0;
   tegami_queue::Queue* queue = nullptr;
   std::string hostname;  // Reporting-MTA of a DSN
+  // DKIM keys (domains' dkim sections); nullptr = nothing is signed.
+  std::shared_ptr<const tegami::config::Config> config;
 };
 
 struct AcceptResult {
   Reply reply;
   std::vector<tegami_queue::QueueId> queued;  // entries written (the manager is told)
   std::size_t delivered = 0;                  // local copies made
+  std::string dkim_domain;                    // d= of the signature added, "" = none
 };
 
 AcceptResult accept_message(const AcceptJob& job);

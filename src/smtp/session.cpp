@@ -354,6 +354,7 @@ void Session::finish_data(net::Connection& c) {
   job->max_size = config_->limits.max_message_size;
   job->queue = settings_.queue;
   job->hostname = hostname();
+  job->config = config_;
   auto result = std::make_shared<AcceptResult>();
   std::string id = trace.id;
   reset_transaction();

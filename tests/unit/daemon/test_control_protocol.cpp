@@ -185,3 +185,42 @@ TEST_CASE("client talks to a unix socket and reports a missing daemon") {
   ::close(fd);
   CHECK(got_who);
 }
+
+namespace {
+class QueueBackend : public FakeBackend {
+ public:
+  using FakeBackend::FakeBackend;
+  std::string queue_action(QueueAction action, std::string_view id) override {
+    calls.emplace_back(action, std::string(id));
+    return id == "missing" ? "no such queue entry" : "";
+  }
+  std::vector<std::pair<QueueAction, std::string>> calls;
+};
+}  // namespace
+
+TEST_CASE("queue flush|retry|delete reach the backend; bad forms do not") {
+  CHECK(parse_request("queue flush").kind == Request::Kind::kQueueFlush);
+  CHECK(parse_request("QUEUE Retry 1.M2P3Q4.host").kind == Request::Kind::kQueueRetry);
+  CHECK(parse_request("queue delete 1.M2P3Q4.host").argument == "1.M2P3Q4.host");
+  CHECK(parse_request("queue").kind == Request::Kind::kInvalid);
+  CHECK(parse_request("queue flush now").kind == Request::Kind::kInvalid);
+  CHECK(parse_request("queue retry").kind == Request::Kind::kInvalid);
+  CHECK(parse_request("queue delete a b").kind == Request::Kind::kInvalid);
+  CHECK(parse_request("queue purge").kind == Request::Kind::kInvalid);
+
+  SessionRegistry reg;
+  QueueBackend b(reg);
+  CHECK(answer("queue flush", b) == json::parse(R"({"ok":true,"queue":"flush"})"));
+  CHECK(answer("queue retry 1.M2P3Q4.host", b) ==
+        json::parse(R"({"ok":true,"queue":"retry","id":"1.M2P3Q4.host"})"));
+  CHECK(answer("queue delete missing", b) ==
+        json::parse(R"({"ok":false,"error":"no such queue entry"})"));
+  CHECK(answer("queue delete", b)["ok"] == false);
+  REQUIRE(b.calls.size() == 3);
+  CHECK(b.calls[0].first == Backend::QueueAction::kFlush);
+  CHECK(b.calls[1] == std::make_pair(Backend::QueueAction::kRetry, std::string("1.M2P3Q4.host")));
+  CHECK(b.calls[2].first == Backend::QueueAction::kDelete);
+  // A backend without a queue says so.
+  FakeBackend plain(reg);
+  CHECK(answer("queue flush", plain)["error"] == "no mail queue in this process");
+}

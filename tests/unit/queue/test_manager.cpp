@@ -254,3 +254,77 @@ TEST_CASE("NOTIFY=SUCCESS: a local final delivery from the queue sends a deliver
   CHECK(f.inbox("alice") == 1);  // the success DSN
   CHECK(f.queue->list()->empty());
 }
+
+// Holds every job until the test answers it (a delivery in progress).
+class HoldingTransport : public RemoteTransport {
+ public:
+  void deliver(const DeliveryJob& job, std::function<void(std::vector<Outcome>)> done) override {
+    jobs.push_back(job);
+    pending.push_back(std::move(done));
+  }
+  void answer_all(Outcome o) {
+    auto p = std::move(pending);
+    pending.clear();
+    for (std::size_t i = 0; i < p.size(); ++i)
+      p[i](std::vector<Outcome>(jobs[jobs.size() - p.size() + i].recipients.size(), o));
+  }
+  std::vector<DeliveryJob> jobs;
+  std::vector<std::function<void(std::vector<Outcome>)>> pending;
+};
+
+TEST_CASE("retry and flush try deferred recipients before their next attempt") {
+  Fixture f;
+  QueueId a = f.enqueue("alice@example.jp", {"x@remote.example"});
+  QueueId b = f.enqueue("alice@example.jp", {"y@far.example"});
+  auto t = std::make_shared<FakeTransport>();
+  t->outcome = {Outcome::Kind::kDeferred, "451 4.7.1 Greylisted", "mx"};
+  f.start();
+  f.manager->set_transport(t);
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 2);
+  f.exec.fire_timers();
+  CHECK(t->jobs.size() == 2);  // both deferred for 5 minutes
+  t->outcome = {Outcome::Kind::kDelivered, "250 ok", "mx"};
+  f.manager->retry(a);
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 3);
+  CHECK(t->jobs[2].id == a);
+  CHECK_FALSE(f.queue->exists(a));
+  CHECK(f.queue->exists(b));
+  f.manager->flush();
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 4);
+  CHECK(t->jobs[3].id == b);
+  CHECK(f.queue->list()->empty());
+}
+
+TEST_CASE("delete waits for a delivery in progress, then removes the entry without a DSN") {
+  Fixture f;
+  QueueId id = f.enqueue("alice@example.jp", {"x@remote.example"});
+  QueueId idle = f.enqueue("alice@example.jp", {"y@far.example"});
+  auto t = std::make_shared<HoldingTransport>();
+  f.start();
+  f.manager->set_transport(t);
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 2);
+  t->answer_all({Outcome::Kind::kDeferred, "451 4.7.1 later", "mx"});
+  f.exec.drain();
+  // `id` is being delivered (held) when the admin deletes it.
+  f.manager->retry(id);
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 3);
+  f.manager->remove(id);
+  f.exec.drain();
+  CHECK(f.queue->exists(id));  // the transport still uses the message file
+  CHECK(fs::exists(f.queue->message_path(id)));
+  t->answer_all({Outcome::Kind::kBounced, "550 5.1.1 no such user", "mx"});
+  f.exec.drain();
+  CHECK_FALSE(f.queue->exists(id));
+  CHECK_FALSE(fs::exists(f.queue->message_path(id)));
+  // An idle entry goes at once; nothing else was queued (the bounce recorded before the delete
+  // queued its DSN to the local sender, which the manager delivers).
+  f.manager->remove(idle);
+  f.exec.drain();
+  CHECK_FALSE(f.queue->exists(idle));
+  CHECK(f.queue->list()->empty());
+}
