@@ -99,6 +99,7 @@ struct MainDoc {
   Limits limits;
   AuthPolicy auth;
   Pop3Config pop3;
+  ImapConfig imap;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

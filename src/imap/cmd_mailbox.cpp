@@ -9,10 +9,12 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
+#include "imap/selected_box.h"
 #include "imap/session.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 #include "maildir/mutf7.h"
+#include "maildir/recent.h"
 #include "maildir/subscriptions.h"
 
 namespace imap {
@@ -66,14 +68,15 @@ bool name_arg(Session& s, const Command& c, size_t i, std::string& name) {
 
 }  // namespace
 
-maildir::Status prepare_user_maildir(const std::string& root) {
+maildir::Status prepare_user_maildir(const std::string& root,
+                                     const tegami::config::ImapConfig& imap) {
   std::string parent = root.substr(0, root.find_last_of('/'));
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec) return maildir::from_errno(ec.value(), "mkdir " + parent);
   auto md = maildir::Maildir::create(root);
   if (!md.ok()) return md.status();
-  for (const SpecialUse& su : default_special_use()) {
+  for (const SpecialUse& su : special_use_folders(imap)) {
     maildir::Status st = md->create_folder(su.name);
     if (st.ok()) {
       (void)maildir::subscribe(root, su.name);
@@ -106,41 +109,42 @@ void cmd_list(Session& s, Command& c) {
   if (!ref->empty() && ref->back() != '/' && !pat->empty() && pat->front() != '/') {
     pattern = *ref + *pat;  // RFC 3501: reference and pattern are simply concatenated
   }
-  with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
-               [pattern, word, lsub](maildir::Maildir& md, Outcome& out) {
-                 auto folders = md.list_folders();
-                 if (!folders.ok()) {
-                   out.status = folders.status();
-                   return;
-                 }
-                 auto subs = maildir::Subscriptions::load(md.root());
-                 if (lsub) {
-                   if (!subs.ok()) {
-                     out.status = subs.status();
-                     return;
-                   }
-                   for (const std::string& n : subs->names()) {
-                     if (!list_match(pattern, n)) continue;
-                     out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
-                   }
-                   return;
-                 }
-                 for (const maildir::FolderInfo& f : *folders) {
-                   if (!list_match(pattern, f.name)) continue;
-                   std::string attrs;
-                   auto add = [&attrs](std::string_view a) {
-                     if (!attrs.empty()) attrs += ' ';
-                     attrs += a;
-                   };
-                   if (!f.exists) add("\\Noselect");
-                   add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
-                   if (subs.ok() && subs->contains(f.name)) add("\\Subscribed");
-                   std::string_view su = special_use_attribute(f.name);
-                   if (!su.empty()) add(su);
-                   out.untagged +=
-                       "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
-                 }
-               });
+  with_maildir(
+      s, c.tag, lsub ? "Lsub completed." : "List completed.",
+      [pattern, word, lsub, imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
+        auto folders = md.list_folders();
+        if (!folders.ok()) {
+          out.status = folders.status();
+          return;
+        }
+        auto subs = maildir::Subscriptions::load(md.root());
+        if (lsub) {
+          if (!subs.ok()) {
+            out.status = subs.status();
+            return;
+          }
+          for (const std::string& n : subs->names()) {
+            if (!list_match(pattern, n)) continue;
+            out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
+          }
+          return;
+        }
+        for (const maildir::FolderInfo& f : *folders) {
+          if (!list_match(pattern, f.name)) continue;
+          std::string attrs;
+          auto add = [&attrs](std::string_view a) {
+            if (!attrs.empty()) attrs += ' ';
+            attrs += a;
+          };
+          if (!f.exists) add("\\Noselect");
+          add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
+          if (subs.ok() && subs->contains(f.name)) add("\\Subscribed");
+          std::string_view su = special_use_attribute(imap, f.name);
+          if (!su.empty()) add(su);
+          out.untagged +=
+              "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
+        }
+      });
 }
 
 void cmd_create(Session& s, Command& c) {
@@ -203,8 +207,9 @@ void cmd_status(Session& s, Command& c) {
     }
     std::string item;
     for (char ch : a.text) item += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    // DELETED and DELETED-STORAGE: RFC 9208 4.2 (QUOTA=RES-STORAGE requires the latter).
     if (item != "MESSAGES" && item != "RECENT" && item != "UIDNEXT" && item != "UIDVALIDITY" &&
-        item != "UNSEEN") {
+        item != "UNSEEN" && item != "DELETED" && item != "DELETED-STORAGE") {
       s.bad(c.tag, "Invalid STATUS item " + a.text);
       return;
     }
@@ -223,17 +228,29 @@ void cmd_status(Session& s, Command& c) {
     }
     uint64_t unseen = 0;
     uint64_t recent = 0;
+    uint64_t deleted = 0;
+    uint64_t deleted_storage = 0;  // bytes
+    // \Recent as a read-only look (maildir/recent.h): what no session has claimed yet.
+    std::uint32_t first_recent =
+        maildir::recent_boundary(*dir, mb->uid_validity(), imap::lowest_new_uid(*mb));
     for (size_t i = 0; i < mb->count(); ++i) {
       if (!mb->flags(i).has(maildir::kFlagSeen)) ++unseen;
-      if (mb->record(i).dir == maildir::MessageDir::kNew) ++recent;
+      if (mb->record(i).uid >= first_recent) ++recent;
+      if (mb->flags(i).has(maildir::kFlagTrashed)) {
+        ++deleted;
+        auto size = mb->size(i);
+        if (size.ok()) deleted_storage += *size;
+      }
     }
     std::string body;
     for (const std::string& w : wanted) {
-      uint64_t v = w == "MESSAGES"      ? mb->count()
-                   : w == "RECENT"      ? recent
-                   : w == "UIDNEXT"     ? mb->uid_next()
-                   : w == "UIDVALIDITY" ? mb->uid_validity()
-                                        : unseen;
+      uint64_t v = w == "MESSAGES"          ? mb->count()
+                   : w == "RECENT"          ? recent
+                   : w == "UIDNEXT"         ? mb->uid_next()
+                   : w == "UIDVALIDITY"     ? mb->uid_validity()
+                   : w == "DELETED"         ? deleted
+                   : w == "DELETED-STORAGE" ? deleted_storage / 1024
+                                            : unseen;
       if (!body.empty()) body += ' ';
       body += w + " " + std::to_string(v);
     }

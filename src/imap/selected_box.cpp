@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "maildir/recent.h"
+
 namespace imap {
 
 std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
@@ -23,6 +25,34 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
   }
   s += ')';
   return s;
+}
+
+std::uint32_t lowest_new_uid(const maildir::Mailbox& mb) {
+  for (std::size_t i = 0; i < mb.count(); ++i) {
+    if (mb.record(i).dir == maildir::MessageDir::kNew) return mb.record(i).uid;
+  }
+  return mb.count() ? mb.record(mb.count() - 1).uid + 1 : 1;
+}
+
+void take_recent(SelectedBox& box, const std::vector<std::uint32_t>& candidates,
+                 std::uint32_t fallback) {
+  if (candidates.empty()) return;
+  const maildir::Mailbox& mb = box.mailbox;
+  std::uint32_t next = mb.count() ? mb.record(mb.count() - 1).uid + 1 : 1;
+  std::uint32_t first = next;
+  if (box.read_only) {
+    first = maildir::recent_boundary(mb.dir(), mb.uid_validity(), fallback);
+  } else {
+    auto claimed = maildir::claim_recent(mb.dir(), mb.uid_validity(), next, fallback);
+    // Without the record (lock held too long, read-only file system) nobody gets them: a
+    // message is never \Recent in two sessions.
+    if (claimed.ok()) first = *claimed;
+  }
+  for (std::uint32_t uid : candidates) {
+    if (uid >= first && uid < next) box.recent.push_back(uid);
+  }
+  std::sort(box.recent.begin(), box.recent.end());
+  box.recent.erase(std::unique(box.recent.begin(), box.recent.end()), box.recent.end());
 }
 
 maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
@@ -52,20 +82,25 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
       } else {
         out += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
         ++removed;
+        auto r = std::lower_bound(box.recent.begin(), box.recent.end(), uid);
+        if (r != box.recent.end() && *r == uid) box.recent.erase(r);
       }
     }
     box.client_uids = std::move(kept);
   }
   std::uint32_t last = box.client_uids.empty() ? 0 : box.client_uids.back();
-  bool added = false;
+  std::vector<std::uint32_t> added;
   for (std::uint32_t uid : now) {
     if (uid > last) {
       box.client_uids.push_back(uid);
-      box.recent.push_back(uid);
-      added = true;
+      added.push_back(uid);
     }
   }
-  if (added) out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
+  if (!added.empty()) {
+    take_recent(box, added, lowest_new_uid(mb));
+    out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
+    out += "* " + std::to_string(box.recent.size()) + " RECENT\r\n";
+  }
   for (std::uint32_t uid : changes->flags_changed) {
     auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);
     auto idx = mb.find_uid(uid);

@@ -1,0 +1,63 @@
+#include "maildir/recent.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+
+#include "maildir/lock.h"
+#include "maildir/uidlist.h"
+#include "replace_file.h"
+
+namespace maildir {
+
+namespace {
+
+constexpr std::size_t kMaxRecordSize = 64;
+
+// R from the file for `uidvalidity`; nullopt when there is no usable record.
+std::optional<std::uint32_t> read_record(const std::string& folder_dir, std::uint32_t uidvalidity) {
+  const std::string path = folder_dir + "/" + kRecentFileName;
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  Result<std::string> text = internal::read_state_file(fd, kMaxRecordSize, path);
+  ::close(fd);
+  if (!text.ok()) return std::nullopt;
+  unsigned long v = 0;
+  unsigned long r = 0;
+  char nl = 0;
+  if (std::sscanf(text->c_str(), "V%lu R%lu%c", &v, &r, &nl) != 3 || nl != '\n') {
+    return std::nullopt;
+  }
+  if (v != uidvalidity || r > 0xffffffffUL) return std::nullopt;
+  return static_cast<std::uint32_t>(r);
+}
+
+}  // namespace
+
+std::uint32_t recent_boundary(const std::string& folder_dir, std::uint32_t uidvalidity,
+                              std::uint32_t fallback) {
+  return read_record(folder_dir, uidvalidity).value_or(fallback);
+}
+
+Result<std::uint32_t> claim_recent(const std::string& folder_dir, std::uint32_t uidvalidity,
+                                   std::uint32_t next_uid, std::uint32_t fallback,
+                                   std::chrono::milliseconds lock_wait) {
+  // Cheap refusal without the lock: someone already got everything we see.
+  std::optional<std::uint32_t> seen = read_record(folder_dir, uidvalidity);
+  if (seen && *seen >= next_uid) return next_uid;
+  LockOptions lo;
+  lo.wait = lock_wait;
+  Result<DotLock> lock = DotLock::acquire(folder_dir + "/" + std::string(kUidListLockName), lo);
+  if (!lock.ok()) return lock.status();
+  std::uint32_t r = read_record(folder_dir, uidvalidity).value_or(fallback);
+  if (r >= next_uid) return next_uid;
+  std::string line = "V" + std::to_string(uidvalidity) + " R" + std::to_string(next_uid) + "\n";
+  Status st = internal::replace_file(folder_dir, kRecentFileName,
+                                     std::string(kRecentFileName) + ".tmp", line, 0, nullptr);
+  if (!st.ok()) return st;
+  return r;
+}
+
+}  // namespace maildir
