@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -51,13 +52,17 @@ Result<std::uint32_t> claim_recent(const std::string& folder_dir, std::uint32_t 
   lo.wait = lock_wait;
   Result<DotLock> lock = DotLock::acquire(folder_dir + "/" + std::string(kUidListLockName), lo);
   if (!lock.ok()) return lock.status();
-  std::uint32_t r = read_record(folder_dir, uidvalidity).value_or(fallback);
-  if (r >= next_uid) return next_uid;
-  std::string line = "V" + std::to_string(uidvalidity) + " R" + std::to_string(next_uid) + "\n";
+  std::optional<std::uint32_t> record = read_record(folder_dir, uidvalidity);
+  if (record && *record >= next_uid) return next_uid;
+  // Without a record one is started even when nothing is claimed, so that mail appended to
+  // cur/ later (IMAP APPEND, COPY) is recent for the next session that sees it.
+  std::uint32_t r = record.value_or(fallback);
+  std::uint32_t new_r = std::max(r, next_uid);
+  std::string line = "V" + std::to_string(uidvalidity) + " R" + std::to_string(new_r) + "\n";
   Status st = internal::replace_file(folder_dir, kRecentFileName,
                                      std::string(kRecentFileName) + ".tmp", line, 0, nullptr);
   if (!st.ok()) return st;
-  return r;
+  return std::min(r, next_uid);
 }
 
 }  // namespace maildir

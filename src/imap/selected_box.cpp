@@ -36,7 +36,9 @@ std::uint32_t lowest_new_uid(const maildir::Mailbox& mb) {
 
 void take_recent(SelectedBox& box, const std::vector<std::uint32_t>& candidates,
                  std::uint32_t fallback) {
-  if (candidates.empty()) return;
+  // A read-write session claims even with nothing to claim: that starts the folder's record
+  // if it has none yet (maildir/recent.h), so mail appended to cur/ later is recent for someone.
+  if (candidates.empty() && box.read_only) return;
   const maildir::Mailbox& mb = box.mailbox;
   std::uint32_t next = mb.count() ? mb.record(mb.count() - 1).uid + 1 : 1;
   std::uint32_t first = next;

@@ -681,8 +681,9 @@ Connection::WatchId TcpConnection::watch_fd(int fd, std::function<void()> fn) {
     (void)events;
     auto* fw = static_cast<FdWatch*>(h->data);
     if (fw->conn == nullptr || fw->conn->closing_) return;
-    // An error (e.g. the fd went bad) is reported as readable too: the callback's read sees it.
-    (void)status;
+    // An error (the fd went bad) would repeat on every loop turn: stop polling; the callback
+    // runs once more and the caller's timer fallback takes over.
+    if (status < 0) uv_poll_stop(h);
     std::function<void()> f = fw->fn;  // the callback may unwatch (and free) this watch
     f();
   });

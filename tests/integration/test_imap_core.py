@@ -24,7 +24,7 @@ MAIN_EXTRA = f"""limits:
   auth_failure_delay_max: 200ms
   max_message_size: {MAX_MESSAGE}
 imap:
-  max_sessions_per_user: 3
+  max_sessions_per_user: 4
   sent: 送信済みアイテム
   drafts: 下書き
 plans:
@@ -175,7 +175,7 @@ class ImapCore(unittest.TestCase):
         m = self.client("alice")
         typ, data = m.getquotaroot("INBOX")
         self.assertEqual(typ, "OK")
-        self.assertEqual(data[0], [b'INBOX "User quota"'])
+        self.assertEqual(data[0], [b'"INBOX" "User quota"'])
         used0, limit = map(int, re.search(rb"\(STORAGE (\d+) (\d+)\)", data[1][0]).groups())
         self.assertEqual(limit, 1024)  # 1 MB in KB
         m.append("INBOX", None, None, message(100000))
@@ -279,7 +279,7 @@ class ImapCore(unittest.TestCase):
 
     # --- sessions per user -----------------------------------------------------------------
     def test_per_user_session_limit(self):
-        sessions = [self.client("dave") for _ in range(3)]
+        sessions = [self.client("dave") for _ in range(4)]
         extra = imaplib.IMAP4("127.0.0.1", self.d.port("imap"), timeout=10)
         with self.assertRaises(imaplib.IMAP4.error) as refused:
             extra.login("dave@example.com", PASSWORD)

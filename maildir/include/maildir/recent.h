@@ -36,7 +36,8 @@ std::uint32_t recent_boundary(const std::string& folder_dir, std::uint32_t uidva
 
 // Claims the UIDs below `next_uid` (the caller's highest UID + 1) that no session got yet and
 // returns the old R: the caller's \Recent UIDs are those in [R, next_uid). When R >= next_uid
-// nothing is claimed (and the file is not written). kLocked if the lock stays held longer than
+// nothing is claimed (and an existing record is not rewritten; a missing one is started at
+// next_uid, so that later UIDs — also of mail appended to cur/ — are recent for someone). kLocked if the lock stays held longer than
 // `lock_wait`; kIo/kNoSpace/kPermission from the file system.
 Result<std::uint32_t> claim_recent(const std::string& folder_dir, std::uint32_t uidvalidity,
                                    std::uint32_t next_uid, std::uint32_t fallback,
