@@ -27,6 +27,15 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
   return s;
 }
 
+std::string flags_list(const SelectedBox& box, std::size_t i) {
+  std::string s = flags_list(box.mailbox, i);
+  std::uint32_t uid = box.mailbox.record(i).uid;
+  if (std::binary_search(box.recent.begin(), box.recent.end(), uid)) {
+    s.insert(s.size() - 1, s.size() > 2 ? " \\Recent" : "\\Recent");
+  }
+  return s;
+}
+
 std::uint32_t lowest_new_uid(const maildir::Mailbox& mb) {
   for (std::size_t i = 0; i < mb.count(); ++i) {
     if (mb.record(i).dir == maildir::MessageDir::kNew) return mb.record(i).uid;
@@ -108,7 +117,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
     auto idx = mb.find_uid(uid);
     if (it == box.client_uids.end() || *it != uid || !idx) continue;
     out += "* " + std::to_string(it - box.client_uids.begin() + 1) + " FETCH (UID " +
-           std::to_string(uid) + " FLAGS " + flags_list(mb, *idx) + ")\r\n";
+           std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + ")\r\n";
   }
   return out;
 }

@@ -400,4 +400,8 @@ TEST_CASE("IDLE is woken through the Watcher's fd, without waiting for the poll 
   CHECK(a.conn.take_output() == "* 1 EXISTS\r\n* 1 RECENT\r\n");
   CHECK(a.send("DONE\r\n") == "c OK Idle completed.\r\n");
   CHECK(a.conn.watch_count() == 0);
+  // The message is \Recent in this session, which claimed it: FETCH FLAGS says so.
+  CHECK(a.send("d FETCH 1 FLAGS\r\n") == "* 1 FETCH (FLAGS (\\Recent))\r\nd OK Fetch completed.\r\n");
+  CHECK(a.send("e STORE 1 +FLAGS (\\Seen)\r\n") ==
+        "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\ne OK Store completed.\r\n");
 }
