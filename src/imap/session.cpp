@@ -4,9 +4,11 @@
 #include <utility>
 
 #include "imap/command_table.h"
+#include "imap/mailbox_names.h"
 #include "imap/selected_box.h"
 #include "imap/user_quota.h"
 #include "log/log.h"
+#include "maildir/maildir.h"
 #include "maildir/status.h"
 #include "maildir/watcher.h"
 
@@ -263,6 +265,36 @@ void tag_and_name(std::string_view text, std::string& tag, std::string& name) {
   }
 }
 
+// The target of "tag APPEND <mailbox> ...", decoded to its API name, when it is written as an
+// atom or a quoted string; nullopt for a literal name (its bytes are already in the text) or
+// anything the APPEND handler itself will refuse.
+std::optional<std::string> append_mailbox(std::string_view text) {
+  size_t sp = text.find(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  sp = text.find(' ', sp + 1);
+  if (sp == std::string_view::npos) return std::nullopt;
+  std::string_view rest = text.substr(sp + 1);
+  Arg arg;
+  if (!rest.empty() && rest[0] == '"') {
+    arg.kind = Arg::Kind::kQuoted;
+    size_t k = 1;
+    for (; k < rest.size() && rest[k] != '"'; ++k) {
+      if (rest[k] == '\\') ++k;
+      if (k < rest.size()) arg.text += rest[k];
+    }
+    if (k >= rest.size()) return std::nullopt;
+  } else {
+    size_t end = 0;
+    while (end < rest.size() && is_atom_char(rest[end])) ++end;
+    if (end == 0 || end >= rest.size() || rest[end] != ' ') return std::nullopt;
+    arg.kind = Arg::Kind::kAtom;
+    arg.text = std::string(rest.substr(0, end));
+  }
+  auto name = mailbox_from_wire(arg);
+  if (!name.ok()) return std::nullopt;
+  return *name;
+}
+
 }  // namespace
 
 void Session::literal_announced(std::uint64_t size) {
@@ -283,23 +315,44 @@ void Session::literal_announced(std::uint64_t size) {
     return;
   }
   const tegami::login::Identity& id = identity();
-  if (id.quota_bytes == 0) {
+  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text());
+  if (id.quota_bytes == 0 && !mailbox) {
     conn_->send("+ OK\r\n");
     return;
   }
+  // On a worker thread: does the target exist (else NO [TRYCREATE], RFC 3501 6.3.11, so a
+  // client saving to a missing Sent folder creates it without uploading twice), and may it
+  // take the message.
   auto st = std::make_shared<maildir::Status>();
+  auto missing = std::make_shared<bool>(false);
   maildir::Quota quota(id.maildir_path, quota_options(id, *options_.config));
   maildir::QuotaPolicy policy = quota_policy(id);
-  blocking([st, quota, policy, size] { *st = quota.check(size, policy); },
-           [this, st, tag] {
-             if (st->ok() || st->code() != maildir::Code::kOverQuota) {
-               // Other errors are left to the APPEND itself, which reports them.
-               conn_->send("+ OK\r\n");
-               return;
-             }
-             parser_.reject_literal();
-             tagged(tag, "NO [OVERQUOTA] Quota exceeded (mailbox is full).");
-           });
+  bool limited = id.quota_bytes != 0;
+  blocking(
+      [st, missing, quota, policy, size, limited, mailbox, root = id.maildir_path] {
+        if (mailbox) {
+          auto md = maildir::Maildir::open(root);
+          if (md.ok()) {
+            auto dir = md->folder_path(*mailbox);
+            *missing = !dir.ok() && dir.status().code() == maildir::Code::kNotFound;
+          }
+        }
+        if (limited && !*missing) *st = quota.check(size, policy);
+      },
+      [this, st, missing, tag] {
+        if (*missing) {
+          parser_.reject_literal();
+          tagged(tag, "NO [TRYCREATE] Mailbox doesn't exist.");
+          return;
+        }
+        if (st->ok() || st->code() != maildir::Code::kOverQuota) {
+          // Other errors are left to the APPEND itself, which reports them.
+          conn_->send("+ OK\r\n");
+          return;
+        }
+        parser_.reject_literal();
+        tagged(tag, "NO [OVERQUOTA] Quota exceeded (mailbox is full).");
+      });
 }
 
 void Session::handle_parse_error(const CommandParser::Result& r) {

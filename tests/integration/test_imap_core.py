@@ -215,6 +215,12 @@ class ImapCore(unittest.TestCase):
         r.send(b"a3 APPEND INBOX {%d+}\r\n" % (MAX_MESSAGE + 1) + b"x" * (MAX_MESSAGE + 1) +
                b"\r\n")
         self.assertTrue(r.until_tagged(b"a3")[-1].startswith(b"a3 NO [TOOBIG]"))
+        # A missing target: NO [TRYCREATE] before the continuation (Thunderbird then creates
+        # the folder and appends again).
+        r.send(b'a5 APPEND "Sent Items" {1000}\r\n')
+        ln = r.line()
+        self.assertTrue(ln.startswith(b"a5 NO [TRYCREATE]"), ln)
+        self.assertTrue(r.cmd(b"a6", b"NOOP")[-1].startswith(b"a6 OK"))
         # Exactly the limit is fine.
         data = message(MAX_MESSAGE - 2000)
         r.send(b"a4 APPEND INBOX {%d}\r\n" % len(data))

@@ -350,6 +350,11 @@ TEST_CASE("APPENDLIMIT in CAPABILITY; APPEND too big: NO [TOOBIG] before any con
   CHECK(out == "+ OK\r\n");
   out = f.send("Subject: x\n\r\n");
   CHECK(out.rfind("f OK [APPENDUID", 0) == 0);
+  // A target that does not exist: NO [TRYCREATE] before the continuation, too.
+  out = f.send("g APPEND \"No such\" (\\Seen) {10}\r\n");
+  CHECK(out.rfind("g NO [TRYCREATE]", 0) == 0);
+  CHECK(out.find("+ ") == std::string::npos);
+  CHECK(f.send("h NOOP\r\n") == "h OK NOOP completed.\r\n");
 }
 
 TEST_CASE("APPEND over quota: NO [OVERQUOTA] before the continuation, nothing stored") {
@@ -401,7 +406,8 @@ TEST_CASE("IDLE is woken through the Watcher's fd, without waiting for the poll 
   CHECK(a.send("DONE\r\n") == "c OK Idle completed.\r\n");
   CHECK(a.conn.watch_count() == 0);
   // The message is \Recent in this session, which claimed it: FETCH FLAGS says so.
-  CHECK(a.send("d FETCH 1 FLAGS\r\n") == "* 1 FETCH (FLAGS (\\Recent))\r\nd OK Fetch completed.\r\n");
+  CHECK(a.send("d FETCH 1 FLAGS\r\n") ==
+        "* 1 FETCH (FLAGS (\\Recent))\r\nd OK Fetch completed.\r\n");
   CHECK(a.send("e STORE 1 +FLAGS (\\Seen)\r\n") ==
         "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\ne OK Store completed.\r\n");
 }
