@@ -9,7 +9,7 @@
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
 #include "imap/session.h"
-#include "imap/user_quota.h"
+#include "imap/user_storage.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 
@@ -105,8 +105,8 @@ void cmd_append(Session& s, Command& c) {
   auto result = std::make_shared<maildir::Result<maildir::Appended>>(maildir::Appended{});
   std::string root = id.maildir_path;
   s.blocking(
-      [message, result, root, opts, mailbox = *name] {
-        auto md = maildir::Maildir::open(root);
+      [message, result, root, opts, mailbox = *name, mo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           *result = md.status();
           return;

@@ -11,6 +11,7 @@
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/user_storage.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 #include "maildir/mutf7.h"
@@ -41,8 +42,8 @@ void with_maildir(Session& s, std::string tag, std::string ok_text, Fn fn) {
   auto out = std::make_shared<Outcome>();
   std::string root = s.identity().maildir_path;
   s.blocking(
-      [out, root, fn] {
-        auto md = maildir::Maildir::open(root);
+      [out, root, fn, mo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           out->status = md.status();
           return;
@@ -69,12 +70,13 @@ bool name_arg(Session& s, const Command& c, size_t i, std::string& name) {
 }  // namespace
 
 maildir::Status prepare_user_maildir(const std::string& root,
-                                     const tegami::config::ImapConfig& imap) {
+                                     const tegami::config::Config& config) {
+  const tegami::config::ImapConfig& imap = config.imap;
   std::string parent = root.substr(0, root.find_last_of('/'));
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec) return maildir::from_errno(ec.value(), "mkdir " + parent);
-  auto md = maildir::Maildir::create(root);
+  auto md = maildir::Maildir::create(root, maildir_options(config));
   if (!md.ok()) return md.status();
   for (const SpecialUse& su : special_use_folders(imap)) {
     maildir::Status st = md->create_folder(su.name);

@@ -9,7 +9,7 @@
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
 #include "imap/session.h"
-#include "imap/user_quota.h"
+#include "imap/user_storage.h"
 #include "maildir/maildir.h"
 #include "maildir/quota.h"
 
@@ -93,8 +93,8 @@ void cmd_getquotaroot(Session& s, Command& c) {
   const tegami::login::Identity& id = s.identity();
   run(s, c.tag, "Getquotaroot completed.",
       [root = id.maildir_path, opts = quota_options(id, *s.options().config), with = has_root(id),
-       mailbox = *name](QuotaOutcome& o) {
-        auto md = maildir::Maildir::open(root);
+       mo = maildir_options(*s.options().config), mailbox = *name](QuotaOutcome& o) {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           o.status = md.status();
           return;

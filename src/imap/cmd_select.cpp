@@ -8,7 +8,7 @@
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
-#include "imap/user_quota.h"
+#include "imap/user_storage.h"
 #include "maildir/maildir.h"
 
 namespace imap {
@@ -74,8 +74,8 @@ void cmd_select(Session& s, Command& c) {
   mo.quota = quota_options(id, *s.options().config);
   mo.quota_policy = quota_policy(id);
   s.blocking(
-      [out, root, mailbox, examine, mo] {
-        auto md = maildir::Maildir::open(root);
+      [out, root, mailbox, examine, mo, dmo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, dmo);
         if (!md.ok()) {
           out->status = md.status();
           return;

@@ -6,7 +6,7 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/selected_box.h"
-#include "imap/user_quota.h"
+#include "imap/user_storage.h"
 #include "log/log.h"
 #include "maildir/maildir.h"
 #include "maildir/status.h"
@@ -329,9 +329,10 @@ void Session::literal_announced(std::uint64_t size) {
   maildir::QuotaPolicy policy = quota_policy(id);
   bool limited = id.quota_bytes != 0;
   blocking(
-      [st, missing, quota, policy, size, limited, mailbox, root = id.maildir_path] {
+      [st, missing, quota, policy, size, limited, mailbox, root = id.maildir_path,
+       mo = maildir_options(*options_.config)] {
         if (mailbox) {
-          auto md = maildir::Maildir::open(root);
+          auto md = maildir::Maildir::open(root, mo);
           if (md.ok()) {
             auto dir = md->folder_path(*mailbox);
             *missing = !dir.ok() && dir.status().code() == maildir::Code::kNotFound;
@@ -578,9 +579,7 @@ void Session::run_login(std::string tag, std::string username, std::string passw
             std::string root = result.identity.maildir_path;
             tegami::login::Identity id = result.identity;
             conn_->run_blocking(
-                [st, root, imap = options_.config->imap] {
-                  *st = prepare_user_maildir(root, imap);
-                },
+                [st, root, config = options_.config] { *st = prepare_user_maildir(root, *config); },
                 [this, st, id, tag] {
                   if (!st->ok()) {
                     logging::error("imap: " + id.address + ": " + st->to_string());

@@ -58,10 +58,10 @@ net::KeyedLimiter& domain_sessions();
 net::KeyedLimiter& user_sessions();
 
 // Creates the user's Maildir (and its parent directory) if missing and the SPECIAL-USE folders
-// named by `imap` (subscribed) that do not exist yet. Blocking: call on a worker thread. Defined in
+// named by config.imap (subscribed) that do not exist yet, with config.server's folder name
+// encoding. Blocking: call on a worker thread. Defined in
 // cmd_mailbox.cpp.
-maildir::Status prepare_user_maildir(const std::string& root,
-                                     const tegami::config::ImapConfig& imap);
+maildir::Status prepare_user_maildir(const std::string& root, const tegami::config::Config& config);
 
 class Session final : public net::Handler {
  public:

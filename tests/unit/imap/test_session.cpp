@@ -411,3 +411,27 @@ TEST_CASE("IDLE is woken through the Watcher's fd, without waiting for the poll 
   CHECK(a.send("e STORE 1 +FLAGS (\\Seen)\r\n") ==
         "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\ne OK Store completed.\r\n");
 }
+
+TEST_CASE("server.mailbox_name_encoding utf8: folders are made and found with UTF-8 names") {
+  Fixture f;
+  auto c = std::make_shared<Config>(*make_config(f.tmp.path()));
+  c->server.mailbox_name_encoding = tegami::config::MailboxNameEncoding::kUtf8;
+  c->imap.sent = "送信済み";
+  imap::SessionOptions o;
+  o.config = c;
+  o.allow_plaintext_auth = true;
+  o.login = &f.login;
+  f.session = std::make_unique<imap::Session>(std::move(o));
+  f.session->on_open(f.conn);
+  (void)f.conn.take_output();
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  std::string root = f.tmp.path() + "/example.com/alice";
+  CHECK(std::filesystem::is_directory(root + "/.送信済み/cur"));
+  CHECK(f.send("b CREATE &Tgtm+DBN-\r\n") == "b OK Create completed.\r\n");  // 下書き
+  CHECK(std::filesystem::is_directory(root + "/.下書き/cur"));
+  CHECK_FALSE(std::filesystem::exists(root + "/.&Tgtm+DBN-"));
+  CHECK(f.send("c SELECT &Tgtm+DBN-\r\n").find("c OK [READ-WRITE]") != std::string::npos);
+  std::string list = f.send("d LIST \"\" *\r\n");
+  CHECK(list.find("(\\HasNoChildren \\Subscribed \\Sent) \"/\" \"&kAFP4W4IMH8-\"") !=
+        std::string::npos);
+}

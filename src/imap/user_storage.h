@@ -1,12 +1,14 @@
-// The quota settings of a logged-in IMAP user, as the storage library wants them: the same
-// limit, grace and policy SMTP delivery uses (src/delivery/local_delivery.cpp), so a mailbox
-// is judged alike whichever way mail comes in. Pure.
+// The storage settings of a logged-in IMAP user, as the storage library wants them: the folder
+// name encoding on disk (server.mailbox_name_encoding) and the quota — the same limit, grace
+// and policy SMTP delivery uses (src/delivery/local_delivery.cpp), so a mailbox is judged
+// alike whichever way mail comes in. Pure.
 #pragma once
 
 #include <string>
 
 #include "config/config.h"
 #include "login/login.h"
+#include "maildir/maildir.h"
 #include "maildir/quota.h"
 
 namespace imap {
@@ -20,5 +22,8 @@ inline constexpr std::string_view kQuotaRootName = "User quota";
 maildir::QuotaOptions quota_options(const tegami::login::Identity& id,
                                     const tegami::config::Config& config);
 maildir::QuotaPolicy quota_policy(const tegami::login::Identity& id);
+
+// Folder names on disk: modified UTF-7 (default, as Dovecot) or UTF-8 (as Courier).
+maildir::MaildirOptions maildir_options(const tegami::config::Config& config);
 
 }  // namespace imap

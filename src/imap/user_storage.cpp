@@ -1,4 +1,4 @@
-#include "imap/user_quota.h"
+#include "imap/user_storage.h"
 
 namespace imap {
 
@@ -14,6 +14,15 @@ maildir::QuotaOptions quota_options(const tegami::login::Identity& id,
 maildir::QuotaPolicy quota_policy(const tegami::login::Identity& id) {
   return id.quota_policy == tegami::config::QuotaPolicy::kStrict ? maildir::QuotaPolicy::kStrict
                                                                  : maildir::QuotaPolicy::kOvershoot;
+}
+
+maildir::MaildirOptions maildir_options(const tegami::config::Config& config) {
+  maildir::MaildirOptions o;
+  o.name_encoding =
+      config.server.mailbox_name_encoding == tegami::config::MailboxNameEncoding::kUtf8
+          ? maildir::NameEncoding::kUtf8
+          : maildir::NameEncoding::kModifiedUtf7;
+  return o;
 }
 
 }  // namespace imap
