@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <optional>
 
@@ -35,6 +36,30 @@ std::optional<std::uint32_t> read_record(const std::string& folder_dir, std::uin
   return static_cast<std::uint32_t>(r);
 }
 
+// Temporary file + rename, without fsync: the record is not mail (a crash may lose the last
+// claims or leave an empty file, which reads as "no record": nobody gets those messages as
+// recent again, or the fallback applies). Saves two fsyncs per claim on a busy folder.
+// REQUIRES: the uidlist lock (the temporary name is fixed).
+Status write_record(const std::string& folder_dir, const std::string& line) {
+  const std::string tmp = folder_dir + "/" + kRecentFileName + ".tmp";
+  const std::string path = folder_dir + "/" + kRecentFileName;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return from_errno("open " + tmp);
+  ssize_t n = ::write(fd, line.data(), line.size());
+  int err = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(line.size())) {
+    ::unlink(tmp.c_str());
+    return n < 0 ? from_errno(err, "write " + tmp) : Status(Code::kNoSpace, "short write " + tmp);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    err = errno;
+    ::unlink(tmp.c_str());
+    return from_errno(err, "rename " + tmp);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::uint32_t recent_boundary(const std::string& folder_dir, std::uint32_t uidvalidity,
@@ -59,8 +84,7 @@ Result<std::uint32_t> claim_recent(const std::string& folder_dir, std::uint32_t 
   std::uint32_t r = record.value_or(fallback);
   std::uint32_t new_r = std::max(r, next_uid);
   std::string line = "V" + std::to_string(uidvalidity) + " R" + std::to_string(new_r) + "\n";
-  Status st = internal::replace_file(folder_dir, kRecentFileName,
-                                     std::string(kRecentFileName) + ".tmp", line, 0, nullptr);
+  Status st = write_record(folder_dir, line);
   if (!st.ok()) return st;
   return std::min(r, next_uid);
 }
