@@ -89,64 +89,142 @@ maildir::Status prepare_user_maildir(const std::string& root,
   return {};
 }
 
+namespace {
+
+// The LIST-EXTENDED syntax (RFC 5258) that clients send to a SPECIAL-USE server (RFC 6154):
+// "LIST (SPECIAL-USE) "" *", "LIST "" (a b) RETURN (SPECIAL-USE SUBSCRIBED CHILDREN)". Taken
+// leniently (LIST-EXTENDED itself is not advertised): the selection options SPECIAL-USE and
+// SUBSCRIBED filter the list, RECURSIVEMATCH and REMOTE change nothing here, and the return
+// options ask for what plain LIST shows anyway.
+struct ListRequest {
+  bool special_use_only = false;
+  bool subscribed_only = false;
+  const Arg* ref = nullptr;
+  std::vector<const Arg*> patterns;
+};
+
+bool upper_is(const Arg& a, std::string_view word) {
+  if (a.kind != Arg::Kind::kAtom || a.text.size() != word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(a.text[k])) != word[k]) return false;
+  }
+  return true;
+}
+
+bool parse_list_request(const Command& c, bool lsub, ListRequest& out) {
+  size_t i = 0;
+  if (!lsub && i < c.args.size() && c.args[i].kind == Arg::Kind::kList) {
+    for (const Arg& o : c.args[i].children) {
+      if (upper_is(o, "SPECIAL-USE")) {
+        out.special_use_only = true;
+      } else if (upper_is(o, "SUBSCRIBED")) {
+        out.subscribed_only = true;
+      } else if (!upper_is(o, "RECURSIVEMATCH") && !upper_is(o, "REMOTE")) {
+        return false;
+      }
+    }
+    ++i;
+  }
+  if (i >= c.args.size() || !c.args[i].is_astring()) return false;
+  out.ref = &c.args[i++];
+  if (i >= c.args.size()) return false;
+  if (!lsub && c.args[i].kind == Arg::Kind::kList) {
+    for (const Arg& p : c.args[i].children) {
+      if (!p.is_astring()) return false;
+      out.patterns.push_back(&p);
+    }
+    if (out.patterns.empty()) return false;
+  } else if (c.args[i].is_astring()) {
+    out.patterns.push_back(&c.args[i]);
+  } else {
+    return false;
+  }
+  ++i;
+  if (i == c.args.size()) return true;
+  if (lsub || i + 2 != c.args.size() || !upper_is(c.args[i], "RETURN") ||
+      c.args[i + 1].kind != Arg::Kind::kList) {
+    return false;
+  }
+  for (const Arg& o : c.args[i + 1].children) {
+    if (!upper_is(o, "SPECIAL-USE") && !upper_is(o, "SUBSCRIBED") && !upper_is(o, "CHILDREN")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void cmd_list(Session& s, Command& c) {
   bool lsub = c.name == "LSUB";
-  if (!c.args[0].is_astring() || !c.args[1].is_astring()) {
+  ListRequest req;
+  if (!parse_list_request(c, lsub, req)) {
     s.bad(c.tag, "Invalid LIST arguments.");
     return;
   }
-  auto ref = maildir::decode_mutf7(c.args[0].text);
-  auto pat = maildir::decode_mutf7(c.args[1].text);
-  if (!ref.ok() || !pat.ok()) {
-    s.tagged(c.tag, "OK List completed.");  // nothing can match an invalid name
-    return;
-  }
   std::string word = lsub ? "LSUB" : "LIST";
-  if (!lsub && pat->empty()) {
-    s.untagged("LIST (\\Noselect) \"/\" \"\"");
+  auto ref = maildir::decode_mutf7(req.ref->text);
+  std::vector<std::string> patterns;
+  for (const Arg* p : req.patterns) {
+    auto pat = maildir::decode_mutf7(p->text);
+    if (!ref.ok() || !pat.ok()) continue;  // nothing can match an invalid name
+    if (!lsub && pat->empty() && req.patterns.size() == 1) {
+      s.untagged("LIST (\\Noselect) \"/\" \"\"");
+      s.tagged(c.tag, "OK List completed.");
+      return;
+    }
+    patterns.push_back(*ref + *pat);  // RFC 3501: reference and pattern are concatenated
+  }
+  if (patterns.empty()) {
     s.tagged(c.tag, "OK List completed.");
     return;
   }
-  std::string pattern = *ref + *pat;
-  if (!ref->empty() && ref->back() != '/' && !pat->empty() && pat->front() != '/') {
-    pattern = *ref + *pat;  // RFC 3501: reference and pattern are simply concatenated
-  }
-  with_maildir(
-      s, c.tag, lsub ? "Lsub completed." : "List completed.",
-      [pattern, word, lsub, imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
-        auto folders = md.list_folders();
-        if (!folders.ok()) {
-          out.status = folders.status();
-          return;
-        }
-        auto subs = maildir::Subscriptions::load(md.root());
-        if (lsub) {
-          if (!subs.ok()) {
-            out.status = subs.status();
-            return;
-          }
-          for (const std::string& n : subs->names()) {
-            if (!list_match(pattern, n)) continue;
-            out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
-          }
-          return;
-        }
-        for (const maildir::FolderInfo& f : *folders) {
-          if (!list_match(pattern, f.name)) continue;
-          std::string attrs;
-          auto add = [&attrs](std::string_view a) {
-            if (!attrs.empty()) attrs += ' ';
-            attrs += a;
-          };
-          if (!f.exists) add("\\Noselect");
-          add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
-          if (subs.ok() && subs->contains(f.name)) add("\\Subscribed");
-          std::string_view su = special_use_attribute(imap, f.name);
-          if (!su.empty()) add(su);
-          out.untagged +=
-              "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
-        }
-      });
+  auto matches = [patterns](std::string_view name) {
+    for (const std::string& p : patterns) {
+      if (list_match(p, name)) return true;
+    }
+    return false;
+  };
+  with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
+               [matches, word, lsub, special_use_only = req.special_use_only,
+                subscribed_only = req.subscribed_only,
+                imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
+                 auto folders = md.list_folders();
+                 if (!folders.ok()) {
+                   out.status = folders.status();
+                   return;
+                 }
+                 auto subs = maildir::Subscriptions::load(md.root());
+                 if (lsub) {
+                   if (!subs.ok()) {
+                     out.status = subs.status();
+                     return;
+                   }
+                   for (const std::string& n : subs->names()) {
+                     if (!matches(n)) continue;
+                     out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
+                   }
+                   return;
+                 }
+                 for (const maildir::FolderInfo& f : *folders) {
+                   if (!matches(f.name)) continue;
+                   bool subscribed = subs.ok() && subs->contains(f.name);
+                   std::string_view su = special_use_attribute(imap, f.name);
+                   if (special_use_only && su.empty()) continue;
+                   if (subscribed_only && !subscribed) continue;
+                   std::string attrs;
+                   auto add = [&attrs](std::string_view a) {
+                     if (!attrs.empty()) attrs += ' ';
+                     attrs += a;
+                   };
+                   if (!f.exists) add("\\Noselect");
+                   add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
+                   if (subscribed) add("\\Subscribed");
+                   if (!su.empty()) add(su);
+                   out.untagged +=
+                       "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
+                 }
+               });
 }
 
 void cmd_create(Session& s, Command& c) {

@@ -18,7 +18,7 @@ const CommandSpec kCommands[] = {
     {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
     {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
     {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
-    {"LIST", cmd_list, kAuthOrSelected, 2, 2},
+    {"LIST", cmd_list, kAuthOrSelected, 2, 5},  // 5: LIST-EXTENDED (cmd_mailbox.cpp)
     {"LSUB", cmd_list, kAuthOrSelected, 2, 2},
     {"CREATE", cmd_create, kAuthOrSelected, 1, 1},
     {"DELETE", cmd_delete, kAuthOrSelected, 1, 1},

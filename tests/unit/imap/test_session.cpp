@@ -435,3 +435,24 @@ TEST_CASE("server.mailbox_name_encoding utf8: folders are made and found with UT
   CHECK(list.find("(\\HasNoChildren \\Subscribed \\Sent) \"/\" \"&kAFP4W4IMH8-\"") !=
         std::string::npos);
 }
+
+TEST_CASE("LIST-EXTENDED syntax: (SPECIAL-USE) selection, pattern lists, RETURN options") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  REQUIRE(f.send("b CREATE Work\r\n") == "b OK Create completed.\r\n");
+  std::string out = f.send("c LIST (SPECIAL-USE) \"\" *\r\n");
+  CHECK(out.find("\\Sent) \"/\" \"Sent\"") != std::string::npos);
+  CHECK(out.find("\\Drafts) \"/\" \"Drafts\"") != std::string::npos);
+  CHECK(out.find("\"Work\"") == std::string::npos);
+  CHECK(out.find("\"INBOX\"") == std::string::npos);
+  CHECK(out.find("c OK List completed.") != std::string::npos);
+  out = f.send("d LIST \"\" (INBOX Work) RETURN (SPECIAL-USE CHILDREN)\r\n");
+  CHECK(out ==
+        "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n* LIST (\\HasNoChildren) \"/\" \"Work\"\r\n"
+        "d OK List completed.\r\n");
+  out = f.send("e LIST (SUBSCRIBED) \"\" *\r\n");
+  CHECK(out.find("\"Work\"") == std::string::npos);  // not subscribed
+  CHECK(out.find("\\Subscribed \\Trash) \"/\" \"Trash\"") != std::string::npos);
+  CHECK(f.send("f LIST (BOGUS) \"\" *\r\n").rfind("f BAD", 0) == 0);
+  CHECK(f.send("g LIST \"\" * RETURN (BOGUS)\r\n").rfind("g BAD", 0) == 0);
+}
