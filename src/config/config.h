@@ -146,6 +146,19 @@ struct DomainDns {
   std::string dmarc;
 };
 
+// IMAP sessions (docs/imap.md, docs/config.md `imap:`).
+struct ImapConfig {
+  // Logged-in IMAP sessions of one user in this process; past it LOGIN gets NO [LIMIT].
+  std::uint32_t max_sessions_per_user = 20;
+  // SPECIAL-USE folders (RFC 6154) made at first login: names as IMAP shows them (UTF-8,
+  // '/' as separator; Japanese names allowed, stored in modified UTF-7 on disk).
+  std::string drafts = "Drafts";
+  std::string sent = "Sent";
+  std::string trash = "Trash";
+  std::string junk = "Junk";
+  std::string archive = "Archive";
+};
+
 struct Plan {
   std::string name;
   std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
@@ -227,6 +240,7 @@ struct Config {
   AuthPolicy auth;
   Pop3Config pop3;
   DkimConfig dkim;
+  ImapConfig imap;
   std::vector<Plan> plans;  // built-ins (basic, standard, secure, premium) unless
                             // the file defines `plans:`
   std::vector<Domain> domains;

@@ -2,6 +2,8 @@
 // duplicate addresses, certificate files, the quota-sum warning.
 #include "config/load.h"
 
+#include "maildir/mailbox_name.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -156,6 +158,26 @@ class Validator {
       error(file, p, "pop3.idle_timeout must be at least 1s");
     } else if (c.idle_timeout < std::chrono::minutes(10)) {
       warning(file, p, "pop3.idle_timeout is below the 10 minutes RFC 1939 asks for");
+    }
+  }
+
+  // SPECIAL-USE names must be valid, distinct mailbox names other than INBOX.
+  void imap(const std::string& file, Pos p, ImapConfig& c) {
+    std::map<std::string, std::string> seen;
+    for (auto [key, name] : {std::pair<const char*, std::string*>{"drafts", &c.drafts},
+                             {"sent", &c.sent},
+                             {"trash", &c.trash},
+                             {"junk", &c.junk},
+                             {"archive", &c.archive}}) {
+      auto n = maildir::normalize_mailbox_name(*name);
+      if (!n.ok() || *n == "INBOX") {
+        error(file, p, std::string("imap.") + key + ": '" + *name + "' is not a folder name");
+        continue;
+      }
+      *name = *n;
+      if (auto [it, fresh] = seen.emplace(*n, key); !fresh) {
+        error(file, p, std::string("imap.") + key + ": '" + *name + "' is also imap." + it->second);
+      }
     }
   }
 
@@ -495,6 +517,8 @@ LoadResult load_config(const std::string& path, const LoadOptions& options) {
   for (std::string& h : config->dkim.headers) h = lower(h);
   for (std::string& h : config->dkim.oversign) h = lower(h);
   v.pop3(display, doc.keys.at("pop3"), config->pop3);
+  config->imap = doc.imap;
+  v.imap(display, doc.keys.at("imap"), config->imap);
   v.tls(display, doc.tls, config->tls);
   v.listeners(display, doc.listeners, config->tls, config->listeners);
   v.plans(display, doc.plans, config->plans);
@@ -517,6 +541,7 @@ std::string dump_config(const Config& config) {
   doc.auth = config.auth;
   doc.pop3 = config.pop3;
   doc.dkim = config.dkim;
+  doc.imap = config.imap;
   doc.plans.emplace();
   for (const Plan& p : config.plans) doc.plans->push_back({p, {}});
   doc.domains_dir = "";

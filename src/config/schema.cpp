@@ -579,6 +579,24 @@ const std::vector<Field<Pop3Config>>& fields() {
 }
 
 template <>
+const std::vector<Field<ImapConfig>>& fields() {
+  using S = ImapConfig;
+  static const std::vector<Field<S>> t = {
+      row<UIntC<std::uint32_t>, S>("max_sessions_per_user", kDefault, "20",
+                                   "logged-in IMAP sessions of one user; more get NO [LIMIT]",
+                                   GET(max_sessions_per_user)),
+      row<StrC, S>("drafts", kDefault, "Drafts", "\\Drafts folder made at first login",
+                   GET(drafts)),
+      row<StrC, S>("sent", kDefault, "Sent", "\\Sent folder (e.g. \"送信済みアイテム\")",
+                   GET(sent)),
+      row<StrC, S>("trash", kDefault, "Trash", "\\Trash folder", GET(trash)),
+      row<StrC, S>("junk", kDefault, "Junk", "\\Junk folder", GET(junk)),
+      row<StrC, S>("archive", kDefault, "Archive", "\\Archive folder", GET(archive)),
+  };
+  return t;
+}
+
+template <>
 const std::vector<Field<PlanDoc>>& fields() {
   using S = PlanDoc;
   static const std::vector<Field<S>> t = {
@@ -812,6 +830,7 @@ const std::vector<Field<MainDoc>>& fields() {
       row<StructC<Pop3Config>, S>("pop3", kDefault, "", "POP3 sessions", GET(pop3)),
       row<StructC<DkimConfig>, S>("dkim", kDefault, "", "DKIM signing (keys are per domain)",
                                   GET(dkim)),
+      row<StructC<ImapConfig>, S>("imap", kDefault, "", "IMAP sessions", GET(imap)),
       row<OptC<SeqC<StructC<PlanDoc>>>, S>(
           "plans", kOptional, "",
           "replaces the built-in plans basic (20 MB, up to 50 MB), standard, secure, premium "

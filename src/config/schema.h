@@ -105,6 +105,7 @@ struct MainDoc {
   AuthPolicy auth;
   Pop3Config pop3;
   DkimConfig dkim;
+  ImapConfig imap;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

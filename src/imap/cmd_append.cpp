@@ -9,6 +9,7 @@
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
 #include "imap/session.h"
+#include "imap/user_storage.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 
@@ -85,17 +86,27 @@ void cmd_append(Session& s, Command& c) {
     return;
   }
   const tegami::login::Identity& id = s.identity();
+  // A {N+} literal is not announced before it arrives: the size is judged here (a {N} one was
+  // refused before its continuation, see Session::literal_announced).
+  std::uint64_t max = s.options().config->limits.max_message_size;
+  if (max != 0 && c.args[i].text.size() > max) {
+    s.tagged(c.tag,
+             "NO [TOOBIG] Message too large (the limit is " + std::to_string(max) + " bytes).");
+    return;
+  }
   maildir::AppendOptions opts;
   opts.flags.system = flags.system;
   opts.keywords = flags.keywords;
   opts.internal_date = date;
-  if (id.quota_bytes) opts.quota.limit = maildir::QuotaLimit{id.quota_bytes, 0};
+  opts.max_size = max;
+  opts.quota = quota_options(id, *s.options().config);
+  opts.quota_policy = quota_policy(id);
   auto message = std::make_shared<std::string>(std::move(c.args[i].text));
   auto result = std::make_shared<maildir::Result<maildir::Appended>>(maildir::Appended{});
   std::string root = id.maildir_path;
   s.blocking(
-      [message, result, root, opts, mailbox = *name] {
-        auto md = maildir::Maildir::open(root);
+      [message, result, root, opts, mailbox = *name, mo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           *result = md.status();
           return;

@@ -6,6 +6,7 @@
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/user_storage.h"
 #include "maildir/maildir.h"
 
 namespace imap {
@@ -54,10 +55,11 @@ void cmd_copy(Session& s, Command& c) {
   std::string tag = c.tag;
   // The tagged OK carries COPYUID; for MOVE it goes in an untagged OK before the EXPUNGEs.
   run_selected(s, tag, move ? "Move completed." : "Copy completed.", true,
-               [set = *set, uid, move, root, name = *target](SelectedBox& b, SelectedReply& reply) {
+               [set = *set, uid, move, root, name = *target,
+                mo = maildir_options(*s.options().config)](SelectedBox& b, SelectedReply& reply) {
                  std::vector<size_t> idx;
                  if (!resolve_set(b, set, uid, idx)) return maildir::Status();
-                 auto md = maildir::Maildir::open(root);
+                 auto md = maildir::Maildir::open(root, mo);
                  if (!md.ok()) return md.status();
                  auto dir = md->folder_path(name);
                  if (!dir.ok()) {

@@ -9,10 +9,13 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
+#include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/user_storage.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 #include "maildir/mutf7.h"
+#include "maildir/recent.h"
 #include "maildir/subscriptions.h"
 
 namespace imap {
@@ -39,8 +42,8 @@ void with_maildir(Session& s, std::string tag, std::string ok_text, Fn fn) {
   auto out = std::make_shared<Outcome>();
   std::string root = s.identity().maildir_path;
   s.blocking(
-      [out, root, fn] {
-        auto md = maildir::Maildir::open(root);
+      [out, root, fn, mo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           out->status = md.status();
           return;
@@ -66,14 +69,16 @@ bool name_arg(Session& s, const Command& c, size_t i, std::string& name) {
 
 }  // namespace
 
-maildir::Status prepare_user_maildir(const std::string& root) {
+maildir::Status prepare_user_maildir(const std::string& root,
+                                     const tegami::config::Config& config) {
+  const tegami::config::ImapConfig& imap = config.imap;
   std::string parent = root.substr(0, root.find_last_of('/'));
   std::error_code ec;
   std::filesystem::create_directories(parent, ec);
   if (ec) return maildir::from_errno(ec.value(), "mkdir " + parent);
-  auto md = maildir::Maildir::create(root);
+  auto md = maildir::Maildir::create(root, maildir_options(config));
   if (!md.ok()) return md.status();
-  for (const SpecialUse& su : default_special_use()) {
+  for (const SpecialUse& su : special_use_folders(imap)) {
     maildir::Status st = md->create_folder(su.name);
     if (st.ok()) {
       (void)maildir::subscribe(root, su.name);
@@ -84,30 +89,106 @@ maildir::Status prepare_user_maildir(const std::string& root) {
   return {};
 }
 
+namespace {
+
+// The LIST-EXTENDED syntax (RFC 5258) that clients send to a SPECIAL-USE server (RFC 6154):
+// "LIST (SPECIAL-USE) "" *", "LIST "" (a b) RETURN (SPECIAL-USE SUBSCRIBED CHILDREN)". Taken
+// leniently (LIST-EXTENDED itself is not advertised): the selection options SPECIAL-USE and
+// SUBSCRIBED filter the list, RECURSIVEMATCH and REMOTE change nothing here, and the return
+// options ask for what plain LIST shows anyway.
+struct ListRequest {
+  bool special_use_only = false;
+  bool subscribed_only = false;
+  const Arg* ref = nullptr;
+  std::vector<const Arg*> patterns;
+};
+
+bool upper_is(const Arg& a, std::string_view word) {
+  if (a.kind != Arg::Kind::kAtom || a.text.size() != word.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    if (std::toupper(static_cast<unsigned char>(a.text[k])) != word[k]) return false;
+  }
+  return true;
+}
+
+bool parse_list_request(const Command& c, bool lsub, ListRequest& out) {
+  size_t i = 0;
+  if (!lsub && i < c.args.size() && c.args[i].kind == Arg::Kind::kList) {
+    for (const Arg& o : c.args[i].children) {
+      if (upper_is(o, "SPECIAL-USE")) {
+        out.special_use_only = true;
+      } else if (upper_is(o, "SUBSCRIBED")) {
+        out.subscribed_only = true;
+      } else if (!upper_is(o, "RECURSIVEMATCH") && !upper_is(o, "REMOTE")) {
+        return false;
+      }
+    }
+    ++i;
+  }
+  if (i >= c.args.size() || !c.args[i].is_astring()) return false;
+  out.ref = &c.args[i++];
+  if (i >= c.args.size()) return false;
+  if (!lsub && c.args[i].kind == Arg::Kind::kList) {
+    for (const Arg& p : c.args[i].children) {
+      if (!p.is_astring()) return false;
+      out.patterns.push_back(&p);
+    }
+    if (out.patterns.empty()) return false;
+  } else if (c.args[i].is_astring()) {
+    out.patterns.push_back(&c.args[i]);
+  } else {
+    return false;
+  }
+  ++i;
+  if (i == c.args.size()) return true;
+  if (lsub || i + 2 != c.args.size() || !upper_is(c.args[i], "RETURN") ||
+      c.args[i + 1].kind != Arg::Kind::kList) {
+    return false;
+  }
+  for (const Arg& o : c.args[i + 1].children) {
+    if (!upper_is(o, "SPECIAL-USE") && !upper_is(o, "SUBSCRIBED") && !upper_is(o, "CHILDREN")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void cmd_list(Session& s, Command& c) {
   bool lsub = c.name == "LSUB";
-  if (!c.args[0].is_astring() || !c.args[1].is_astring()) {
+  ListRequest req;
+  if (!parse_list_request(c, lsub, req)) {
     s.bad(c.tag, "Invalid LIST arguments.");
     return;
   }
-  auto ref = maildir::decode_mutf7(c.args[0].text);
-  auto pat = maildir::decode_mutf7(c.args[1].text);
-  if (!ref.ok() || !pat.ok()) {
-    s.tagged(c.tag, "OK List completed.");  // nothing can match an invalid name
-    return;
-  }
   std::string word = lsub ? "LSUB" : "LIST";
-  if (!lsub && pat->empty()) {
-    s.untagged("LIST (\\Noselect) \"/\" \"\"");
+  auto ref = maildir::decode_mutf7(req.ref->text);
+  std::vector<std::string> patterns;
+  for (const Arg* p : req.patterns) {
+    auto pat = maildir::decode_mutf7(p->text);
+    if (!ref.ok() || !pat.ok()) continue;  // nothing can match an invalid name
+    if (!lsub && pat->empty() && req.patterns.size() == 1) {
+      s.untagged("LIST (\\Noselect) \"/\" \"\"");
+      s.tagged(c.tag, "OK List completed.");
+      return;
+    }
+    patterns.push_back(*ref + *pat);  // RFC 3501: reference and pattern are concatenated
+  }
+  if (patterns.empty()) {
     s.tagged(c.tag, "OK List completed.");
     return;
   }
-  std::string pattern = *ref + *pat;
-  if (!ref->empty() && ref->back() != '/' && !pat->empty() && pat->front() != '/') {
-    pattern = *ref + *pat;  // RFC 3501: reference and pattern are simply concatenated
-  }
+  auto matches = [patterns](std::string_view name) {
+    for (const std::string& p : patterns) {
+      if (list_match(p, name)) return true;
+    }
+    return false;
+  };
   with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
-               [pattern, word, lsub](maildir::Maildir& md, Outcome& out) {
+               [matches, word, lsub, special_use_only = req.special_use_only,
+                subscribed_only = req.subscribed_only,
+                imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
                  auto folders = md.list_folders();
                  if (!folders.ok()) {
                    out.status = folders.status();
@@ -120,13 +201,17 @@ void cmd_list(Session& s, Command& c) {
                      return;
                    }
                    for (const std::string& n : subs->names()) {
-                     if (!list_match(pattern, n)) continue;
+                     if (!matches(n)) continue;
                      out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
                    }
                    return;
                  }
                  for (const maildir::FolderInfo& f : *folders) {
-                   if (!list_match(pattern, f.name)) continue;
+                   if (!matches(f.name)) continue;
+                   bool subscribed = subs.ok() && subs->contains(f.name);
+                   std::string_view su = special_use_attribute(imap, f.name);
+                   if (special_use_only && su.empty()) continue;
+                   if (subscribed_only && !subscribed) continue;
                    std::string attrs;
                    auto add = [&attrs](std::string_view a) {
                      if (!attrs.empty()) attrs += ' ';
@@ -134,8 +219,7 @@ void cmd_list(Session& s, Command& c) {
                    };
                    if (!f.exists) add("\\Noselect");
                    add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
-                   if (subs.ok() && subs->contains(f.name)) add("\\Subscribed");
-                   std::string_view su = special_use_attribute(f.name);
+                   if (subscribed) add("\\Subscribed");
                    if (!su.empty()) add(su);
                    out.untagged +=
                        "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
@@ -203,8 +287,9 @@ void cmd_status(Session& s, Command& c) {
     }
     std::string item;
     for (char ch : a.text) item += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    // DELETED and DELETED-STORAGE: RFC 9208 4.2 (QUOTA=RES-STORAGE requires the latter).
     if (item != "MESSAGES" && item != "RECENT" && item != "UIDNEXT" && item != "UIDVALIDITY" &&
-        item != "UNSEEN") {
+        item != "UNSEEN" && item != "DELETED" && item != "DELETED-STORAGE") {
       s.bad(c.tag, "Invalid STATUS item " + a.text);
       return;
     }
@@ -223,17 +308,29 @@ void cmd_status(Session& s, Command& c) {
     }
     uint64_t unseen = 0;
     uint64_t recent = 0;
+    uint64_t deleted = 0;
+    uint64_t deleted_storage = 0;  // bytes
+    // \Recent as a read-only look (maildir/recent.h): what no session has claimed yet.
+    std::uint32_t first_recent =
+        maildir::recent_boundary(*dir, mb->uid_validity(), imap::lowest_new_uid(*mb));
     for (size_t i = 0; i < mb->count(); ++i) {
       if (!mb->flags(i).has(maildir::kFlagSeen)) ++unseen;
-      if (mb->record(i).dir == maildir::MessageDir::kNew) ++recent;
+      if (mb->record(i).uid >= first_recent) ++recent;
+      if (mb->flags(i).has(maildir::kFlagTrashed)) {
+        ++deleted;
+        auto size = mb->size(i);
+        if (size.ok()) deleted_storage += *size;
+      }
     }
     std::string body;
     for (const std::string& w : wanted) {
-      uint64_t v = w == "MESSAGES"      ? mb->count()
-                   : w == "RECENT"      ? recent
-                   : w == "UIDNEXT"     ? mb->uid_next()
-                   : w == "UIDVALIDITY" ? mb->uid_validity()
-                                        : unseen;
+      uint64_t v = w == "MESSAGES"          ? mb->count()
+                   : w == "RECENT"          ? recent
+                   : w == "UIDNEXT"         ? mb->uid_next()
+                   : w == "UIDVALIDITY"     ? mb->uid_validity()
+                   : w == "DELETED"         ? deleted
+                   : w == "DELETED-STORAGE" ? deleted_storage / 1024
+                                            : unseen;
       if (!body.empty()) body += ' ';
       body += w + " " + std::to_string(v);
     }

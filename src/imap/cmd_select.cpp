@@ -8,6 +8,7 @@
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/user_storage.h"
 #include "maildir/maildir.h"
 
 namespace imap {
@@ -70,10 +71,11 @@ void cmd_select(Session& s, Command& c) {
   std::string root = id.maildir_path;
   std::string mailbox = *name;
   maildir::MailboxOptions mo;
-  if (id.quota_bytes) mo.quota.limit = maildir::QuotaLimit{id.quota_bytes, 0};
+  mo.quota = quota_options(id, *s.options().config);
+  mo.quota_policy = quota_policy(id);
   s.blocking(
-      [out, root, mailbox, examine, mo] {
-        auto md = maildir::Maildir::open(root);
+      [out, root, mailbox, examine, mo, dmo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, dmo);
         if (!md.ok()) {
           out->status = md.status();
           return;
@@ -88,12 +90,8 @@ void cmd_select(Session& s, Command& c) {
           out->status = mb.status();
           return;
         }
-        std::vector<std::uint32_t> recent_uids;
-        for (size_t i = 0; i < mb->count(); ++i) {
-          if (mb->record(i).dir == maildir::MessageDir::kNew)
-            recent_uids.push_back(mb->record(i).uid);
-        }
-        size_t recent = recent_uids.size();
+        // Before new/ is emptied: where the recent UIDs start if the folder has no record.
+        std::uint32_t fallback = lowest_new_uid(*mb);
         if (!examine) {
           maildir::SyncOptions so;
           so.move_new_to_cur = true;
@@ -104,8 +102,12 @@ void cmd_select(Session& s, Command& c) {
           }
         }
         auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
-        box->recent = std::move(recent_uids);
         maildir::Mailbox& m = box->mailbox;
+        std::vector<std::uint32_t> all;
+        all.reserve(m.count());
+        for (size_t i = 0; i < m.count(); ++i) all.push_back(m.record(i).uid);
+        take_recent(*box, all, fallback);
+        size_t recent = box->recent.size();
         size_t first_unseen = 0;
         for (size_t i = 0; i < m.count(); ++i) {
           box->client_uids.push_back(m.record(i).uid);

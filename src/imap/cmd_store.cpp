@@ -103,7 +103,7 @@ void cmd_store(Session& s, Command& c) {
                    std::uint32_t seq = seq_of(b, f.uid);
                    if (!i || seq == 0) continue;
                    reply.untagged +=
-                       "* " + std::to_string(seq) + " FETCH (FLAGS " + flags_list(b.mailbox, *i) +
+                       "* " + std::to_string(seq) + " FETCH (FLAGS " + flags_list(b, *i) +
                        (uid ? " UID " + std::to_string(f.uid) : std::string()) + ")\r\n";
                  }
                  return maildir::Status();

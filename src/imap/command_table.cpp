@@ -18,7 +18,7 @@ const CommandSpec kCommands[] = {
     {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
     {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
     {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
-    {"LIST", cmd_list, kAuthOrSelected, 2, 2},
+    {"LIST", cmd_list, kAuthOrSelected, 2, 5},  // 5: LIST-EXTENDED (cmd_mailbox.cpp)
     {"LSUB", cmd_list, kAuthOrSelected, 2, 2},
     {"CREATE", cmd_create, kAuthOrSelected, 1, 1},
     {"DELETE", cmd_delete, kAuthOrSelected, 1, 1},
@@ -28,6 +28,9 @@ const CommandSpec kCommands[] = {
     {"STATUS", cmd_status, kAuthOrSelected, 2, 2},
     {"IDLE", cmd_idle, kAuthOrSelected, 0, 0},
     {"APPEND", cmd_append, kAuthOrSelected, 2, 4},
+    {"GETQUOTA", cmd_getquota, kAuthOrSelected, 1, 1},
+    {"GETQUOTAROOT", cmd_getquotaroot, kAuthOrSelected, 1, 1},
+    {"SETQUOTA", cmd_setquota, kAuthOrSelected, 2, 2},
     {"SELECT", cmd_select, kAuthOrSelected, 1, 1},
     {"EXAMINE", cmd_select, kAuthOrSelected, 1, 1},
     {"CHECK", cmd_check, kSelectedState, 0, 0},

@@ -87,6 +87,10 @@ void cmd_search(Session& s, Command& c);  // SEARCH and UID SEARCH
 void cmd_store(Session& s, Command& c);
 // cmd_copy.cpp
 void cmd_copy(Session& s, Command& c);  // COPY, MOVE, UID COPY, UID MOVE
+// cmd_quota.cpp
+void cmd_getquota(Session& s, Command& c);
+void cmd_getquotaroot(Session& s, Command& c);
+void cmd_setquota(Session& s, Command& c);
 // cmd_append.cpp
 void cmd_append(Session& s, Command& c);
 

@@ -236,7 +236,7 @@ maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
     first = false;
     switch (it.kind) {
       case FetchItem::Kind::kFlags:
-        o.text("FLAGS " + flags_list(mb, i));
+        o.text("FLAGS " + flags_list(box, i));
         flags_sent = true;
         break;
       case FetchItem::Kind::kUid:
@@ -273,7 +273,7 @@ maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
       }
     }
   }
-  if (flags_after && !flags_sent) o.text(" FLAGS " + flags_list(mb, i));
+  if (flags_after && !flags_sent) o.text(" FLAGS " + flags_list(box, i));
   o.text(")\r\n");
   out.append(std::move(o));
   return {};

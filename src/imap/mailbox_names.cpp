@@ -19,18 +19,20 @@ std::string mailbox_to_wire(std::string_view name) {
   return quote_string(m.ok() ? std::string_view(*m) : name);
 }
 
-const std::vector<SpecialUse>& default_special_use() {
-  static const std::vector<SpecialUse> kDefaults = {
-      {"Drafts", "\\Drafts"}, {"Sent", "\\Sent"},       {"Trash", "\\Trash"},
-      {"Junk", "\\Junk"},     {"Archive", "\\Archive"},
-  };
-  return kDefaults;
+std::vector<SpecialUse> special_use_folders(const tegami::config::ImapConfig& c) {
+  return {{c.drafts, "\\Drafts"},
+          {c.sent, "\\Sent"},
+          {c.trash, "\\Trash"},
+          {c.junk, "\\Junk"},
+          {c.archive, "\\Archive"}};
 }
 
-std::string_view special_use_attribute(std::string_view name) {
-  for (const SpecialUse& s : default_special_use()) {
-    if (s.name == name) return s.attribute;
-  }
+std::string_view special_use_attribute(const tegami::config::ImapConfig& c, std::string_view name) {
+  if (name == c.drafts) return "\\Drafts";
+  if (name == c.sent) return "\\Sent";
+  if (name == c.trash) return "\\Trash";
+  if (name == c.junk) return "\\Junk";
+  if (name == c.archive) return "\\Archive";
   return "";
 }
 

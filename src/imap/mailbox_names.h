@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
 #include "imap/parser.h"
 #include "maildir/status.h"
 
@@ -20,13 +21,14 @@ maildir::Result<std::string> mailbox_from_wire(const Arg& arg);
 std::string mailbox_to_wire(std::string_view name);
 
 struct SpecialUse {
-  std::string_view name;       // default folder name
+  std::string name;            // folder name (API form), from the config's `imap:` section
   std::string_view attribute;  // "\\Sent"
 };
-// Drafts, Sent, Trash, Junk, Archive: created on first login.
-const std::vector<SpecialUse>& default_special_use();
-// The attribute of a folder name ("" if none).
-std::string_view special_use_attribute(std::string_view name);
+// Drafts, Sent, Trash, Junk, Archive under their configured names: created on first login.
+std::vector<SpecialUse> special_use_folders(const tegami::config::ImapConfig& config);
+// The SPECIAL-USE attribute of a folder name ("" if none).
+std::string_view special_use_attribute(const tegami::config::ImapConfig& config,
+                                       std::string_view name);
 
 // IMAP LIST pattern matching on API names: '*' matches anything, '%' anything but '/'.
 // INBOX is matched case-insensitively as the pattern's first component.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "maildir/recent.h"
+
 namespace imap {
 
 std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
@@ -23,6 +25,45 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
   }
   s += ')';
   return s;
+}
+
+std::string flags_list(const SelectedBox& box, std::size_t i) {
+  std::string s = flags_list(box.mailbox, i);
+  std::uint32_t uid = box.mailbox.record(i).uid;
+  if (std::binary_search(box.recent.begin(), box.recent.end(), uid)) {
+    s.insert(s.size() - 1, s.size() > 2 ? " \\Recent" : "\\Recent");
+  }
+  return s;
+}
+
+std::uint32_t lowest_new_uid(const maildir::Mailbox& mb) {
+  for (std::size_t i = 0; i < mb.count(); ++i) {
+    if (mb.record(i).dir == maildir::MessageDir::kNew) return mb.record(i).uid;
+  }
+  return mb.count() ? mb.record(mb.count() - 1).uid + 1 : 1;
+}
+
+void take_recent(SelectedBox& box, const std::vector<std::uint32_t>& candidates,
+                 std::uint32_t fallback) {
+  // A read-write session claims even with nothing to claim: that starts the folder's record
+  // if it has none yet (maildir/recent.h), so mail appended to cur/ later is recent for someone.
+  if (candidates.empty() && box.read_only) return;
+  const maildir::Mailbox& mb = box.mailbox;
+  std::uint32_t next = mb.count() ? mb.record(mb.count() - 1).uid + 1 : 1;
+  std::uint32_t first = next;
+  if (box.read_only) {
+    first = maildir::recent_boundary(mb.dir(), mb.uid_validity(), fallback);
+  } else {
+    auto claimed = maildir::claim_recent(mb.dir(), mb.uid_validity(), next, fallback);
+    // Without the record (lock held too long, read-only file system) nobody gets them: a
+    // message is never \Recent in two sessions.
+    if (claimed.ok()) first = *claimed;
+  }
+  for (std::uint32_t uid : candidates) {
+    if (uid >= first && uid < next) box.recent.push_back(uid);
+  }
+  std::sort(box.recent.begin(), box.recent.end());
+  box.recent.erase(std::unique(box.recent.begin(), box.recent.end()), box.recent.end());
 }
 
 maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
@@ -52,26 +93,31 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
       } else {
         out += "* " + std::to_string(i + 1 - removed) + " EXPUNGE\r\n";
         ++removed;
+        auto r = std::lower_bound(box.recent.begin(), box.recent.end(), uid);
+        if (r != box.recent.end() && *r == uid) box.recent.erase(r);
       }
     }
     box.client_uids = std::move(kept);
   }
   std::uint32_t last = box.client_uids.empty() ? 0 : box.client_uids.back();
-  bool added = false;
+  std::vector<std::uint32_t> added;
   for (std::uint32_t uid : now) {
     if (uid > last) {
       box.client_uids.push_back(uid);
-      box.recent.push_back(uid);
-      added = true;
+      added.push_back(uid);
     }
   }
-  if (added) out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
+  if (!added.empty()) {
+    take_recent(box, added, lowest_new_uid(mb));
+    out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
+    out += "* " + std::to_string(box.recent.size()) + " RECENT\r\n";
+  }
   for (std::uint32_t uid : changes->flags_changed) {
     auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);
     auto idx = mb.find_uid(uid);
     if (it == box.client_uids.end() || *it != uid || !idx) continue;
     out += "* " + std::to_string(it - box.client_uids.begin() + 1) + " FETCH (UID " +
-           std::to_string(uid) + " FLAGS " + flags_list(mb, *idx) + ")\r\n";
+           std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + ")\r\n";
   }
   return out;
 }

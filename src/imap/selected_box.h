@@ -23,7 +23,8 @@ struct SelectedBox {
   bool read_only = false;
   std::string name;                              // API name
   std::shared_ptr<StructureCache> structures{};  // FETCH's MIME structures (structure_cache.h)
-  // UIDs \Recent in this session (in new/ at SELECT, or arrived since), ascending.
+  // UIDs \Recent in this session, ascending: the ones it claimed first of all sessions
+  // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};
 };
 
@@ -36,11 +37,22 @@ struct SelectedBox {
 maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge = true,
                                           std::vector<std::uint32_t> flags_changed_before = {});
 
+// \Recent (maildir/recent.h): adds to box.recent those of `candidates` (UIDs in the view,
+// ascending) that this session is the first to see — claimed in tegami-recent for a read-write
+// session, only peeked at for a read-only one. `fallback`: the first recent UID when the folder
+// has no record yet (lowest_new_uid()). Blocking (a lock and a small file).
+void take_recent(SelectedBox& box, const std::vector<std::uint32_t>& candidates,
+                 std::uint32_t fallback);
+// The lowest UID of a message in new/, else the highest UID + 1.
+std::uint32_t lowest_new_uid(const maildir::Mailbox& mb);
+
 // Sequence number (1-based) of `uid` in what the client knows, 0 if none.
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);
 
 // "(\Seen \Answered ...)" for message `i` of the view.
 std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i);
+// The same with "\Recent" last when the message is recent in this session (as Dovecot).
+std::string flags_list(const SelectedBox& box, std::size_t i);
 
 // The view indexes a sequence set (sequence numbers, or UIDs when `uid`) names, ascending.
 // Sequence numbers past the end make the whole set invalid (returns false); UIDs that do not

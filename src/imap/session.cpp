@@ -1,11 +1,16 @@
 #include "imap/session.h"
 
+#include <cctype>
 #include <utility>
 
 #include "imap/command_table.h"
+#include "imap/mailbox_names.h"
 #include "imap/selected_box.h"
+#include "imap/user_storage.h"
 #include "log/log.h"
+#include "maildir/maildir.h"
 #include "maildir/status.h"
+#include "maildir/watcher.h"
 
 namespace imap {
 
@@ -44,6 +49,11 @@ net::KeyedLimiter& domain_sessions() {
   return limiter;
 }
 
+net::KeyedLimiter& user_sessions() {
+  static net::KeyedLimiter limiter;
+  return limiter;
+}
+
 const tegami::login::Identity& Session::identity() const {
   if (const auto* a = std::get_if<Authenticated>(&state_)) return a->identity;
   return std::get<Selected>(state_).identity;
@@ -61,7 +71,10 @@ bool Session::plaintext_refused() const {
 std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
-    caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE";
+    caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE QUOTA QUOTA=RES-STORAGE";
+    // RFC 7889: the largest APPEND the server takes (the same limit as SMTP SIZE).
+    std::uint64_t max = options_.config->limits.max_message_size;
+    if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {
@@ -223,7 +236,7 @@ size_t Session::process(std::string_view data) {
       case CommandParser::Kind::kNeedMore:
         break;
       case CommandParser::Kind::kNeedLiteral:
-        conn_->send("+ OK\r\n");
+        literal_announced(r.literal);
         continue;
       case CommandParser::Kind::kError:
         handle_parse_error(r);
@@ -236,6 +249,111 @@ size_t Session::process(std::string_view data) {
   }
   // After STARTTLS the connection discards the rest of the plaintext whatever we return.
   return tls_starting_ ? data.size() : used;
+}
+
+namespace {
+
+// The tag and command name of a command's first line ("a1 APPEND INBOX {300}" → a1, APPEND).
+void tag_and_name(std::string_view text, std::string& tag, std::string& name) {
+  size_t sp = text.find(' ');
+  if (sp == std::string_view::npos) return;
+  tag = std::string(text.substr(0, sp));
+  std::string_view rest = text.substr(sp + 1);
+  size_t end = rest.find_first_of(" \r\n");
+  for (char ch : rest.substr(0, end)) {
+    name += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+}
+
+// The target of "tag APPEND <mailbox> ...", decoded to its API name, when it is written as an
+// atom or a quoted string; nullopt for a literal name (its bytes are already in the text) or
+// anything the APPEND handler itself will refuse.
+std::optional<std::string> append_mailbox(std::string_view text) {
+  size_t sp = text.find(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  sp = text.find(' ', sp + 1);
+  if (sp == std::string_view::npos) return std::nullopt;
+  std::string_view rest = text.substr(sp + 1);
+  Arg arg;
+  if (!rest.empty() && rest[0] == '"') {
+    arg.kind = Arg::Kind::kQuoted;
+    size_t k = 1;
+    for (; k < rest.size() && rest[k] != '"'; ++k) {
+      if (rest[k] == '\\') ++k;
+      if (k < rest.size()) arg.text += rest[k];
+    }
+    if (k >= rest.size()) return std::nullopt;
+  } else {
+    size_t end = 0;
+    while (end < rest.size() && is_atom_char(rest[end])) ++end;
+    if (end == 0 || end >= rest.size() || rest[end] != ' ') return std::nullopt;
+    arg.kind = Arg::Kind::kAtom;
+    arg.text = std::string(rest.substr(0, end));
+  }
+  auto name = mailbox_from_wire(arg);
+  if (!name.ok()) return std::nullopt;
+  return *name;
+}
+
+}  // namespace
+
+void Session::literal_announced(std::uint64_t size) {
+  std::string tag;
+  std::string name;
+  if (authenticated()) tag_and_name(parser_.pending_text(), tag, name);
+  if (name != "APPEND") {
+    conn_->send("+ OK\r\n");
+    return;
+  }
+  // RFC 7889 / RFC 3501 7.5: an APPEND that cannot succeed is refused before the client sends
+  // the message — too large (TOOBIG), or the mailbox already over its quota (OVERQUOTA, judged
+  // with the literal's size as the storage library will with the stored size).
+  std::uint64_t max = options_.config->limits.max_message_size;
+  if (max != 0 && size > max) {
+    parser_.reject_literal();
+    tagged(tag, "NO [TOOBIG] Message too large (the limit is " + std::to_string(max) + " bytes).");
+    return;
+  }
+  const tegami::login::Identity& id = identity();
+  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text());
+  if (id.quota_bytes == 0 && !mailbox) {
+    conn_->send("+ OK\r\n");
+    return;
+  }
+  // On a worker thread: does the target exist (else NO [TRYCREATE], RFC 3501 6.3.11, so a
+  // client saving to a missing Sent folder creates it without uploading twice), and may it
+  // take the message.
+  auto st = std::make_shared<maildir::Status>();
+  auto missing = std::make_shared<bool>(false);
+  maildir::Quota quota(id.maildir_path, quota_options(id, *options_.config));
+  maildir::QuotaPolicy policy = quota_policy(id);
+  bool limited = id.quota_bytes != 0;
+  blocking(
+      [st, missing, quota, policy, size, limited, mailbox, root = id.maildir_path,
+       mo = maildir_options(*options_.config)] {
+        if (mailbox) {
+          auto md = maildir::Maildir::open(root, mo);
+          if (md.ok()) {
+            auto dir = md->folder_path(*mailbox);
+            *missing = !dir.ok() && dir.status().code() == maildir::Code::kNotFound;
+          }
+        }
+        if (limited && !*missing) *st = quota.check(size, policy);
+      },
+      [this, st, missing, tag] {
+        if (*missing) {
+          parser_.reject_literal();
+          tagged(tag, "NO [TRYCREATE] Mailbox doesn't exist.");
+          return;
+        }
+        if (st->ok() || st->code() != maildir::Code::kOverQuota) {
+          // Other errors are left to the APPEND itself, which reports them.
+          conn_->send("+ OK\r\n");
+          return;
+        }
+        parser_.reject_literal();
+        tagged(tag, "NO [OVERQUOTA] Quota exceeded (mailbox is full).");
+      });
 }
 
 void Session::handle_parse_error(const CommandParser::Result& r) {
@@ -333,7 +451,11 @@ void Session::sasl_line(std::string_view line) {
 }
 
 namespace {
-constexpr std::chrono::milliseconds kIdlePoll{2000};
+// IDLE: the selected folder's maildir::Watcher wakes the session at once (inotify fd polled by
+// the loop); a timer ticks every 2 s as well: in polling mode (NFS, no inotify) it asks the
+// watcher (three stats), and every 30 s it syncs regardless, in case an event was missed.
+constexpr std::chrono::milliseconds kIdleTick{2000};
+constexpr unsigned kIdleFallbackTicks = 15;   // 30 s
 constexpr unsigned kIdleKeepaliveTicks = 60;  // 2 minutes
 }  // namespace
 
@@ -341,38 +463,66 @@ void Session::start_idle(std::string tag) {
   idle_ = std::make_unique<IdleState>();
   idle_->tag = std::move(tag);
   conn_->send("+ idling\r\n");
-  idle_->timer = conn_->after(kIdlePoll, [this] { idle_tick(); });
+  if (std::shared_ptr<SelectedBox> box = selected()) {
+    // A few syscalls (inotify_init, three inotify_add_watch, statfs): fine on the loop.
+    auto w = maildir::Watcher::open(box->mailbox.dir());
+    if (w.ok()) {
+      idle_->watcher = std::make_unique<maildir::Watcher>(std::move(*w));
+      if (idle_->watcher->fd() >= 0) {
+        idle_->watch = conn_->watch_fd(idle_->watcher->fd(), [this] { idle_wake(false); });
+      }
+    }
+    // Changes that came in since the last command are reported now.
+    idle_sync();
+  }
+  idle_->timer = conn_->after(kIdleTick, [this] { idle_tick(); });
 }
 
 void Session::idle_tick() {
   if (!idle_) return;
   ++idle_->ticks;
   if (idle_->ticks % kIdleKeepaliveTicks == 0) untagged("OK Still here");
-  std::shared_ptr<SelectedBox> box = selected();
-  auto schedule = [this] {
-    if (idle_) idle_->timer = conn_->after(kIdlePoll, [this] { idle_tick(); });
-  };
-  if (!box) {
-    schedule();
+  idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher);
+  if (idle_) idle_->timer = conn_->after(kIdleTick, [this] { idle_tick(); });
+}
+
+void Session::idle_wake(bool force) {
+  if (!idle_ || !selected()) return;
+  // Always ask the watcher: it drains the inotify fd (the poll is level-triggered).
+  bool dirty = idle_->watcher ? idle_->watcher->dirty() : false;
+  if (!dirty && !force) return;
+  if (idle_->syncing) {
+    idle_->again = true;  // one more sync when the running one ends
     return;
   }
-  // TODO(issue 6): wake on the folder's maildir::Watcher fd instead of polling, once the net
-  // layer can watch an extra fd for a connection.
+  idle_sync();
+}
+
+void Session::idle_sync() {
+  std::shared_ptr<SelectedBox> box = selected();
+  if (!idle_ || !box) return;
+  // clear() right before the sync, so a change made while it runs marks the watcher again.
+  if (idle_->watcher) idle_->watcher->clear();
+  idle_->syncing = true;
+  idle_->again = false;
   auto text = std::make_shared<std::string>();
   blocking(
       [box, text] {
         auto updates = sync_updates(*box, true);
         if (updates.ok()) *text = std::move(*updates);
       },
-      [this, text, schedule] {
+      [this, text] {
         if (!text->empty()) conn_->send(*text);
-        schedule();
+        if (!idle_) return;
+        idle_->syncing = false;
+        if (idle_->again) idle_wake(true);
       });
 }
 
 void Session::idle_line(std::string_view line) {
   std::string tag = idle_->tag;
   conn_->cancel(idle_->timer);
+  if (idle_->watch != 0) conn_->unwatch(idle_->watch);  // before the watcher closes its fd
   idle_.reset();
   if (line.size() == 4 && (line[0] | 0x20) == 'd' && (line[1] | 0x20) == 'o' &&
       (line[2] | 0x20) == 'n' && (line[3] | 0x20) == 'e') {
@@ -413,23 +563,35 @@ void Session::run_login(std::string tag, std::string username, std::string passw
               tagged(tag, "NO [LIMIT] Too many IMAP connections for this domain.");
               break;
             }
+            // And one user's sessions (a misbehaving client opening one per folder).
+            std::uint32_t per_user = options_.config->imap.max_sessions_per_user;
+            auto user_slot = user_sessions().try_acquire(result.identity.address, per_user);
+            if (!user_slot) {
+              logging::warning("imap: " + result.identity.address + " has its " +
+                               std::to_string(per_user) + " IMAP sessions in use");
+              tagged(tag, "NO [LIMIT] Too many IMAP connections for this user.");
+              break;
+            }
             domain_slot_ = std::move(*slot);
+            user_slot_ = std::move(*user_slot);
             // Make the Maildir and the SPECIAL-USE folders on first login, then answer.
             auto st = std::make_shared<maildir::Status>();
             std::string root = result.identity.maildir_path;
             tegami::login::Identity id = result.identity;
-            conn_->run_blocking([st, root] { *st = prepare_user_maildir(root); },
-                                [this, st, id, tag] {
-                                  if (!st->ok()) {
-                                    logging::error("imap: " + id.address + ": " + st->to_string());
-                                    domain_slot_.release();
-                                    tagged(tag, "NO [UNAVAILABLE] Mailbox not available.");
-                                  } else {
-                                    logged_in(id);
-                                    tagged(tag, "OK [CAPABILITY " + capabilities() + "] Logged in");
-                                  }
-                                  finish_async();
-                                });
+            conn_->run_blocking(
+                [st, root, config = options_.config] { *st = prepare_user_maildir(root, *config); },
+                [this, st, id, tag] {
+                  if (!st->ok()) {
+                    logging::error("imap: " + id.address + ": " + st->to_string());
+                    domain_slot_.release();
+                    user_slot_.release();
+                    tagged(tag, "NO [UNAVAILABLE] Mailbox not available.");
+                  } else {
+                    logged_in(id);
+                    tagged(tag, "OK [CAPABILITY " + capabilities() + "] Logged in");
+                  }
+                  finish_async();
+                });
             return;
           }
           case LoginOutcome::kFailed:

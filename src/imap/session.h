@@ -23,6 +23,7 @@
 #include "config/config.h"
 #include "imap/parser.h"
 #include "login/login.h"
+#include "maildir/watcher.h"
 #include "net/connection.h"
 #include "net/limits.h"
 
@@ -52,11 +53,15 @@ struct SessionOptions {
 // Logged-in IMAP sessions per domain in this process, limited by the domain's contract
 // (Domain::max_imap_connections). Thread-safe; shared by every worker loop.
 net::KeyedLimiter& domain_sessions();
+// Logged-in IMAP sessions per user ("local@domain") in this process, limited by
+// imap.max_sessions_per_user. Thread-safe.
+net::KeyedLimiter& user_sessions();
 
 // Creates the user's Maildir (and its parent directory) if missing and the SPECIAL-USE folders
-// (subscribed) that do not exist yet. Blocking: call on a worker thread. Defined in
+// named by config.imap (subscribed) that do not exist yet, with config.server's folder name
+// encoding. Blocking: call on a worker thread. Defined in
 // cmd_mailbox.cpp.
-maildir::Status prepare_user_maildir(const std::string& root);
+maildir::Status prepare_user_maildir(const std::string& root, const tegami::config::Config& config);
 
 class Session final : public net::Handler {
  public:
@@ -108,7 +113,9 @@ class Session final : public net::Handler {
   // STARTTLS after its OK was queued: drops any partly received command.
   void start_tls();
   // IDLE (RFC 2177): sends "+ idling"; until the client sends DONE, the selected mailbox is
-  // synced every poll interval and changes are sent at once; "* OK Still here" every 2 min.
+  // synced when its maildir::Watcher says so (inotify, polled in the loop; stat polling every
+  // 2 s where inotify is unavailable; a full sync every 30 s as a fallback) and changes are
+  // sent at once; "* OK Still here" every 2 min.
   void start_idle(std::string tag);
 
   // Sends "* BYE text" and closes.
@@ -120,9 +127,14 @@ class Session final : public net::Handler {
  private:
   void dispatch(Command& cmd);
   void handle_parse_error(const CommandParser::Result& r);
+  // A synchronising literal {size} was announced: "+ OK", or for an APPEND that cannot
+  // succeed a tagged NO [TOOBIG] / NO [OVERQUOTA] instead (the client then sends no literal).
+  void literal_announced(std::uint64_t size);
   void sasl_line(std::string_view line);
   void idle_line(std::string_view line);
   void idle_tick();
+  void idle_wake(bool force);
+  void idle_sync();
   size_t process(std::string_view data);
 
   SessionOptions options_;
@@ -130,6 +142,7 @@ class Session final : public net::Handler {
   SessionState state_ = NotAuthenticated{};
   CommandParser parser_;
   net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
+  net::KeyedLimiter::Slot user_slot_;    // likewise
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;
@@ -143,6 +156,10 @@ class Session final : public net::Handler {
     std::string tag;
     net::Connection::TimerId timer = 0;
     unsigned ticks = 0;
+    std::unique_ptr<maildir::Watcher> watcher;  // the selected folder's; null if none
+    net::Connection::WatchId watch = 0;         // its inotify fd in the loop; 0 if polling
+    bool syncing = false;                       // a sync runs on a worker thread
+    bool again = false;                         // woken meanwhile: sync once more after it
   };
   std::unique_ptr<IdleState> idle_;
 };

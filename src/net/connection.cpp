@@ -99,6 +99,14 @@ struct TcpConnection::UserTimer {
   std::function<void()> fn;
 };
 
+// A uv_poll on a caller's fd; the memory lives until its close callback.
+struct TcpConnection::FdWatch {
+  uv_poll_t poll{};
+  TcpConnection* conn = nullptr;
+  WatchId id = 0;
+  std::function<void()> fn;
+};
+
 TcpConnection::TcpConnection(WorkerImpl* worker, const ListenerRuntime* listener, uint64_t id)
     : worker_(worker), listener_(listener), id_(id) {
   uv_tcp_init(worker_->loop(), &tcp_);
@@ -657,6 +665,42 @@ void TcpConnection::cancel(TimerId timer) {
            [](uv_handle_t* h) { delete static_cast<UserTimer*>(h->data); });
 }
 
+Connection::WatchId TcpConnection::watch_fd(int fd, std::function<void()> fn) {
+  if (closing_ || fd < 0) return 0;
+  auto* w = new FdWatch();
+  if (uv_poll_init(worker_->loop(), &w->poll, fd) != 0) {
+    delete w;
+    return 0;
+  }
+  w->conn = this;
+  w->id = next_watch_++;
+  w->fn = std::move(fn);
+  w->poll.data = w;
+  watches_[w->id] = w;
+  uv_poll_start(&w->poll, UV_READABLE, [](uv_poll_t* h, int status, int events) {
+    (void)events;
+    auto* fw = static_cast<FdWatch*>(h->data);
+    if (fw->conn == nullptr || fw->conn->closing_) return;
+    // An error (the fd went bad) would repeat on every loop turn: stop polling; the callback
+    // runs once more and the caller's timer fallback takes over.
+    if (status < 0) uv_poll_stop(h);
+    std::function<void()> f = fw->fn;  // the callback may unwatch (and free) this watch
+    f();
+  });
+  return w->id;
+}
+
+void TcpConnection::unwatch(WatchId watch) {
+  auto it = watches_.find(watch);
+  if (it == watches_.end()) return;
+  FdWatch* w = it->second;
+  watches_.erase(it);
+  w->conn = nullptr;
+  uv_poll_stop(&w->poll);  // removes the fd from epoll now, so the caller may close it
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll),
+           [](uv_handle_t* h) { delete static_cast<FdWatch*>(h->data); });
+}
+
 void TcpConnection::run_blocking(std::function<void()> work, std::function<void()> done) {
   std::shared_ptr<bool> alive = alive_;
   worker_->run_blocking(std::move(work), [alive, done = std::move(done)]() {
@@ -684,6 +728,14 @@ void TcpConnection::close_with(CloseReason reason) {
              [](uv_handle_t* h) { delete static_cast<UserTimer*>(h->data); });
   }
   timers_.clear();
+  for (auto& [id, w] : watches_) {
+    (void)id;
+    w->conn = nullptr;
+    uv_poll_stop(&w->poll);
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll),
+             [](uv_handle_t* h) { delete static_cast<FdWatch*>(h->data); });
+  }
+  watches_.clear();
   update_reading();
   if (tls_ && tls_->state() == TlsSession::State::kOpen) {
     pump();  // encode what is queued before close_notify

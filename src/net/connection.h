@@ -186,6 +186,13 @@ class Connection {
   // first (e.g. the failed-AUTH delay).
   virtual TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual void cancel(TimerId timer) = 0;
+  // Calls `fn` on the loop thread whenever `fd` is readable (level-triggered: `fn` must drain
+  // it, e.g. a maildir::Watcher's inotify fd), until unwatch() or the connection closes. The
+  // fd stays the caller's; unwatch() before closing it. Returns 0 (and never calls `fn`) when
+  // the connection is closing or the fd cannot be polled: the caller falls back to a timer.
+  using WatchId = uint64_t;
+  virtual WatchId watch_fd(int fd, std::function<void()> fn) = 0;
+  virtual void unwatch(WatchId watch) = 0;
   // Run `work` on the libuv thread pool (fsync, password hashing, big scans), then `done` on
   // the loop thread — only if the connection is still open; `work` must not touch the
   // connection or handler (capture what it needs by value).

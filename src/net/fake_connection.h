@@ -10,6 +10,8 @@
 // between), timers fire when fire_timers() is called; both skip after close().
 #pragma once
 
+#include <poll.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -137,6 +139,28 @@ class FakeConnection final : public Connection {
       }
     }
   }
+  WatchId watch_fd(int fd, std::function<void()> fn) override {
+    if (closing_ || fd < 0) return 0;
+    WatchId id = next_watch_++;
+    watches_[id] = {fd, std::move(fn)};
+    return id;
+  }
+  void unwatch(WatchId watch) override { watches_.erase(watch); }
+  // Tests: calls every watch whose fd is readable now (poll with zero timeout).
+  void fire_watches() {
+    std::vector<std::function<void()>> ready;
+    for (auto& [id, w] : watches_) {
+      (void)id;
+      struct pollfd p {};
+      p.fd = w.first;
+      p.events = POLLIN;
+      if (::poll(&p, 1, 0) == 1) ready.push_back(w.second);
+    }
+    for (auto& f : ready) {
+      if (!closing_) f();
+    }
+  }
+  size_t watch_count() const { return watches_.size(); }
   void run_blocking(std::function<void()> work, std::function<void()> done) override {
     work_.emplace_back(std::move(work), std::move(done));
   }
@@ -157,6 +181,8 @@ class FakeConnection final : public Connection {
   TimerId next_timer_ = 1;
   std::map<std::pair<std::chrono::milliseconds, TimerId>, std::function<void()>> timers_;
   std::vector<std::pair<std::function<void()>, std::function<void()>>> work_;
+  WatchId next_watch_ = 1;
+  std::map<WatchId, std::pair<int, std::function<void()>>> watches_;
 };
 
 }  // namespace net

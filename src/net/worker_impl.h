@@ -86,6 +86,8 @@ class TcpConnection final : public Connection {
   void set_idle_timeout(std::chrono::milliseconds timeout) override;
   TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override;
   void cancel(TimerId timer) override;
+  WatchId watch_fd(int fd, std::function<void()> fn) override;
+  void unwatch(WatchId watch) override;
   void run_blocking(std::function<void()> work, std::function<void()> done) override;
   void close() override { close_with(CloseReason::kHandler); }
   void abort() override { abort_with(CloseReason::kHandler); }
@@ -103,6 +105,7 @@ class TcpConnection final : public Connection {
     std::unique_ptr<PullSource> source;
   };
   struct UserTimer;
+  struct FdWatch;
 
   static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
@@ -169,6 +172,8 @@ class TcpConnection final : public Connection {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::unordered_map<TimerId, UserTimer*> timers_;
   TimerId next_timer_ = 1;
+  std::unordered_map<WatchId, FdWatch*> watches_;
+  WatchId next_watch_ = 1;
 };
 
 class WorkerImpl final : public Worker {

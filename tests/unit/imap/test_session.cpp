@@ -276,7 +276,7 @@ TEST_CASE("a second session sees new mail and flag changes on NOOP") {
   CHECK(out.find("* 1 FETCH (UID 1 FLAGS (\\Flagged))") != std::string::npos);
   // The first session learns of its own APPEND at its next command.
   CHECK(a.send("f STORE 1 +FLAGS.SILENT (\\Deleted)\r\n") ==
-        "* 2 EXISTS\r\nf OK Store completed.\r\n");
+        "* 2 EXISTS\r\n* 0 RECENT\r\nf OK Store completed.\r\n");  // \Recent went to s2
   CHECK(a.send("g EXPUNGE\r\n").find("* 1 EXPUNGE\r\n") != std::string::npos);
   out = send2("d NOOP\r\n");
   CHECK(out.find("* 1 EXPUNGE\r\n") != std::string::npos);
@@ -294,10 +294,165 @@ TEST_CASE("IDLE reports new mail from another session and ends with DONE") {
   REQUIRE(added.ok());
   a.conn.fire_timers(std::chrono::milliseconds(2500));
   a.conn.run_pending_work();
-  CHECK(a.conn.take_output() == "* 1 EXISTS\r\n");
+  CHECK(a.conn.take_output() == "* 1 EXISTS\r\n* 1 RECENT\r\n");
   CHECK(a.send("DONE\r\n") == "c OK Idle completed.\r\n");
   CHECK(a.send("d NOOP\r\n") == "d OK NOOP completed.\r\n");
   // Without timers firing in between (Fixture::send jumps the fake clock by a minute).
+  // IDLE first syncs once (changes since the last command) on a worker thread.
   a.conn.feed(*a.session, "e IDLE\r\nnonsense\r\n");
+  a.conn.run_pending_work();
+  a.conn.deliver(*a.session);
   CHECK(a.conn.take_output() == "+ idling\r\ne BAD Expected DONE.\r\n");
+}
+
+namespace {
+
+// A fixture whose config has a 1 MB quota for alice, a 1000-byte message limit and at most
+// two sessions per user.
+struct LimitFixture : Fixture {
+  LimitFixture() {
+    auto c = std::make_shared<Config>(*make_config(tmp.path()));
+    c->limits.max_message_size = 1000;
+    c->imap.max_sessions_per_user = 2;
+    c->domains[0].accounts[0].quota_mb = 1;
+    config = c;
+    imap::SessionOptions o;
+    o.config = c;
+    o.allow_plaintext_auth = true;
+    o.login = &login;
+    session = std::make_unique<imap::Session>(std::move(o));
+    session->on_open(conn);
+    (void)conn.take_output();
+  }
+  std::shared_ptr<const Config> config;
+};
+
+}  // namespace
+
+TEST_CASE("APPENDLIMIT in CAPABILITY; APPEND too big: NO [TOOBIG] before any continuation") {
+  LimitFixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  std::string caps = f.send("b CAPABILITY\r\n");
+  CHECK(caps.find(" APPENDLIMIT=1000") != std::string::npos);
+  CHECK(caps.find(" QUOTA QUOTA=RES-STORAGE") != std::string::npos);
+  std::string out = f.send("c APPEND INBOX {1001}\r\n");
+  CHECK(out.rfind("c NO [TOOBIG]", 0) == 0);
+  CHECK(out.find("+ ") == std::string::npos);
+  // The parser forgot the command: the next line is a new command.
+  CHECK(f.send("d NOOP\r\n") == "d OK NOOP completed.\r\n");
+  // A LITERAL+ message cannot be stopped before it arrives; it is refused after.
+  out = f.send("e APPEND INBOX {1001+}\r\n" + std::string(1001, 'x') + "\r\n");
+  CHECK(out.rfind("e NO [TOOBIG]", 0) == 0);
+  // A mailbox name given as a small literal still gets its continuation.
+  out = f.send("f APPEND {5}\r\n");
+  CHECK(out == "+ OK\r\n");
+  out = f.send("INBOX {11}\r\n");
+  CHECK(out == "+ OK\r\n");
+  out = f.send("Subject: x\n\r\n");
+  CHECK(out.rfind("f OK [APPENDUID", 0) == 0);
+  // A target that does not exist: NO [TRYCREATE] before the continuation, too.
+  out = f.send("g APPEND \"No such\" (\\Seen) {10}\r\n");
+  CHECK(out.rfind("g NO [TRYCREATE]", 0) == 0);
+  CHECK(out.find("+ ") == std::string::npos);
+  CHECK(f.send("h NOOP\r\n") == "h OK NOOP completed.\r\n");
+}
+
+TEST_CASE("APPEND over quota: NO [OVERQUOTA] before the continuation, nothing stored") {
+  LimitFixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  // Fill the 1 MB mailbox from outside (another delivery path).
+  std::string root = f.tmp.path() + "/example.com/alice";
+  maildir::AppendOptions big;
+  big.max_size = 0;
+  REQUIRE(maildir::append_to_folder(root, std::string(1100000, 'x'), big).ok());
+  std::string out = f.send("b APPEND INBOX {100}\r\n");
+  CHECK(out.rfind("b NO [OVERQUOTA]", 0) == 0);
+  CHECK(out.find("+ ") == std::string::npos);
+  CHECK(f.send("c NOOP\r\n") == "c OK NOOP completed.\r\n");
+  out = f.send("d GETQUOTAROOT INBOX\r\n");
+  CHECK(out.find("* QUOTAROOT \"INBOX\" \"User quota\"\r\n") != std::string::npos);
+  CHECK(out.find("* QUOTA \"User quota\" (STORAGE 1074 1024)\r\n") != std::string::npos);
+  CHECK(f.send("e SETQUOTA \"User quota\" (STORAGE 5000)\r\n").rfind("e NO [NOPERM]", 0) == 0);
+  size_t files = 0;
+  for (auto& e : std::filesystem::directory_iterator(root + "/cur")) {
+    (void)e;
+    ++files;
+  }
+  CHECK(files == 1);
+}
+
+TEST_CASE("per-user IMAP session limit: NO [LIMIT] past imap.max_sessions_per_user") {
+  LimitFixture a;
+  REQUIRE(a.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  auto second = std::make_unique<LimitFixture>();
+  REQUIRE(second->send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  LimitFixture third;
+  CHECK(third.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a NO [LIMIT]", 0) == 0);
+  second.reset();  // a session that ends gives its place back
+  CHECK(third.send("b LOGIN alice@example.com Secret-1\r\n").rfind("b OK", 0) == 0);
+}
+
+TEST_CASE("IDLE is woken through the Watcher's fd, without waiting for the poll timer") {
+  Fixture a;
+  REQUIRE(a.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  REQUIRE(a.send("b SELECT INBOX\r\n").find("* 0 EXISTS") != std::string::npos);
+  CHECK(a.send("c IDLE\r\n") == "+ idling\r\n");
+  CHECK(a.conn.watch_count() == 1);  // the inotify fd is polled by the loop
+  auto added = maildir::append_to_folder(a.tmp.path() + "/example.com/alice", "Subject: z\n\nhi\n");
+  REQUIRE(added.ok());
+  a.conn.fire_watches();  // no timer fires
+  a.conn.run_pending_work();
+  CHECK(a.conn.take_output() == "* 1 EXISTS\r\n* 1 RECENT\r\n");
+  CHECK(a.send("DONE\r\n") == "c OK Idle completed.\r\n");
+  CHECK(a.conn.watch_count() == 0);
+  // The message is \Recent in this session, which claimed it: FETCH FLAGS says so.
+  CHECK(a.send("d FETCH 1 FLAGS\r\n") ==
+        "* 1 FETCH (FLAGS (\\Recent))\r\nd OK Fetch completed.\r\n");
+  CHECK(a.send("e STORE 1 +FLAGS (\\Seen)\r\n") ==
+        "* 1 FETCH (FLAGS (\\Seen \\Recent))\r\ne OK Store completed.\r\n");
+}
+
+TEST_CASE("server.mailbox_name_encoding utf8: folders are made and found with UTF-8 names") {
+  Fixture f;
+  auto c = std::make_shared<Config>(*make_config(f.tmp.path()));
+  c->server.mailbox_name_encoding = tegami::config::MailboxNameEncoding::kUtf8;
+  c->imap.sent = "送信済み";
+  imap::SessionOptions o;
+  o.config = c;
+  o.allow_plaintext_auth = true;
+  o.login = &f.login;
+  f.session = std::make_unique<imap::Session>(std::move(o));
+  f.session->on_open(f.conn);
+  (void)f.conn.take_output();
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  std::string root = f.tmp.path() + "/example.com/alice";
+  CHECK(std::filesystem::is_directory(root + "/.送信済み/cur"));
+  CHECK(f.send("b CREATE &Tgtm+DBN-\r\n") == "b OK Create completed.\r\n");  // 下書き
+  CHECK(std::filesystem::is_directory(root + "/.下書き/cur"));
+  CHECK_FALSE(std::filesystem::exists(root + "/.&Tgtm+DBN-"));
+  CHECK(f.send("c SELECT &Tgtm+DBN-\r\n").find("c OK [READ-WRITE]") != std::string::npos);
+  std::string list = f.send("d LIST \"\" *\r\n");
+  CHECK(list.find("(\\HasNoChildren \\Subscribed \\Sent) \"/\" \"&kAFP4W4IMH8-\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("LIST-EXTENDED syntax: (SPECIAL-USE) selection, pattern lists, RETURN options") {
+  Fixture f;
+  REQUIRE(f.send("a LOGIN alice@example.com Secret-1\r\n").rfind("a OK", 0) == 0);
+  REQUIRE(f.send("b CREATE Work\r\n") == "b OK Create completed.\r\n");
+  std::string out = f.send("c LIST (SPECIAL-USE) \"\" *\r\n");
+  CHECK(out.find("\\Sent) \"/\" \"Sent\"") != std::string::npos);
+  CHECK(out.find("\\Drafts) \"/\" \"Drafts\"") != std::string::npos);
+  CHECK(out.find("\"Work\"") == std::string::npos);
+  CHECK(out.find("\"INBOX\"") == std::string::npos);
+  CHECK(out.find("c OK List completed.") != std::string::npos);
+  out = f.send("d LIST \"\" (INBOX Work) RETURN (SPECIAL-USE CHILDREN)\r\n");
+  CHECK(out ==
+        "* LIST (\\HasNoChildren) \"/\" \"INBOX\"\r\n* LIST (\\HasNoChildren) \"/\" \"Work\"\r\n"
+        "d OK List completed.\r\n");
+  out = f.send("e LIST (SUBSCRIBED) \"\" *\r\n");
+  CHECK(out.find("\"Work\"") == std::string::npos);  // not subscribed
+  CHECK(out.find("\\Subscribed \\Trash) \"/\" \"Trash\"") != std::string::npos);
+  CHECK(f.send("f LIST (BOGUS) \"\" *\r\n").rfind("f BAD", 0) == 0);
+  CHECK(f.send("g LIST \"\" * RETURN (BOGUS)\r\n").rfind("g BAD", 0) == 0);
 }
