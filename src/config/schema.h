@@ -87,6 +87,16 @@ struct TlsDoc {
   std::vector<SniDoc> sni;
   KeyPos keys;
 };
+struct RelayDoc {
+  RelayHost v;
+  KeyPos keys;
+};
+struct OutboundDoc {
+  OutboundConfig v;  // smarthost / domain_smarthosts filled from below after validation
+  std::optional<RelayDoc> smarthost;
+  std::vector<RelayDoc> domain_smarthosts;
+  KeyPos keys;
+};
 struct PlanDoc {
   Plan v;
   KeyPos keys;
@@ -99,6 +109,7 @@ struct MainDoc {
   Limits limits;
   AuthPolicy auth;
   Pop3Config pop3;
+  OutboundDoc outbound;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

@@ -166,7 +166,7 @@ class Pass {
       rr.diagnostic = r.last_reply;
       rr.last_attempt = now_;
       if (action == tegami_dsn::Action::kDelayed)
-        rr.will_retry_until = e.envelope.arrival + kMaxQueueAge;
+        rr.will_retry_until = schedule_.retry_until(e.envelope);
       reports.push_back(std::move(rr));
     }
     auto id = queue_dsn(queue_, e.envelope, message(e), std::move(reports), hostname_, now_);
@@ -216,6 +216,10 @@ std::optional<std::int64_t> Schedule::next_attempt(const Envelope& e, const Reci
   std::int64_t gap = kFirstRetry;
   for (std::uint32_t i = 1; i < r.attempts && gap < kMaxRetryGap; ++i) gap *= 2;
   return now + std::min(gap, kMaxRetryGap);
+}
+
+std::int64_t Schedule::retry_until(const Envelope& e) const {
+  return e.arrival + kMaxQueueAge;
 }
 
 bool Schedule::delay_notice_due(const Envelope& e, const Recipient& r, std::int64_t now) const {
@@ -335,7 +339,12 @@ void Manager::scan() {
 }
 
 void Manager::run_due() {
-  tegami::metrics::process_counters().set_queue_length(known_.size());
+  tegami::metrics::Counters& counters = tegami::metrics::process_counters();
+  counters.set_queue_length(known_.size());
+  std::int64_t oldest = 0;
+  for (const auto& [id, k] : known_)
+    if (k.arrival != 0 && (oldest == 0 || k.arrival < oldest)) oldest = k.arrival;
+  counters.set_queue_oldest_arrival(oldest);
   if (!running_) return;
   std::int64_t t = now();
   for (auto& [id, k] : known_) {
@@ -499,6 +508,10 @@ void Manager::finish(const QueueId& id, PassResult& r) {
   tegami::metrics::Counters& counters = tegami::metrics::process_counters();
   for (std::uint64_t i = 0; i < r.delivered; ++i) counters.message_delivered();
   for (std::uint64_t i = 0; i < r.bounced; ++i) counters.message_bounced();
+  using QR = tegami::metrics::Counters::QueueResult;
+  counters.queue_result(QR::kDelivered, r.delivered);
+  counters.queue_result(QR::kDeferred, r.deferred);
+  counters.queue_result(QR::kBounced, r.bounced);
   for (const QueueId& q : r.queued) {
     Known& k = known_[q];
     k.due = 0;
