@@ -236,6 +236,9 @@ struct Manager::PassResult {
   std::vector<std::size_t> remote_due;
   std::vector<QueueId> queued;
   std::uint64_t delivered = 0, deferred = 0, bounced = 0;
+  // Remote recipients were left alone because no transport was registered at the start of
+  // the pass; if one is registered by the time the pass finishes, they are due at once.
+  bool waiting_for_transport = false;
 };
 
 Manager::Manager(ManagerOptions options) : options_(std::move(options)) {
@@ -493,6 +496,8 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
     return;
   }
   out.due = due_of(e, remote, have_transport);
+  for (std::size_t i = 0; i < e.recipients.size(); ++i)
+    if (remote[i] && !e.recipients[i].final() && !have_transport) out.waiting_for_transport = true;
   if (!out.remote_due.empty() && have_transport) {
     // Handed to the transport now: not due again until its outcome is recorded.
     out.entry = std::move(e);
@@ -522,6 +527,7 @@ void Manager::finish(const QueueId& id, PassResult& r) {
   } else {
     Known& k = known_[id];
     k.due = r.due;
+    if (r.waiting_for_transport && transport_) k.due = std::min(k.due, now());
     if (r.arrival != 0) k.arrival = r.arrival;
     if (r.entry && transport_) {
       hand_to_transport(std::move(*r.entry), std::move(r.remote_due));

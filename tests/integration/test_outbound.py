@@ -299,6 +299,11 @@ class OutboundTest(unittest.TestCase):
         self.d.log_file.close()
         self.d.start()
         got = wait_for(lambda: self.mx.handler.for_rcpt("k@hold.test"), 20)
+        if not got and os.environ.get("OB_DEBUG"):
+            import subprocess
+            print(subprocess.run(["gdb", "-p", str(self.d.proc.pid), "-batch", "-ex",
+                                  "thread apply all bt 12"], capture_output=True, text=True,
+                                 timeout=60).stdout[-12000:])
         self.assertTrue(got, "not delivered after the restart; log:\n" + self.d.log()[-3000:])
         self.wait_queue_empty()
         time.sleep(0.5)
