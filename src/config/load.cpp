@@ -154,26 +154,23 @@ class Validator {
   // Outbound: relays complete and unique, schedule and timeouts positive, DNS servers parse.
   void outbound(const std::string& file, schema::OutboundDoc& d, OutboundConfig& out) {
     out = d.v;
-    auto relay = [&](schema::RelayDoc& r, bool per_domain) {
-      RelayHost h = r.v;
-      if (per_domain && h.domain.empty()) error(file, r.keys.self, "missing key 'domain'");
-      if (!per_domain && !h.domain.empty())
-        error(file, r.keys.at("domain"), "'domain' belongs in outbound.domain_smarthosts");
+    auto relay = [&](RelayHost h, const schema::KeyPos& keys) {
       std::transform(h.domain.begin(), h.domain.end(), h.domain.begin(),
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      if (h.host.empty()) error(file, r.keys.at("host"), "relay host must not be empty");
-      if (h.port == 0) error(file, r.keys.at("port"), "relay port must not be 0");
+      if (h.host.empty()) error(file, keys.at("host"), "relay host must not be empty");
+      if (h.port == 0) error(file, keys.at("port"), "relay port must not be 0");
       if (!h.password.empty() && h.user.empty())
-        error(file, r.keys.at("password"), "a relay password needs a user");
+        error(file, keys.at("password"), "a relay password needs a user");
       if (!h.user.empty() && h.tls == TlsMode::kNone)
-        warning(file, r.keys.at("user"), "the relay password is sent without TLS (tls: none)");
+        warning(file, keys.at("user"), "the relay password is sent without TLS (tls: none)");
       return h;
     };
-    if (d.smarthost) out.smarthost = relay(*d.smarthost, false);
+    if (d.smarthost) out.smarthost = relay(d.smarthost->v, d.smarthost->keys);
     std::map<std::string, Pos> seen;
     out.domain_smarthosts.clear();
     for (auto& r : d.domain_smarthosts) {
-      RelayHost h = relay(r, true);
+      RelayHost h = relay(r.v, r.keys);
+      if (h.domain.empty()) error(file, r.keys.at("domain"), "relay domain must not be empty");
       if (!h.domain.empty() && !seen.emplace(h.domain, r.keys.at("domain")).second)
         error(file, r.keys.at("domain"), "domain '" + h.domain + "' already has a relay");
       out.domain_smarthosts.push_back(std::move(h));

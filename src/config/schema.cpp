@@ -575,12 +575,10 @@ const std::vector<Field<Pop3Config>>& fields() {
   return t;
 }
 
-template <>
-const std::vector<Field<RelayDoc>>& fields() {
-  using S = RelayDoc;
-  static const std::vector<Field<S>> t = {
-      row<OptStrC, S>("domain", kOptional, "example.com",
-                      "sender domain this relay serves (domain_smarthosts only)", GET(v.domain)),
+// The rows of a relay host, shared by outbound.smarthost and outbound.domain_smarthosts.
+template <class S>
+std::vector<Field<S>> relay_rows() {
+  return {
       row<StrC, S>("host", kRequired, "smtp.provider.net", "relay host name or IP", GET(v.host)),
       row<UIntC<std::uint16_t>, S>("port", kDefault, "587", "relay port (465 with implicit)",
                                    GET(v.port)),
@@ -591,6 +589,24 @@ const std::vector<Field<RelayDoc>>& fields() {
                       GET(v.user)),
       row<OptStrC, S>("password", kOptional, "relay-secret", "AUTH password", GET(v.password)),
   };
+}
+
+template <>
+const std::vector<Field<RelayDoc>>& fields() {
+  static const std::vector<Field<RelayDoc>> t = relay_rows<RelayDoc>();
+  return t;
+}
+
+template <>
+const std::vector<Field<DomainRelayDoc>>& fields() {
+  using S = DomainRelayDoc;
+  static const std::vector<Field<S>> t = [] {
+    std::vector<Field<S>> rows = {row<StrC, S>("domain", kRequired, "example.com",
+                                               "sender domain whose mail takes this relay",
+                                               GET(v.domain))};
+    for (auto& r : relay_rows<S>()) rows.push_back(std::move(r));
+    return rows;
+  }();
   return t;
 }
 
@@ -632,9 +648,9 @@ const std::vector<Field<OutboundDoc>>& fields() {
                       GET(v.data_timeout)),
       row<OptC<StructC<RelayDoc>>, S>("smarthost", kOptional, "",
                                       "relay all outgoing mail through this host", GET(smarthost)),
-      row<SeqC<StructC<RelayDoc>>, S>("domain_smarthosts", kDefault, "[]",
-                                      "relays by sender domain (take precedence over smarthost)",
-                                      GET(domain_smarthosts)),
+      row<SeqC<StructC<DomainRelayDoc>>, S>(
+          "domain_smarthosts", kDefault, "[]",
+          "relays by sender domain (take precedence over smarthost)", GET(domain_smarthosts)),
   };
   return t;
 }

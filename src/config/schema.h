@@ -91,10 +91,14 @@ struct RelayDoc {
   RelayHost v;
   KeyPos keys;
 };
+struct DomainRelayDoc {
+  RelayHost v;
+  KeyPos keys;
+};
 struct OutboundDoc {
   OutboundConfig v;  // smarthost / domain_smarthosts filled from below after validation
   std::optional<RelayDoc> smarthost;
-  std::vector<RelayDoc> domain_smarthosts;
+  std::vector<DomainRelayDoc> domain_smarthosts;
   KeyPos keys;
 };
 struct PlanDoc {

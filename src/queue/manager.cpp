@@ -124,6 +124,12 @@ class Pass {
     }
     std::sort(changed_.begin(), changed_.end());
     changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+    // Every recipient final and every DSN queued: removing the entry is the record (its env/
+    // unlink is durable before remove() returns). Only if that fails is the state appended.
+    if (e.done() && queue_.remove(e.id).ok()) {
+      removed_ = true;
+      return true;
+    }
     if (maildir::Status s = queue_.record(e, changed_); !s.ok()) {
       logging::error("queue: " + e.id + ": cannot record delivery state: " + s.to_string());
       return false;

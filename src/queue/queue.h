@@ -11,7 +11,7 @@
 //                                block written once, then fsync'ed state lines appended
 // An entry exists exactly when env/<id> exists. enqueue() writes msg/ first (tmp, fsync,
 // rename, fsync msg/) and env/ last (tmp, fsync, rename, fsync env/): a crash at any instant
-// leaves either no entry or a complete one. remove() unlinks env/ first, then msg/.
+// leaves either no entry or a complete one. remove() unlinks env/ first (synced), then msg/.
 // Ids are Maildir unique names (`<sec>.M<usec>P<pid>Q<n>.<host>`), unique across nodes.
 //
 // One process owns a queue directory (the daemon's queue manager). enqueue() may run on many
@@ -75,8 +75,9 @@ class Queue {
   // the old one).
   maildir::Status record(const Entry& entry, const std::vector<std::size_t>& changed);
 
-  // Deletes the entry (env/ then msg/, then fsyncs both directories). kNotFound when already
-  // gone. Called when every recipient is final, or by the admin.
+  // Deletes the entry: unlinks env/<id> and fsyncs env/ (the entry is gone for good), then
+  // unlinks msg/<id> (not synced: a crash may leave it, and open() removes it as a leftover).
+  // kNotFound when already gone. Called when every recipient is final, or by the admin.
   maildir::Status remove(const QueueId& id);
 
   // Path of the message file (for streaming it to a remote server).
