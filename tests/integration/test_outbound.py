@@ -14,6 +14,7 @@ import os
 import quopri
 import re
 import shutil
+import signal
 import smtplib
 import sys
 import tempfile
@@ -335,6 +336,38 @@ class OutboundTest(unittest.TestCase):
         self.assertGreaterEqual(value(text, 'tegami_queue_deliveries_total{result="delivered"}'), 2)
         self.assertGreaterEqual(value(text, 'tegami_queue_deliveries_total{result="bounced"}'), 1)
         self.assertEqual(value(text, "tegami_queue_oldest_age_seconds"), 0)
+
+
+class ReloadTest(unittest.TestCase):
+    """outbound.enabled false keeps remote mail queued; a reload that enables it (and sets a
+    smarthost) delivers it without a restart."""
+
+    def test_enable_by_reload(self):
+        sink_port = free_port()
+        with DnsServer({}) as dns, Receiver(sink_port) as relay:
+            off = f"outbound:\n  enabled: false\n  dns_servers: 127.0.0.1:{dns.port}\n"
+            on = (f"outbound:\n  dns_servers: 127.0.0.1:{dns.port}\n  smarthost:\n"
+                  f"    host: 127.0.0.1\n    port: {sink_port}\n    tls: none\n")
+            d = Tegamid([("submission", "submission", "starttls")],
+                        domains={"example.com.yaml": LOCAL["example.com.yaml"]}, main_extra=off)
+            with d:
+                data, _ = message("after reload")
+                with smtplib.SMTP("127.0.0.1", d.port("submission"), timeout=30) as s:
+                    s.starttls(context=tls_context())
+                    s.login("alice@example.com", "secret")
+                    self.assertEqual(s.sendmail("alice@example.com", ["r@far.test"], data), {})
+                time.sleep(1.0)
+                env = os.path.join(d.dir, "var", "queue", "env")
+                self.assertEqual(len(os.listdir(env)), 1)
+                self.assertFalse(relay.handler.for_rcpt("r@far.test"))
+                d.write_main(extra=on)
+                d.signal(signal.SIGHUP)
+                d.wait_log("reloaded (SIGHUP)")
+                got = wait_for(lambda: relay.handler.for_rcpt("r@far.test"))
+                self.assertTrue(got, d.log()[-3000:])
+                self.assertTrue(got[0].data.endswith(data))
+                self.assertTrue(wait_for(lambda: not os.listdir(env)))
+                self.assertIn("outbound: remote delivery via smarthost 127.0.0.1", d.log())
 
 
 if __name__ == "__main__":
