@@ -16,19 +16,18 @@ import faulthandler
 import multiprocessing
 import os
 import pwd
-import re
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, "..")),
                                 "tests", "integration", "lib"))
 from tegamid import Tegamid, free_port  # noqa: E402
+from smtp_receiver import SmtpSink  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_OUT_SECONDS", "5"))
 CONNS = int(os.environ.get("BENCH_OUT_CONNS", "8"))
@@ -45,40 +44,9 @@ def make_message():
     return msg + b"x" * (SIZE - len(msg) - 2) + b"\r\n"
 
 
-class Sink:
-    """smtp-sink on 127.0.0.1, counting completed DATA commands (its -c counter)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = subprocess.Popen(["smtp-sink", "-c", "-u", "postfix",
-                                      f"127.0.0.1:{self.port}", "256"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.count = 0
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("smtp-sink does not listen")
-
-    def _read(self):
-        buf = b""
-        while True:
-            chunk = self.proc.stdout.read1(4096)
-            if not chunk:
-                return
-            buf = (buf + chunk)[-256:]
-            found = re.findall(rb"mesg=(\d+)", buf)
-            if found:
-                self.count = int(found[-1])
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+def Sink():
+    """smtp-sink on a free loopback port, counting completed DATA commands."""
+    return SmtpSink(free_port())
 
 
 class Conn:

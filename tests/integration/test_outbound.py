@@ -31,6 +31,9 @@ LOCAL = {
 accounts:
   - user: alice
     password: "{PLAIN}secret"
+aliases:
+  - address: fwd
+    to: [gone@reject.test]
 """,
     "relay.test.yaml": """domain: relay.test
 accounts:
@@ -112,8 +115,8 @@ class OutboundTest(unittest.TestCase):
       port: {cls.legacy_port}
       tls: none
 """
-        cls.d = Tegamid([("submission", "submission", "starttls")], domains=LOCAL,
-                        main_extra=outbound)
+        cls.d = Tegamid([("submission", "submission", "starttls"), ("smtp", "smtp", "none")],
+                        domains=LOCAL, main_extra=outbound)
         cls.d.start()
         cls.mail_root = os.path.join(cls.d.dir, "var", "mail")
         cls.queue = os.path.join(cls.d.dir, "var", "queue")
@@ -282,6 +285,24 @@ class OutboundTest(unittest.TestCase):
         self.assertEqual(self.status_fields(dsn)["Status"], "5.6.3")
         self.assertFalse(self.legacy.handler.for_rcpt("z2@good.test"))
         self.wait_queue_empty()
+
+    def test_07b_never_a_bounce_for_a_bounce(self):
+        # A remote sender's mail to a local alias whose (remote) target refuses it: the DSN
+        # goes to the remote sender, whose server refuses that too; the DSN about it is not
+        # made (RFC 3461 §6.2), nothing loops, the queue empties.
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            data, _ = message("to a dead alias", sender="someone@reject.test", to="fwd@example.com")
+            self.assertEqual(s.sendmail("someone@reject.test", ["fwd@example.com"], data), {})
+        h = self.mx.handler
+        self.assertTrue(wait_for(lambda: h.rcpt_attempts.get("someone@reject.test")),
+                        "the DSN was not sent; log:\n" + self.d.log()[-3000:])
+        self.wait_queue_empty()
+        time.sleep(1.5)  # more than retry_first: a DSN about the DSN would have been tried
+        self.assertEqual(h.rcpt_attempts.get("gone@reject.test"), 1)
+        self.assertEqual(h.rcpt_attempts.get("someone@reject.test"), 1)
+        self.assertEqual(h.senders["someone@reject.test"], ["<>"])  # the DSN: null sender
+        self.assertEqual(self.queue_entries(), [])
+        self.assertFalse(self.inbox("example.com", "postmaster"))
 
     def test_08_queue_survives_kill_9(self):
         self.mx.handler.hold.set()

@@ -39,6 +39,7 @@ class Handler:
         self.no_8bit = no_8bit
         self.messages = []
         self.rcpt_attempts = {}
+        self.senders = {}  # recipient → MAIL FROM of each RCPT attempt
         self.hold = threading.Event()
         self.lock = threading.Lock()
 
@@ -53,6 +54,7 @@ class Handler:
         with self.lock:
             n = self.rcpt_attempts.get(address, 0) + 1
             self.rcpt_attempts[address] = n
+            self.senders.setdefault(address, []).append(envelope.mail_from)
         if domain == "defer.test" and n == 1:
             return "451 4.3.0 try again later (tegami-test)"
         if domain == "tempfail.test":
@@ -184,3 +186,53 @@ class EvilServer:
                     return
         finally:
             conn.close()
+
+
+class SmtpSink:
+    """Postfix's smtp-sink on 127.0.0.1:port with extra options (e.g. ["-f", "RCPT"] to refuse
+    every RCPT with a 5xx, ["-r", "RCPT"] with a 4xx, ["-q", "DATA"] to hang up after DATA,
+    ["-e"] to refuse EHLO, ["-8"] for no 8BITMIME). `count` follows its -c counter of
+    messages received (completed DATA)."""
+
+    def __init__(self, port, options=()):
+        import re
+        import subprocess
+        self._re = re.compile(rb"mesg=(\d+)")
+        self.port = port
+        self.proc = subprocess.Popen(["smtp-sink", "-c", "-u", "postfix"] + list(options) +
+                                     [f"127.0.0.1:{port}", "256"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.count = 0
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("smtp-sink does not listen")
+
+    def _read(self):
+        buf = b""
+        while True:
+            chunk = self.proc.stdout.read1(4096)
+            if not chunk:
+                return
+            buf = (buf + chunk)[-256:]
+            found = self._re.findall(buf)
+            if found:
+                self.count = int(found[-1])
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
