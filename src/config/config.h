@@ -159,6 +159,36 @@ struct ImapConfig {
   std::string archive = "Archive";
 };
 
+// A relay host (smarthost) that takes all outgoing mail (of one sender domain, or of all).
+struct RelayHost {
+  std::string domain;  // sender domain it serves (outbound.domain_smarthosts); "" = global
+  std::string host;    // name or IP literal
+  std::uint16_t port = 587;
+  TlsMode tls = TlsMode::kStartTls;  // starttls is required (not opportunistic) for a relay
+  std::string user;                  // AUTH PLAIN/LOGIN when set
+  std::string password;
+  bool operator==(const RelayHost&) const = default;
+};
+
+// Remote delivery of queued mail (issue 8): the SMTP client, its DNS and the retry schedule.
+struct OutboundConfig {
+  bool enabled = true;         // false: remote recipients stay queued (nothing leaves)
+  std::string helo_name;       // EHLO name; "" = server.hostname
+  std::string dns_servers;     // "" = /etc/resolv.conf; else "ip[:port],..." ("127.0.0.1:5353")
+  std::uint16_t mx_port = 25;  // port of MX hosts (tests use another)
+  std::uint32_t connections_per_domain = 4;  // per destination (domain or relay)
+  std::chrono::seconds retry_first{300};     // first retry after a temporary failure
+  std::chrono::seconds retry_max{14400};     // the interval doubles up to this
+  std::chrono::seconds delay_notice{14400};  // "delayed" DSN this long after queueing; 0 = never
+  std::chrono::seconds expire{432000};       // then bounce (5 days)
+  std::chrono::milliseconds connect_timeout{30000};
+  std::chrono::milliseconds command_timeout{300000};  // greeting, EHLO, MAIL, RCPT (RFC 5321: 5 m)
+  std::chrono::milliseconds data_timeout{600000};     // final reply after the body (10 m)
+  std::optional<RelayHost> smarthost;                 // every message, unless below
+  std::vector<RelayHost> domain_smarthosts;           // by the sender's domain
+  bool operator==(const OutboundConfig&) const = default;
+};
+
 struct Plan {
   std::string name;
   std::uint64_t mailbox_quota_mb = 50;     // default quota of a new account
@@ -241,6 +271,7 @@ struct Config {
   Pop3Config pop3;
   DkimConfig dkim;
   ImapConfig imap;
+  OutboundConfig outbound;
   std::vector<Plan> plans;  // built-ins (basic, standard, secure, premium) unless
                             // the file defines `plans:`
   std::vector<Domain> domains;

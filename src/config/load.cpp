@@ -4,6 +4,7 @@
 
 #include "maildir/mailbox_name.h"
 
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -150,6 +151,79 @@ class Validator {
       if (s.hostname.empty()) s.hostname = "localhost";
     }
     if (s.worker_loops == 0) s.worker_loops = std::max(1u, std::thread::hardware_concurrency());
+  }
+
+  // Outbound: relays complete and unique, schedule and timeouts positive, DNS servers parse.
+  void outbound(const std::string& file, schema::OutboundDoc& d, OutboundConfig& out) {
+    out = d.v;
+    auto relay = [&](RelayHost h, const schema::KeyPos& keys) {
+      std::transform(h.domain.begin(), h.domain.end(), h.domain.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      if (h.host.empty()) error(file, keys.at("host"), "relay host must not be empty");
+      if (h.port == 0) error(file, keys.at("port"), "relay port must not be 0");
+      if (!h.password.empty() && h.user.empty())
+        error(file, keys.at("password"), "a relay password needs a user");
+      if (!h.user.empty() && h.tls == TlsMode::kNone)
+        warning(file, keys.at("user"), "the relay password is sent without TLS (tls: none)");
+      return h;
+    };
+    if (d.smarthost) out.smarthost = relay(d.smarthost->v, d.smarthost->keys);
+    std::map<std::string, Pos> seen;
+    out.domain_smarthosts.clear();
+    for (auto& r : d.domain_smarthosts) {
+      RelayHost h = relay(r.v, r.keys);
+      if (h.domain.empty()) error(file, r.keys.at("domain"), "relay domain must not be empty");
+      if (!h.domain.empty() && !seen.emplace(h.domain, r.keys.at("domain")).second)
+        error(file, r.keys.at("domain"), "domain '" + h.domain + "' already has a relay");
+      out.domain_smarthosts.push_back(std::move(h));
+    }
+    if (out.connections_per_domain == 0)
+      error(file, d.keys.at("connections_per_domain"), "must be at least 1");
+    if (out.retry_first.count() <= 0) error(file, d.keys.at("retry_first"), "must be at least 1s");
+    if (out.retry_max < out.retry_first)
+      error(file, d.keys.at("retry_max"), "must not be shorter than retry_first");
+    if (out.expire.count() <= 0) error(file, d.keys.at("expire"), "must be at least 1s");
+    for (const char* k : {"connect_timeout", "command_timeout", "data_timeout"}) {
+      auto v = std::string(k) == "connect_timeout"   ? out.connect_timeout
+               : std::string(k) == "command_timeout" ? out.command_timeout
+                                                     : out.data_timeout;
+      if (v.count() <= 0) error(file, d.keys.at(k), std::string(k) + " must be positive");
+    }
+    if (!valid_dns_servers(out.dns_servers))
+      error(file, d.keys.at("dns_servers"),
+            "expected a comma list of ip or ip:port ([v6]:port), got '" + out.dns_servers + "'");
+  }
+
+  static bool valid_dns_servers(const std::string& list) {
+    if (list.empty()) return true;
+    std::stringstream in(list);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+      std::string host = item, port;
+      if (!item.empty() && item[0] == '[') {
+        size_t close = item.find(']');
+        if (close == std::string::npos) return false;
+        host = item.substr(1, close - 1);
+        if (close + 1 < item.size()) {
+          if (item[close + 1] != ':') return false;
+          port = item.substr(close + 2);
+        }
+      } else if (size_t colon = item.find(':');
+                 colon != std::string::npos && item.find(':', colon + 1) == std::string::npos) {
+        host = item.substr(0, colon);
+        port = item.substr(colon + 1);
+      }
+      unsigned char buf[16];
+      if (inet_pton(AF_INET, host.c_str(), buf) != 1 && inet_pton(AF_INET6, host.c_str(), buf) != 1)
+        return false;
+      if (!port.empty()) {
+        if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+          return false;
+        unsigned long n = std::stoul(port);
+        if (n == 0 || n > 65535) return false;
+      }
+    }
+    return true;
   }
 
   // The idle timeout may be shortened (tests do), but RFC 1939 §3 asks for 10 minutes at least.
@@ -519,6 +593,7 @@ LoadResult load_config(const std::string& path, const LoadOptions& options) {
   v.pop3(display, doc.keys.at("pop3"), config->pop3);
   config->imap = doc.imap;
   v.imap(display, doc.keys.at("imap"), config->imap);
+  v.outbound(display, doc.outbound, config->outbound);
   v.tls(display, doc.tls, config->tls);
   v.listeners(display, doc.listeners, config->tls, config->listeners);
   v.plans(display, doc.plans, config->plans);
@@ -542,6 +617,11 @@ std::string dump_config(const Config& config) {
   doc.pop3 = config.pop3;
   doc.dkim = config.dkim;
   doc.imap = config.imap;
+  doc.outbound.v = config.outbound;
+  if (config.outbound.smarthost)
+    doc.outbound.smarthost = schema::RelayDoc{*config.outbound.smarthost, {}};
+  for (const RelayHost& r : config.outbound.domain_smarthosts)
+    doc.outbound.domain_smarthosts.push_back({r, {}});
   doc.plans.emplace();
   for (const Plan& p : config.plans) doc.plans->push_back({p, {}});
   doc.domains_dir = "";

@@ -578,6 +578,86 @@ const std::vector<Field<Pop3Config>>& fields() {
   return t;
 }
 
+// The rows of a relay host, shared by outbound.smarthost and outbound.domain_smarthosts.
+template <class S>
+std::vector<Field<S>> relay_rows() {
+  return {
+      row<StrC, S>("host", kRequired, "smtp.provider.net", "relay host name or IP", GET(v.host)),
+      row<UIntC<std::uint16_t>, S>("port", kDefault, "587", "relay port (465 with implicit)",
+                                   GET(v.port)),
+      row<EnumC<TlsMode>, S>("tls", kDefault, "starttls",
+                             "starttls (required), implicit (TLS from the start) or none",
+                             GET(v.tls)),
+      row<OptStrC, S>("user", kOptional, "relay-user", "AUTH user name; empty = no AUTH",
+                      GET(v.user)),
+      row<OptStrC, S>("password", kOptional, "relay-secret", "AUTH password", GET(v.password)),
+  };
+}
+
+template <>
+const std::vector<Field<RelayDoc>>& fields() {
+  static const std::vector<Field<RelayDoc>> t = relay_rows<RelayDoc>();
+  return t;
+}
+
+template <>
+const std::vector<Field<DomainRelayDoc>>& fields() {
+  using S = DomainRelayDoc;
+  static const std::vector<Field<S>> t = [] {
+    std::vector<Field<S>> rows = {row<StrC, S>("domain", kRequired, "example.com",
+                                               "sender domain whose mail takes this relay",
+                                               GET(v.domain))};
+    for (auto& r : relay_rows<S>()) rows.push_back(std::move(r));
+    return rows;
+  }();
+  return t;
+}
+
+template <>
+const std::vector<Field<OutboundDoc>>& fields() {
+  using S = OutboundDoc;
+  static const std::vector<Field<S>> t = {
+      row<BoolC, S>("enabled", kDefault, "true",
+                    "deliver mail to remote servers (false: it stays queued)", GET(v.enabled)),
+      row<OptStrC, S>("helo_name", kOptional, "mail.example.com",
+                      "name sent with EHLO (default: server.hostname)", GET(v.helo_name)),
+      row<OptStrC, S>("dns_servers", kOptional, "\"127.0.0.1:53,[::1]:53\"",
+                      "DNS servers for MX/A/AAAA lookups (default: /etc/resolv.conf)",
+                      GET(v.dns_servers)),
+      row<UIntC<std::uint16_t>, S>("mx_port", kDefault, "25", "port of the MX hosts",
+                                   GET(v.mx_port)),
+      row<UIntC<std::uint32_t>, S>("connections_per_domain", kDefault, "4",
+                                   "connections at once to one destination domain (or relay)",
+                                   GET(v.connections_per_domain)),
+      row<SecondsC, S>("retry_first", kDefault, "300s",
+                       "wait after the first temporary failure; doubles per attempt",
+                       GET(v.retry_first)),
+      row<SecondsC, S>("retry_max", kDefault, "14400s", "longest wait between two attempts",
+                       GET(v.retry_max)),
+      row<SecondsC, S>("delay_notice", kDefault, "14400s",
+                       "send a \"delayed\" DSN when still undelivered this long after queueing "
+                       "(when NOTIFY allows); 0 = never",
+                       GET(v.delay_notice)),
+      row<SecondsC, S>("expire", kDefault, "432000s",
+                       "bounce what is still undelivered this long after queueing (5 days)",
+                       GET(v.expire)),
+      row<MillisC, S>("connect_timeout", kDefault, "30000ms", "TCP connect (and TLS) timeout",
+                      GET(v.connect_timeout)),
+      row<MillisC, S>("command_timeout", kDefault, "300000ms",
+                      "wait for the greeting and each reply (RFC 5321: 5 minutes)",
+                      GET(v.command_timeout)),
+      row<MillisC, S>("data_timeout", kDefault, "600000ms",
+                      "wait for the reply after the message body (RFC 5321: 10 minutes)",
+                      GET(v.data_timeout)),
+      row<OptC<StructC<RelayDoc>>, S>("smarthost", kOptional, "",
+                                      "relay all outgoing mail through this host", GET(smarthost)),
+      row<SeqC<StructC<DomainRelayDoc>>, S>(
+          "domain_smarthosts", kDefault, "[]",
+          "relays by sender domain (take precedence over smarthost)", GET(domain_smarthosts)),
+  };
+  return t;
+}
+
 template <>
 const std::vector<Field<ImapConfig>>& fields() {
   using S = ImapConfig;
@@ -831,6 +911,8 @@ const std::vector<Field<MainDoc>>& fields() {
       row<StructC<DkimConfig>, S>("dkim", kDefault, "", "DKIM signing (keys are per domain)",
                                   GET(dkim)),
       row<StructC<ImapConfig>, S>("imap", kDefault, "", "IMAP sessions", GET(imap)),
+      row<StructC<OutboundDoc>, S>("outbound", kDefault, "",
+                                   "delivery to remote servers, retries and relays", GET(outbound)),
       row<OptC<SeqC<StructC<PlanDoc>>>, S>(
           "plans", kOptional, "",
           "replaces the built-in plans basic (20 MB, up to 50 MB), standard, secure, premium "

@@ -92,6 +92,20 @@ struct TlsDoc {
   std::vector<SniDoc> sni;
   KeyPos keys;
 };
+struct RelayDoc {
+  RelayHost v;
+  KeyPos keys;
+};
+struct DomainRelayDoc {
+  RelayHost v;
+  KeyPos keys;
+};
+struct OutboundDoc {
+  OutboundConfig v;  // smarthost / domain_smarthosts filled from below after validation
+  std::optional<RelayDoc> smarthost;
+  std::vector<DomainRelayDoc> domain_smarthosts;
+  KeyPos keys;
+};
 struct PlanDoc {
   Plan v;
   KeyPos keys;
@@ -106,6 +120,7 @@ struct MainDoc {
   Pop3Config pop3;
   DkimConfig dkim;
   ImapConfig imap;
+  OutboundDoc outbound;
   std::optional<std::vector<PlanDoc>> plans;
   std::optional<std::string> domains_dir;  // "" = no domain files
   std::vector<DomainDoc> domains;

@@ -44,6 +44,7 @@
 #include "metrics/http.h"
 #include "net/unavailable.h"
 #include "net/worker.h"
+#include "outbound/queue_transport.h"
 #include "pop3/session.h"
 #include "smtp/session.h"
 
@@ -126,6 +127,10 @@ class Daemon : public control::Backend {
       const config::Config& c);
   Status start_control(const config::Config& c);
   Status start_metrics(const config::Config& c);
+  // Starts (or, with outbound.enabled false, stops) remote delivery for `c`; on reload only
+  // when its settings changed. A failure is logged: remote mail then stays queued.
+  void configure_outbound(const config::Config* previous, const config::Config& c);
+  void stop_outbound();
   void watch(const config::Config& c);
   void handle_signals();
   void shutdown(const char* why);
@@ -138,6 +143,7 @@ class Daemon : public control::Backend {
   std::shared_ptr<net::TlsStore> tls_ = std::make_shared<net::TlsStore>();
   std::unique_ptr<QueueService> queue_;  // declared before server_: outlives the workers
   std::unique_ptr<net::Server> server_;
+  std::shared_ptr<outbound::QueueTransport> transport_;  // null: remote mail stays queued
   std::unique_ptr<StreamServer> metrics_;
   std::unique_ptr<StreamServer> control_;
   std::unique_ptr<ConfigWatcher> watcher_;
@@ -267,6 +273,7 @@ int Daemon::start() {
   }
   server_ = std::move(server).value();
   queue_->start(server_->worker(0), [this] { return store_.get(); });
+  configure_outbound(nullptr, *cfg);
 
   if (Status s = start_metrics(*cfg); !s.ok()) {
     logging::error("tegamid: metrics: " + s.to_string());
@@ -290,6 +297,41 @@ int Daemon::start() {
                   std::to_string(cfg->domains.size()) + " domain(s)");
   notify_systemd("READY=1\nSTATUS=serving");
   return 0;
+}
+
+void Daemon::configure_outbound(const config::Config* previous, const config::Config& c) {
+  if (!c.outbound.enabled) {
+    if (transport_) logging::notice("outbound: disabled; remote mail stays queued");
+    stop_outbound();
+    return;
+  }
+  if (transport_ && previous != nullptr && outbound::same_transport_settings(*previous, c)) return;
+  auto t = outbound::QueueTransport::start(c);
+  if (!t.ok()) {
+    logging::error("outbound: cannot start remote delivery: " + t.status().to_string() +
+                   (transport_ ? " (the previous settings stay)" : "; remote mail stays queued"));
+    return;
+  }
+  std::shared_ptr<outbound::QueueTransport> old = std::move(transport_);
+  transport_ = std::move(t).value();
+  queue_->set_transport(transport_);
+  if (old) old->shutdown();  // what it had in flight is retried by the new one
+  std::string route = c.outbound.smarthost ? "smarthost " + c.outbound.smarthost->host + ":" +
+                                                 std::to_string(c.outbound.smarthost->port)
+                                           : "MX";
+  logging::notice(
+      "outbound: remote delivery via " + route + ", " +
+      std::to_string(c.outbound.connections_per_domain) + " connection(s) per domain" +
+      (c.outbound.domain_smarthosts.empty()
+           ? ""
+           : ", " + std::to_string(c.outbound.domain_smarthosts.size()) + " per-domain relay(s)"));
+}
+
+void Daemon::stop_outbound() {
+  if (!transport_) return;
+  queue_->set_transport(nullptr);
+  transport_->shutdown();
+  transport_.reset();
 }
 
 Status Daemon::start_metrics(const config::Config& c) {
@@ -432,6 +474,7 @@ control::ReloadOutcome Daemon::reload_from(const std::string& reason) {
   if (server_) server_->set_limits(net_limits(*next));  // connection limits apply live
   store_.set(next);
   login::process_login_service().configure(*next);
+  configure_outbound(previous.get(), *next);
   watch(*next);
   out.ok = true;
   metrics::process_counters().config_reload(true);
@@ -461,6 +504,9 @@ void Daemon::shutdown(const char* why) {
              [](uv_handle_t* handle) { delete reinterpret_cast<uv_signal_t*>(handle); });
   }
   signals_.clear();
+  // Before the workers stop: the delivery thread answers what it has in flight, and those
+  // outcomes are recorded on worker 0.
+  stop_outbound();
   if (server_) {
     // Blocks this (administrative) thread until the workers are done; the listeners close
     // at once, so no new session starts.
@@ -498,6 +544,10 @@ std::string resolve_config_path(const char* flag) {
 int run(const Options& options) {
   // Writes to a closed socket must fail with EPIPE, not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
+  // libuv's thread pool (every loop's blocking work: queue writes with their fsyncs, local
+  // deliveries, reading messages for remote delivery) has 4 threads by default; fsyncs from
+  // more threads at once share the file system's journal commits. An admin's value wins.
+  ::setenv("UV_THREADPOOL_SIZE", "16", 0);
   logging::Options log = logging::options();
   log.priority_prefix = std::getenv("JOURNAL_STREAM") != nullptr;  // stderr is the journal
   logging::configure(log);

@@ -1,5 +1,7 @@
 #include "daemon/queue_service.h"
 
+#include "queue/config_schedule.h"
+
 namespace tegami::daemon {
 
 class QueueService::WorkerExecutor final : public tegami_queue::Executor {
@@ -33,6 +35,7 @@ void QueueService::start(net::Worker& worker,
   tegami_queue::ManagerOptions o;
   o.queue = queue_.get();
   o.executor = executor_.get();
+  o.schedule = std::make_shared<tegami_queue::ConfigSchedule>(config);
   o.config = std::move(config);
   manager_ = std::make_unique<tegami_queue::Manager>(std::move(o));
   tegami_queue::Manager* m = manager_.get();

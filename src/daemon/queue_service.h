@@ -3,6 +3,8 @@
 // manager with notify(); remote delivery (issue 8) registers its transport with
 // set_transport(). The queue directory is fixed at start (a reload that changes
 // server.queue_dir takes effect at the next restart).
+// The retry schedule is tegami_queue::ConfigSchedule (config `outbound`: retry_first,
+// retry_max, delay_notice, expire).
 // Threading: open() and start() on the daemon thread; notify() from any thread; queue() is
 // thread-safe (Queue's own rules); set_transport() from any thread (posted to the loop).
 #pragma once

@@ -1,5 +1,7 @@
 #include "metrics/counters.h"
 
+#include <time.h>
+
 namespace tegami::metrics {
 
 namespace {
@@ -69,6 +71,16 @@ std::vector<Family> families(const Values& v) {
                  "Messages waiting in the outgoing queue.",
                  Type::kGauge,
                  {{{}, v.queue_length}}});
+  out.push_back({"tegami_queue_oldest_age_seconds",
+                 "Seconds the oldest message in the outgoing queue has waited (0 when empty).",
+                 Type::kGauge,
+                 {{{}, v.queue_oldest_age}}});
+  out.push_back({"tegami_queue_deliveries_total",
+                 "Delivery attempts of queued mail, per recipient, by result.",
+                 Type::kCounter,
+                 {{{{"result", "delivered"}}, v.queue_delivered},
+                  {{{"result", "deferred"}}, v.queue_deferred},
+                  {{{"result", "bounced"}}, v.queue_bounced}}});
   out.push_back({"tegami_config_reloads_total",
                  "Configuration reloads by result.",
                  Type::kCounter,
@@ -80,6 +92,14 @@ std::vector<Family> families(const Values& v) {
 void Counters::login(Protocol p, bool ok) {
   (ok ? by_protocol_[index(p)].logins_ok : by_protocol_[index(p)].logins_failed)
       .fetch_add(1, kRelaxed);
+}
+
+void Counters::queue_result(QueueResult r, std::uint64_t n) {
+  if (n == 0) return;
+  (r == QueueResult::kDelivered  ? queue_delivered_
+   : r == QueueResult::kDeferred ? queue_deferred_
+                                 : queue_bounced_)
+      .fetch_add(n, kRelaxed);
 }
 
 void Counters::config_reload(bool ok) {
@@ -97,6 +117,12 @@ Values Counters::snapshot() const {
   v.messages_delivered = messages_delivered_.load(kRelaxed);
   v.messages_bounced = messages_bounced_.load(kRelaxed);
   v.queue_length = queue_length_.load(kRelaxed);
+  std::int64_t oldest = queue_oldest_arrival_.load(kRelaxed);
+  std::int64_t now = static_cast<std::int64_t>(::time(nullptr));
+  v.queue_oldest_age = oldest > 0 && now > oldest ? static_cast<std::uint64_t>(now - oldest) : 0;
+  v.queue_delivered = queue_delivered_.load(kRelaxed);
+  v.queue_deferred = queue_deferred_.load(kRelaxed);
+  v.queue_bounced = queue_bounced_.load(kRelaxed);
   v.config_reloads_ok = config_reloads_ok_.load(kRelaxed);
   v.config_reloads_failed = config_reloads_failed_.load(kRelaxed);
   return v;

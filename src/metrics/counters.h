@@ -50,14 +50,20 @@ struct Values {
   std::uint64_t messages_delivered = 0;  // stored into a mailbox or handed to a remote MX
   std::uint64_t messages_bounced = 0;    // DSNs generated
   std::uint64_t queue_length = 0;        // messages waiting in the outgoing queue
+  std::uint64_t queue_oldest_age = 0;    // seconds the oldest queued message has waited; 0 = empty
+  // Per-recipient outcomes of the queue manager's attempts (local and remote).
+  std::uint64_t queue_delivered = 0;
+  std::uint64_t queue_deferred = 0;
+  std::uint64_t queue_bounced = 0;
   std::uint64_t config_reloads_ok = 0;
   std::uint64_t config_reloads_failed = 0;
 };
 
 // The Prometheus families for `v`, names prefixed "tegami_": connections_current{protocol},
-// connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol}, bytes_sent_total{protocol},
-// logins_total{protocol,result="ok|failed"}, messages_received_total, messages_delivered_total,
-// messages_bounced_total, queue_length, config_reloads_total{result}.
+// connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol},
+// bytes_sent_total{protocol}, logins_total{protocol,result="ok|failed"}, messages_received_total,
+// messages_delivered_total, messages_bounced_total, queue_length, queue_oldest_age_seconds,
+// queue_deliveries_total{result="delivered|deferred|bounced"}, config_reloads_total{result}.
 std::vector<Family> families(const Values& v);
 
 class Counters {
@@ -71,6 +77,12 @@ class Counters {
   void message_delivered() { messages_delivered_.fetch_add(1, std::memory_order_relaxed); }
   void message_bounced() { messages_bounced_.fetch_add(1, std::memory_order_relaxed); }
   void set_queue_length(std::uint64_t n) { queue_length_.store(n, std::memory_order_relaxed); }
+  // Arrival time (unix seconds) of the oldest queued message; 0 = the queue is empty.
+  void set_queue_oldest_arrival(std::int64_t t) {
+    queue_oldest_arrival_.store(t, std::memory_order_relaxed);
+  }
+  enum class QueueResult { kDelivered, kDeferred, kBounced };
+  void queue_result(QueueResult r, std::uint64_t n = 1);
   void config_reload(bool ok);
 
   Values snapshot() const;
@@ -85,6 +97,10 @@ class Counters {
   std::atomic<std::uint64_t> messages_delivered_{0};
   std::atomic<std::uint64_t> messages_bounced_{0};
   std::atomic<std::uint64_t> queue_length_{0};
+  std::atomic<std::int64_t> queue_oldest_arrival_{0};
+  std::atomic<std::uint64_t> queue_delivered_{0};
+  std::atomic<std::uint64_t> queue_deferred_{0};
+  std::atomic<std::uint64_t> queue_bounced_{0};
   std::atomic<std::uint64_t> config_reloads_ok_{0};
   std::atomic<std::uint64_t> config_reloads_failed_{0};
 };

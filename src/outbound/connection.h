@@ -76,6 +76,8 @@ class ClientConnection {
   const std::string& host() const { return options_.host; }
   const net::SocketAddress& address() const { return address_; }
   bool tls_active() const { return session_.tls_active(); }
+  // What the server offered in its (last) EHLO reply; meaningful once ready().
+  const Capabilities& capabilities() const { return session_.capabilities(); }
 
   // Implementation details used by the libuv callbacks.
   struct Impl;

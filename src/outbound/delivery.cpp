@@ -7,11 +7,15 @@
 // then it takes jobs from its destination's queue one after the other (connection reuse)
 // until the queue is empty and the connection's idle timer sends QUIT. When every host of
 // the route failed, the jobs still waiting get the last failure — unless another Link of the
-// same destination is alive to take them.
+// same destination is serving (connected and ready): then the jobs wait for it, and the
+// destination's connection cap drops to the links that do serve (a server that refuses extra
+// connections must not cause a storm of new attempts). Links still connecting do not count:
+// they walk the same route and would most likely fail the same way.
 #include "outbound/delivery.h"
 
 #include <uv.h>
 
+#include <algorithm>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -19,6 +23,7 @@
 
 #include "log/log.h"
 #include "outbound/body.h"
+#include "outbound/downgrade.h"
 #include "outbound/resolver.h"
 #include "outbound/route.h"
 
@@ -40,6 +45,10 @@ struct Job {
   RemoteDelivery::Done done;
   std::shared_ptr<const std::string> body;
   Transaction transaction;
+  // For a server without 8BITMIME: the body converted to 7 bits (downgrade.h) and its size;
+  // null when the body is 7-bit anyway or could not be converted.
+  std::shared_ptr<const std::string> body7;
+  uint64_t size7 = 0;
 };
 
 RecipientOutcome outcome_of(const Reply& reply, const std::string& mta) {
@@ -78,6 +87,7 @@ struct Destination {
   std::optional<Smarthost> relay;
   std::deque<std::unique_ptr<Job>> waiting;
   std::vector<Link*> links;
+  size_t cap = 0;  // 0 = connections_per_domain; lowered after a failure while others serve
 };
 
 struct RemoteDelivery::Impl {
@@ -108,7 +118,7 @@ class Link : public ClientConnection::Owner {
 
   void start();
   bool ready() const { return conn_ != nullptr && conn_->ready() && !current_; }
-  bool alive_for_others() const { return conn_ != nullptr || resolving_; }
+  bool serving() const { return serving_ && conn_ != nullptr; }
   bool connecting() const { return !serving_; }
   // Sends the next waiting job. REQUIRES: ready() and jobs waiting.
   void take_next();
@@ -242,6 +252,16 @@ void Link::on_ready(ClientConnection& c) {
 void Link::take_next() {
   current_ = std::move(dest_.waiting.front());
   dest_.waiting.pop_front();
+  if (current_->transaction.eight_bit && !conn_->capabilities().eightbitmime && current_->body7) {
+    // RFC 6152 §3: convert for this server (the session refuses an unconverted 8-bit body).
+    Transaction t = current_->transaction;
+    t.eight_bit = false;
+    t.size = current_->size7;
+    logging::info("outbound: " + conn_->host() +
+                  " has no 8BITMIME: the message is sent converted to quoted-printable");
+    conn_->send(std::move(t), current_->body7);
+    return;
+  }
   auto body = current_->body;
   conn_->send(current_->transaction, std::move(body));
 }
@@ -283,9 +303,10 @@ void Link::on_closed(ClientConnection& c, ClientConnection::CloseInfo info) {
 }
 
 void Link::exhausted() {
-  bool others = false;
-  for (Link* l : dest_.links) others = others || (l != this && l->alive_for_others());
-  if (!others || last_failure_.permanent()) {
+  size_t serving = 0;
+  for (Link* l : dest_.links) serving += (l != this && l->serving()) ? 1 : 0;
+  if (serving > 0 && !last_failure_.permanent()) dest_.cap = serving;
+  if (serving == 0 || last_failure_.permanent()) {
     while (!dest_.waiting.empty()) {
       std::unique_ptr<Job> job = std::move(dest_.waiting.front());
       dest_.waiting.pop_front();
@@ -300,6 +321,7 @@ void Link::exhausted() {
 void Link::done() {
   auto& links = dest_.links;
   links.erase(std::remove(links.begin(), links.end(), this), links.end());
+  if (links.empty()) dest_.cap = 0;  // the next attempt starts afresh
   Destination& d = dest_;
   RemoteDelivery::Impl& impl = impl_;
   delete this;
@@ -328,7 +350,9 @@ void RemoteDelivery::Impl::dispatch(Destination& d) {
   }
   size_t connecting = 0;
   for (Link* l : d.links) connecting += l->connecting() ? 1 : 0;
-  while (d.waiting.size() > connecting && d.links.size() < settings.connections_per_domain) {
+  size_t limit = settings.connections_per_domain;
+  if (d.cap != 0) limit = std::min(limit, d.cap);
+  while (d.waiting.size() > connecting && d.links.size() < limit) {
     Link* l = new Link(*this, d);
     d.links.push_back(l);
     ++connecting;
@@ -388,6 +412,12 @@ void RemoteDelivery::Impl::accept(std::unique_ptr<Job> job) {
         t.size = message.size();
         t.eight_bit = body.eight_bit;
         w->job->body = std::make_shared<const std::string>(std::move(body.bytes));
+        if (t.eight_bit) {
+          if (std::optional<std::string> seven = downgrade_to_7bit(message)) {
+            w->job->size7 = seven->size();
+            w->job->body7 = std::make_shared<const std::string>(make_wire_body(*seven).bytes);
+          }
+        }
       },
       [](uv_work_t* req, int status) {
         std::unique_ptr<Work> w(static_cast<Work*>(req->data));

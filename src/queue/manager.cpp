@@ -124,6 +124,12 @@ class Pass {
     }
     std::sort(changed_.begin(), changed_.end());
     changed_.erase(std::unique(changed_.begin(), changed_.end()), changed_.end());
+    // Every recipient final and every DSN queued: removing the entry is the record (its env/
+    // unlink is durable before remove() returns). Only if that fails is the state appended.
+    if (e.done() && queue_.remove(e.id).ok()) {
+      removed_ = true;
+      return true;
+    }
     if (maildir::Status s = queue_.record(e, changed_); !s.ok()) {
       logging::error("queue: " + e.id + ": cannot record delivery state: " + s.to_string());
       return false;
@@ -166,7 +172,7 @@ class Pass {
       rr.diagnostic = r.last_reply;
       rr.last_attempt = now_;
       if (action == tegami_dsn::Action::kDelayed)
-        rr.will_retry_until = e.envelope.arrival + kMaxQueueAge;
+        rr.will_retry_until = schedule_.retry_until(e.envelope);
       reports.push_back(std::move(rr));
     }
     auto id = queue_dsn(queue_, e.envelope, message(e), std::move(reports), hostname_, now_);
@@ -218,6 +224,10 @@ std::optional<std::int64_t> Schedule::next_attempt(const Envelope& e, const Reci
   return now + std::min(gap, kMaxRetryGap);
 }
 
+std::int64_t Schedule::retry_until(const Envelope& e) const {
+  return e.arrival + kMaxQueueAge;
+}
+
 bool Schedule::delay_notice_due(const Envelope& e, const Recipient& r, std::int64_t now) const {
   return !r.final() && !r.delay_notified && r.attempts > 0 && now >= e.arrival + kDelayNoticeAfter;
 }
@@ -232,6 +242,9 @@ struct Manager::PassResult {
   std::vector<std::size_t> remote_due;
   std::vector<QueueId> queued;
   std::uint64_t delivered = 0, deferred = 0, bounced = 0;
+  // Remote recipients were left alone because no transport was registered at the start of
+  // the pass; if one is registered by the time the pass finishes, they are due at once.
+  bool waiting_for_transport = false;
 };
 
 Manager::Manager(ManagerOptions options) : options_(std::move(options)) {
@@ -389,7 +402,12 @@ void Manager::scan() {
 }
 
 void Manager::run_due() {
-  tegami::metrics::process_counters().set_queue_length(known_.size());
+  tegami::metrics::Counters& counters = tegami::metrics::process_counters();
+  counters.set_queue_length(known_.size());
+  std::int64_t oldest = 0;
+  for (const auto& [id, k] : known_)
+    if (k.arrival != 0 && (oldest == 0 || k.arrival < oldest)) oldest = k.arrival;
+  counters.set_queue_oldest_arrival(oldest);
   if (!running_) return;
   std::int64_t t = now();
   for (auto& [id, k] : known_) {
@@ -540,6 +558,8 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
     return;
   }
   out.due = due_of(e, remote, have_transport);
+  for (std::size_t i = 0; i < e.recipients.size(); ++i)
+    if (remote[i] && !e.recipients[i].final() && !have_transport) out.waiting_for_transport = true;
   if (!out.remote_due.empty() && have_transport) {
     // Handed to the transport now: not due again until its outcome is recorded.
     out.entry = std::move(e);
@@ -555,6 +575,10 @@ void Manager::finish(const QueueId& id, PassResult& r) {
   tegami::metrics::Counters& counters = tegami::metrics::process_counters();
   for (std::uint64_t i = 0; i < r.delivered; ++i) counters.message_delivered();
   for (std::uint64_t i = 0; i < r.bounced; ++i) counters.message_bounced();
+  using QR = tegami::metrics::Counters::QueueResult;
+  counters.queue_result(QR::kDelivered, r.delivered);
+  counters.queue_result(QR::kDeferred, r.deferred);
+  counters.queue_result(QR::kBounced, r.bounced);
   for (const QueueId& q : r.queued) {
     Known& k = known_[q];
     k.due = 0;
@@ -565,6 +589,7 @@ void Manager::finish(const QueueId& id, PassResult& r) {
   } else {
     Known& k = known_[id];
     k.due = r.due;
+    if (r.waiting_for_transport && transport_) k.due = std::min(k.due, now());
     if (r.arrival != 0) k.arrival = r.arrival;
     if (k.remove_pending) {
       // Deleted by the admin while this pass ran: the pass is recorded, now remove it.

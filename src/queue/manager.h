@@ -62,6 +62,9 @@ class Schedule {
   // Whether a "delayed" DSN is due now for `r` (still not final). Default: queued for 4 h or
   // more, not notified yet, and NOTIFY asks for DELAY (or NOTIFY was not given).
   virtual bool delay_notice_due(const Envelope& e, const Recipient& r, std::int64_t now) const;
+  // When the last attempt will be made (Will-Retry-Until of a "delayed" DSN). Default:
+  // arrival + 5 days.
+  virtual std::int64_t retry_until(const Envelope& e) const;
 };
 
 struct ManagerOptions {

@@ -4,15 +4,16 @@
 // before the SMTP 250 and stays until every recipient has a final outcome.
 //
 // Layout under the queue directory (server.queue_dir; docs/formats.md "The mail queue"):
-//   tmp/<id>.msg, tmp/<id>.env   being written (removed by Queue::open after a crash)
+//   tmp/<id>.env                 being written (removed by Queue::open after a crash)
 //   msg/<id>                     the message, exactly the bytes to send (CRLF line ends, not
-//                                dot-stuffed), our Received header already at the top
+//                                dot-stuffed), our Received header already at the top; written
+//                                in place (an unfinished one has no env/<id> yet)
 //   env/<id>                     the envelope and per-recipient state (envelope.h): an initial
 //                                block written once, then fsync'ed state lines appended
-// An entry exists exactly when env/<id> exists. enqueue() writes msg/ first (tmp, fsync,
-// rename, fsync msg/) and env/ last (tmp, fsync, rename, fsync env/): a crash at any instant
-// leaves either no entry or a complete one. remove() unlinks env/ first, then msg/.
-// Ids are Maildir unique names (`<sec>.M<usec>P<pid>Q<n>.<host>`), unique across nodes.
+// An entry exists exactly when env/<id> exists. enqueue() writes msg/<id> first (exclusive
+// create, fsync, fsync msg/) and env/ last (tmp, fsync, rename, fsync env/): a crash at any
+// instant leaves either no entry or a complete one. remove() unlinks env/ first (synced), then
+// msg/. Ids are Maildir unique names (`<sec>.M<usec>P<pid>Q<n>.<host>`), unique across nodes.
 //
 // One process owns a queue directory (the daemon's queue manager). enqueue() may run on many
 // threads at once; record() and remove() for one entry must not run concurrently (the manager
@@ -84,8 +85,9 @@ class Queue {
   // the old one).
   maildir::Status record(const Entry& entry, const std::vector<std::size_t>& changed);
 
-  // Deletes the entry (env/ then msg/, then fsyncs both directories). kNotFound when already
-  // gone. Called when every recipient is final, or by the admin.
+  // Deletes the entry: unlinks env/<id> and fsyncs env/ (the entry is gone for good), then
+  // unlinks msg/<id> (not synced: a crash may leave it, and open() removes it as a leftover).
+  // kNotFound when already gone. Called when every recipient is final, or by the admin.
   maildir::Status remove(const QueueId& id);
 
   // Path of the message file (for streaming it to a remote server).

@@ -19,7 +19,11 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
 
-PLANS = """plans:
+# Remote delivery is off here: these tests look at what stays in the queue (test_outbound.py
+# covers delivery to remote servers).
+PLANS = """outbound:
+  enabled: false
+plans:
   - name: standard
     mailbox_quota: 50
   - name: tight

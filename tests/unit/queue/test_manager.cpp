@@ -142,6 +142,33 @@ TEST_CASE("remote recipients wait for a transport, then go to it grouped by doma
   CHECK(f.inbox("bob") == 1);       // the local copy was not made again
 }
 
+TEST_CASE("a transport registered while a pass without one runs gets its remote recipients") {
+  // The daemon starts the manager first and registers the transport a moment later: the
+  // start-up pass over an entry may begin without a transport and end after it exists.
+  Fixture f;
+  QueueId id = f.enqueue("alice@example.jp", {"x@remote.example"});
+  ManagerOptions o;
+  o.queue = f.queue.get();
+  o.executor = &f.exec;
+  auto snapshot = std::make_shared<const tegami::config::Config>(f.config);
+  o.config = [snapshot] { return snapshot; };
+  o.now = [&f] { return f.clock; };
+  f.manager = std::make_unique<Manager>(std::move(o));
+  f.manager->start();
+  // Run the scan and queue the pass over the entry, but not the pass itself.
+  auto scan = std::move(f.exec.tasks.front());
+  f.exec.tasks.pop_front();
+  scan();
+  REQUIRE(f.exec.tasks.size() == 1);  // the pass, started without a transport
+  auto t = std::make_shared<FakeTransport>();
+  f.manager->set_transport(t);
+  f.exec.drain();
+  REQUIRE(t->jobs.size() == 1);
+  CHECK(t->jobs[0].recipients[0].address == "x@remote.example");
+  CHECK(f.queue->list()->empty());
+  (void)id;
+}
+
 TEST_CASE("a deferral is recorded with the schedule's next attempt and retried when due") {
   Fixture f;
   QueueId id = f.enqueue("alice@example.jp", {"x@remote.example"});
