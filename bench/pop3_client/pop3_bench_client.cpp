@@ -32,8 +32,7 @@ namespace {
 }
 
 double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 class Conn {
@@ -174,8 +173,8 @@ int retr(const char* host, int port, const std::string& user, const std::string&
   return 0;
 }
 
-void sessions_one(const char* host, int port, const std::string& user,
-                  const std::string& password, long count) {
+void sessions_one(const char* host, int port, const std::string& user, const std::string& password,
+                  long count) {
   for (long i = 0; i < count; ++i) {
     Conn c(host, port);
     login(c, user, password);

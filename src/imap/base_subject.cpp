@@ -8,7 +8,9 @@ namespace imap {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool starts_with(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
 
 // subj-blob = "[" *BLOBCHAR "]" *WSP at the start of s: its length, 0 if none.
 size_t blob_length(std::string_view s) {

@@ -88,8 +88,8 @@ bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references,
   }
   if (references && !st.parts.empty()) {
     std::string header;
-    size_t len = static_cast<size_t>(std::min<std::uint64_t>(st.parts[0].header.lf,
-                                                             kMaxSearchHeader));
+    size_t len =
+        static_cast<size_t>(std::min<std::uint64_t>(st.parts[0].header.lf, kMaxSearchHeader));
     if (access.read(st.parts[0].header_offset, len, header)) {
       h.references = header_field(header, "References");
     }
@@ -102,7 +102,7 @@ struct SortJob {
   SearchKey root;
   bool uid = false;
   unsigned need = 0;
-  bool references = false;  // THREAD=REFERENCES: read References too
+  bool references = false;          // THREAD=REFERENCES: read References too
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
   size_t next = 0;
@@ -150,8 +150,8 @@ struct SortJob {
 
 using Answer = std::function<std::string(SortJob&)>;  // the untagged line, from the hits
 
-void continue_job(Session& s, std::string tag, std::string done_text,
-                  std::shared_ptr<SortJob> job, Answer answer) {
+void continue_job(Session& s, std::string tag, std::string done_text, std::shared_ptr<SortJob> job,
+                  Answer answer) {
   s.conn().run_blocking(
       [job] { job->run_batch(); },
       [&s, tag = std::move(tag), done_text = std::move(done_text), job, answer]() mutable {
@@ -224,8 +224,8 @@ void cmd_sort(Session& s, Command& c) {
 }
 
 void cmd_thread(Session& s, Command& c) {
-  auto algorithm = c.args[0].kind == Arg::Kind::kAtom ? parse_thread_algorithm(c.args[0].text)
-                                                      : std::nullopt;
+  auto algorithm =
+      c.args[0].kind == Arg::Kind::kAtom ? parse_thread_algorithm(c.args[0].text) : std::nullopt;
   if (!algorithm) {
     s.bad(c.tag, "Error in THREAD: unknown threading algorithm");
     return;

@@ -114,10 +114,14 @@ bool parse_sort_criteria(const Arg& list, std::vector<SortCriterion>& out, std::
   static constexpr struct {
     std::string_view name;
     SortKey key;
-  } kKeys[] = {{"ARRIVAL", SortKey::kArrival},         {"CC", SortKey::kCc},
-               {"DATE", SortKey::kDate},               {"FROM", SortKey::kFrom},
-               {"SIZE", SortKey::kSize},               {"SUBJECT", SortKey::kSubject},
-               {"TO", SortKey::kTo},                   {"DISPLAYFROM", SortKey::kDisplayFrom},
+  } kKeys[] = {{"ARRIVAL", SortKey::kArrival},
+               {"CC", SortKey::kCc},
+               {"DATE", SortKey::kDate},
+               {"FROM", SortKey::kFrom},
+               {"SIZE", SortKey::kSize},
+               {"SUBJECT", SortKey::kSubject},
+               {"TO", SortKey::kTo},
+               {"DISPLAYFROM", SortKey::kDisplayFrom},
                {"DISPLAYTO", SortKey::kDisplayTo}};
   out.clear();
   if (list.kind != Arg::Kind::kList || list.children.empty()) {

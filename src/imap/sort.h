@@ -54,7 +54,9 @@ struct SortMessage {
 
 // Which derived fields to compute: bits (1 << SortKey) plus kNeedThreadIds.
 inline constexpr unsigned kNeedThreadIds = 1u << 16;
-inline constexpr unsigned sort_need(SortKey k) { return 1u << static_cast<unsigned>(k); }
+inline constexpr unsigned sort_need(SortKey k) {
+  return 1u << static_cast<unsigned>(k);
+}
 
 SortMessage make_sort_message(std::uint32_t seq, std::uint32_t uid, std::int64_t arrival,
                               std::uint64_t size, const SortHeader& header, unsigned need);

@@ -126,7 +126,8 @@ class Forest {
         }
         if (!c.children.empty()) out += ' ';
       }
-      for (auto ch = c.children.rbegin(); ch != c.children.rend(); ++ch) todo.push_back({*ch, true});
+      for (auto ch = c.children.rbegin(); ch != c.children.rend(); ++ch)
+        todo.push_back({*ch, true});
     }
     return out;
   }
@@ -237,8 +238,8 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
     if (inserted) continue;
     int t = it->second;
     bool r_dummy = f[r].msg == kNone, t_dummy = f[t].msg == kNone;
-    if ((r_dummy && !t_dummy) || (!r_dummy && !t_dummy && subject_of(t)->reply_or_forward &&
-                                  !m->reply_or_forward)) {
+    if ((r_dummy && !t_dummy) ||
+        (!r_dummy && !t_dummy && subject_of(t)->reply_or_forward && !m->reply_or_forward)) {
       it->second = r;
     }
   }

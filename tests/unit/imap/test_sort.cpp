@@ -70,7 +70,7 @@ TEST_CASE("base subject: RFC 5256 section 2.1 and the Japanese prefixes") {
       {"返信：会議の件", "会議の件", true},            // full-width colon
       {"Ｒｅ：会議の件", "会議の件", true},            // full-width Re and colon
       {"ＲＥ： Ｆｗｄ： 会議", "会議", true},          // full-width, several
-      {"Re: 返信: 転送: [社内] 会議", "会議", true},  // mixed, with a list blob
+      {"Re: 返信: 転送: [社内] 会議", "会議", true},   // mixed, with a list blob
       {"=?UTF-8?B?UmU6IOS8muitsA==?=", "会議", true},  // "Re: 会議" encoded
       {"=?ISO-2022-JP?B?GyRCSlY/LhsoQjogGyRCMnE1RBsoQg==?=", "会議", true},  // "返信: 会議"
       {"Ｈｅｌｌｏ", "HELLO", false},
@@ -93,8 +93,8 @@ TEST_CASE("sort criteria parser") {
   CHECK(out[1].key == SortKey::kSubject);
   CHECK_FALSE(out[1].reverse);
   CHECK(out[2].key == SortKey::kDisplayFrom);
-  for (const char* bad : {"()", "(REVERSE)", "(DATE REVERSE)", "(REVERSE REVERSE DATE)",
-                          "(BOGUS)", "DATE", "((DATE))", "(\"DATE\")"}) {
+  for (const char* bad : {"()", "(REVERSE)", "(DATE REVERSE)", "(REVERSE REVERSE DATE)", "(BOGUS)",
+                          "DATE", "((DATE))", "(\"DATE\")"}) {
     CAPTURE(bad);
     CHECK_FALSE(imap::parse_sort_criteria(list_arg(bad), out, error));
     CHECK_FALSE(error.empty());
@@ -179,7 +179,7 @@ TEST_CASE("sort keys: addresses, display names, sizes, dates, reverse, ties by s
 
 TEST_CASE("THREAD=ORDEREDSUBJECT") {
   std::vector<imap::SortMessage> m = {
-      msg(1, 10, "a"), msg(2, 20, "b"), msg(3, 30, "Re: a"),
+      msg(1, 10, "a"),    msg(2, 20, "b"), msg(3, 30, "Re: a"),
       msg(4, 5, "re: b"), msg(5, 50, "c"), msg(6, 60, "A"),
   };
   CHECK(imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, false) ==
@@ -195,12 +195,11 @@ TEST_CASE("THREAD=REFERENCES") {
     return imap::thread_messages(m, ThreadAlgorithm::kReferences, false);
   };
   // A tree from References, In-Reply-To used when References is missing.
-  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 2, "s2", "<b>", "<a>"),
-           msg(3, 3, "s3", "<c>", "<a> <b>"), msg(4, 4, "s4", "<d>", "", "<a>")}) ==
-        "(1 (2 3)(4))");
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 2, "s2", "<b>", "<a>"), msg(3, 3, "s3", "<c>", "<a> <b>"),
+           msg(4, 4, "s4", "<d>", "", "<a>")}) == "(1 (2 3)(4))");
   // Siblings by sent date, not by sequence.
-  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 9, "s2", "<b>", "<a>"),
-           msg(3, 5, "s3", "<c>", "<a>")}) == "(1 (3)(2))");
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 9, "s2", "<b>", "<a>"), msg(3, 5, "s3", "<c>", "<a>")}) ==
+        "(1 (3)(2))");
   // A missing parent: a dummy with two children stays a root; with one child it goes.
   CHECK(t({msg(1, 1, "s1", "<b>", "<a>"), msg(2, 2, "s2", "<c>", "<a>")}) == "((1)(2))");
   CHECK(t({msg(1, 1, "s1", "<b>", "<a>")}) == "(1)");
