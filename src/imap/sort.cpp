@@ -20,12 +20,11 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-// The first real address of a list (group markers skipped), nullptr if none.
+// The first address of a list as ENVELOPE gives it — a group's start counts, its mailbox being
+// the group name (what Dovecot sorts by too); nullptr if none.
 const mime::Address* first_address(const std::vector<mime::Address>& list) {
-  for (const mime::Address& a : list) {
-    if (!a.host_nil && !a.mailbox_nil) return &a;
-  }
-  return nullptr;
+  if (list.empty() || list[0].mailbox_nil) return nullptr;
+  return &list[0];
 }
 
 std::string addr_mailbox(std::string_view value) {
@@ -43,6 +42,7 @@ std::string display_name(std::string_view value) {
     std::string name = mime::decode_header_text(a->name);
     if (name.find_first_not_of(" \t") != std::string::npos) return sort_text(name);
   }
+  if (a->host_nil) return sort_text(a->mailbox);  // a group: its name
   return sort_text(a->mailbox + "@" + a->host);
 }
 

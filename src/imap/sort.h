@@ -1,7 +1,8 @@
 // SORT (RFC 5256 section 3, with DISPLAYFROM and DISPLAYTO of RFC 5957): the criteria parser,
 // the per-message sort keys and the ordering. THREAD (thread.h) uses the same per-message data.
 //
-// Keys: ARRIVAL (internal date), CC / FROM / TO (addr-mailbox of the first address), DATE (the
+// Keys: ARRIVAL (internal date), CC / FROM / TO (addr-mailbox of the first address; a group's
+// name when the list starts with a group), DATE (the
 // Date: header in UTC; the internal date when it is missing or unparsable), SIZE (RFC822.SIZE),
 // SUBJECT (base subject, base_subject.h), DISPLAYFROM / DISPLAYTO (the decoded display name of
 // the first address, else its mailbox@host). REVERSE flips the key after it. Strings compare in
