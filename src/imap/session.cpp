@@ -62,7 +62,7 @@ std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
     caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE";
-    caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+    caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {

@@ -4,9 +4,11 @@ mailbox made to exercise the algorithms (reply chains, In-Reply-To only, missing
 parents, reference loops, subject merging, encoded subjects, dates in several zones and none),
 differential against Debian's Dovecot on a copy of the same Maildir (answers must be identical);
 the Japanese reply and forward prefixes (返信:, 転送:, full-width Ｒｅ：), which Dovecot does not
-know, checked against expected answers; capabilities and errors (BAD, BADCHARSET)."""
+know, checked against expected answers; ESEARCH (RFC 4731) RETURN options, also differential;
+capabilities and errors (BAD, BADCHARSET)."""
 import imaplib
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -116,6 +118,12 @@ THREADS = [
     "REFERENCES UTF-8 SUBJECT Orphan", "REFERENCES UTF-8 SUBJECT nothing-matches",
 ]
 
+ESEARCHES = [
+    "RETURN (MIN MAX COUNT) ALL", "RETURN () UNSEEN", "RETURN (ALL) SUBJECT plan",
+    "RETURN (COUNT) SUBJECT nothing-matches", "RETURN (MIN MAX ALL COUNT) NOT UID 5:8",
+    "RETURN (MAX) SINCE 5-Jan-2023", "RETURN (ALL MIN) CHARSET UTF-8 OR SEEN FROM amy",
+]
+
 JAPANESE = [  # (internal date, subject); Dovecot does not know these prefixes
     ("01-Feb-2023 10:00:00 +0000", "会議"),
     ("02-Feb-2023 10:00:00 +0000", "返信: 会議"),
@@ -144,6 +152,12 @@ def answers(m, mailbox):
                 else:
                     typ, data = m.thread(*args)
                 out[("UID " if uid else "") + cmd + " " + p] = (typ, data)
+        for p in ESEARCHES:  # RFC 4731; the (TAG "...") differs by client tag: checked apart
+            args = ["UID", "SEARCH"] if uid else ["SEARCH"]
+            typ, data = m._simple_command(*args, *p.split(" ", 1))
+            typ, data = m._untagged_response(typ, data, "ESEARCH")
+            assert typ == "OK" and len(data) == 1 and data[0].startswith(b"(TAG "), data
+            out[" ".join(args) + " " + p] = (typ, [re.sub(rb'^\(TAG "[^"]*"\) ?', b"", data[0])])
     return out
 
 
@@ -179,7 +193,8 @@ class ImapSortThread(unittest.TestCase):
         m = self.login()
         typ, data = m.capability()
         caps = data[0].decode().split()
-        for cap in ("SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"):
+        for cap in ("SORT", "SORT=DISPLAY", "THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES",
+                    "ESEARCH"):
             self.assertIn(cap, caps)
         ours = answers(m, "Sort")
         m.logout()
@@ -195,6 +210,9 @@ class ImapSortThread(unittest.TestCase):
         self.assertIn(b"(1 (4)(2 3)(17))", refs)
         self.assertIn(b"(5 (7)(6))", refs)  # In-Reply-To only; "(fwd)" merged by subject
         self.assertIn(b"((8 20)(9))", refs)  # two children of a missing parent
+        self.assertEqual(ours["SEARCH RETURN (MIN MAX COUNT) ALL"][1], [b"MIN 1 MAX 20 COUNT 20"])
+        self.assertEqual(ours["UID SEARCH RETURN (COUNT) SUBJECT nothing-matches"][1],
+                         [b"UID COUNT 0"])
 
     def test_2_differential_with_dovecot(self):
         if not os.path.exists("/usr/sbin/dovecot"):
@@ -241,6 +259,9 @@ class ImapSortThread(unittest.TestCase):
         self.assertIn(b"[BADCHARSET", data[0])
         with self.assertRaises(imaplib.IMAP4.error):
             m.thread("NOSUCHALGORITHM", "UTF-8", "ALL")
+        for bad in (("RETURN", "(SAVE)", "ALL"), ("RETURN", "(BOGUS)", "ALL"), ("RETURN", "MIN")):
+            with self.assertRaises(imaplib.IMAP4.error, msg=bad):
+                m.search(None, *bad)
         m.logout()
         m = self.login()  # not in the selected state
         with self.assertRaises(imaplib.IMAP4.error):
