@@ -6,10 +6,12 @@
 // bounded time over a snapshot of the messages the client knows: each message is matched
 // (search_match.h) and, if it matches, what the sort keys need is taken from its ENVELOPE
 // fields in the folder's structure cache (structure_cache.h; parsed once when missing) — only
-// THREAD=REFERENCES also reads the header block for References. The ordering and the threads
-// are pure functions (sort.h, thread.h) applied once all messages are in.
+// THREAD=REFERENCES also reads the header block for References. The keys are kept by UID for
+// the rest of the selection (SortKeyCache). The ordering and the threads are pure functions
+// (sort.h, thread.h) applied once all messages are in.
 #include <chrono>
 #include <memory>
+#include <unordered_map>
 
 #include "imap/command_table.h"
 #include "imap/message_file.h"
@@ -97,6 +99,22 @@ bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references,
   return true;
 }
 
+}  // namespace
+
+// The keys SORT and THREAD computed, by UID, for the rest of the selection: a message's
+// header never changes, so a repeated SORT or THREAD (clients re-sort on every new mail) reads
+// neither the structure cache nor the file again. At most kMaxEntries messages.
+struct SortKeyCache {
+  static constexpr size_t kMaxEntries = 200000;
+  struct Entry {
+    unsigned need = 0;  // the fields computed (sort_need bits, kNeedThreadIds)
+    SortMessage keys;
+  };
+  std::unordered_map<std::uint32_t, Entry> by_uid;
+};
+
+namespace {
+
 struct SortJob {
   std::shared_ptr<SelectedBox> box;
   SearchKey root;
@@ -131,10 +149,21 @@ struct SortJob {
       HitAccess access(mb, *i);
       MessageMatcher m(facts, access);
       if (!m.matches(root)) continue;
-      SortHeader h;
-      if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile
-      hits.push_back(make_sort_message(facts.seq, u, access.internal_date().value_or(0),
-                                       access.size().value_or(0), h, need));
+      if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
+      auto& cache = box->sort_keys->by_uid;
+      if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
+        hits.push_back(e->second.keys);
+        hits.back().seq = facts.seq;
+      } else {
+        SortHeader h;
+        if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile
+        unsigned all = need | (e != cache.end() ? e->second.need : 0);
+        hits.push_back(make_sort_message(facts.seq, u, access.internal_date().value_or(0),
+                                         access.size().value_or(0), h, all));
+        if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
+          cache[u] = SortKeyCache::Entry{all, hits.back()};
+        }
+      }
       if (std::chrono::steady_clock::now() - start >= kBatchTime) return;
     }
     if (box->structures) box->structures->flush(mb.count());
