@@ -134,6 +134,7 @@ struct SortJob {
   void run_batch() {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
+    if (hits.capacity() < uids.size()) hits.reserve(uids.size());
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       size_t seq = ++next;
@@ -154,6 +155,7 @@ struct SortJob {
       if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
         hits.push_back(e->second.keys);
         hits.back().seq = facts.seq;
+        if (next % 256 != 0) continue;  // cheap: look at the clock now and then
       } else {
         SortHeader h;
         if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile

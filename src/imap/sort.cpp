@@ -295,16 +295,32 @@ std::string header_field(std::string_view header, std::string_view name) {
 
 std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
                                   const std::vector<SortCriterion>& criteria) {
-  std::vector<size_t> order(msgs.size());
+  // Each key is ranked once (dense ranks: equal keys, equal rank; REVERSE flips the ranks),
+  // then the messages are ordered by their rows of small integers and the sequence number:
+  // the final sort touches one compact row per comparison instead of the large SortMessages.
+  const size_t n = msgs.size();
+  const size_t k = criteria.size();
+  std::vector<std::uint32_t> ranks(n * k);
+  std::vector<size_t> order(n);
+  for (size_t c = 0; c < k; ++c) {
+    std::iota(order.begin(), order.end(), size_t{0});
+    SortKey key = criteria[c].key;
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return compare_key(msgs[x], msgs[y], key) < 0; });
+    std::uint32_t rank = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0 && compare_key(msgs[order[i - 1]], msgs[order[i]], key) != 0) ++rank;
+      ranks[order[i] * k + c] = criteria[c].reverse ? ~rank : rank;
+    }
+  }
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const SortMessage& a = msgs[x];
-    const SortMessage& b = msgs[y];
-    for (const SortCriterion& c : criteria) {
-      int r = compare_key(a, b, c.key);
-      if (r != 0) return c.reverse ? r > 0 : r < 0;
+    const std::uint32_t* a = &ranks[x * k];
+    const std::uint32_t* b = &ranks[y * k];
+    for (size_t c = 0; c < k; ++c) {
+      if (a[c] != b[c]) return a[c] < b[c];
     }
-    return a.seq < b.seq;
+    return msgs[x].seq < msgs[y].seq;
   });
   return order;
 }
