@@ -1,4 +1,5 @@
-// SEARCH and UID SEARCH (RFC 3501 6.4.4, 7.2.5).
+// SEARCH and UID SEARCH (RFC 3501 6.4.4, 7.2.5), with ESEARCH's RETURN options (RFC 4731,
+// esearch.h).
 //
 // The program is parsed on the loop thread (search_program.h: BAD on a syntax error,
 // NO [BADCHARSET (...)] on an unknown charset). The search itself is a resumable job: it runs
@@ -17,11 +18,13 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/esearch.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
 #include "imap/search_program.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "mime/structure.h"
 
 namespace imap {
 
@@ -88,6 +91,7 @@ struct SearchJob {
   std::shared_ptr<SelectedBox> box;
   SearchKey root;
   bool uid = false;
+  unsigned esearch = 0;             // RETURN options (esearch.h); 0: a plain SEARCH
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
   size_t next = 0;                  // index into uids of the next message to match
@@ -139,9 +143,14 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
                             continue_search(s, tag, job);
                             return;
                           }
-                          std::string line = "* SEARCH";
-                          for (std::uint32_t n : job->hits) line += " " + std::to_string(n);
-                          line += "\r\n";
+                          std::string line;
+                          if (job->esearch != 0) {
+                            line = esearch_response(tag, job->uid, job->esearch, job->hits);
+                          } else {
+                            line = "* SEARCH";
+                            for (std::uint32_t n : job->hits) line += " " + std::to_string(n);
+                            line += "\r\n";
+                          }
                           s.conn().send(line + job->updates);
                           if (job->status.ok()) {
                             s.tagged(tag, "OK Search completed.");
@@ -155,9 +164,21 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
 }  // namespace
 
 void cmd_search(Session& s, Command& c) {
+  // ESEARCH (RFC 4731): RETURN (options) before the program.
+  unsigned esearch = 0;
+  size_t first = 0;
+  if (c.args.size() >= 2 && c.args[0].kind == Arg::Kind::kAtom &&
+      mime::iequals(c.args[0].text, "RETURN")) {
+    std::string error;
+    if (!parse_return_options(c.args[1], esearch, error)) {
+      s.bad(c.tag, "Error in SEARCH: " + error);
+      return;
+    }
+    first = 2;
+  }
   SearchProgram program;
   SearchParseError error;
-  if (!parse_search_program(c.args, 0, program, error)) {
+  if (!parse_search_program(c.args, first, program, error)) {
     if (error.kind == SearchParseError::Kind::kBadCharset) {
       s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
     } else {
@@ -170,6 +191,7 @@ void cmd_search(Session& s, Command& c) {
   job->root = std::move(program.root);
   normalize_search_keys(job->root);
   job->uid = c.name == "UID SEARCH";
+  job->esearch = esearch;
   job->uids = job->box->client_uids;
   const maildir::Mailbox& mb = job->box->mailbox;
   job->max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;

@@ -83,6 +83,9 @@ void cmd_check(Session& s, Command& c);     // CHECK, and NOOP in the selected s
 void cmd_fetch(Session& s, Command& c);
 // cmd_search.cpp
 void cmd_search(Session& s, Command& c);  // SEARCH and UID SEARCH
+// cmd_sort.cpp
+void cmd_sort(Session& s, Command& c);    // SORT and UID SORT
+void cmd_thread(Session& s, Command& c);  // THREAD and UID THREAD
 // cmd_store.cpp
 void cmd_store(Session& s, Command& c);
 // cmd_copy.cpp

@@ -16,6 +16,7 @@
 namespace imap {
 
 class StructureCache;
+struct SortKeyCache;
 
 struct SelectedBox {
   maildir::Mailbox mailbox;
@@ -23,6 +24,7 @@ struct SelectedBox {
   bool read_only = false;
   std::string name;                              // API name
   std::shared_ptr<StructureCache> structures{};  // FETCH's MIME structures (structure_cache.h)
+  std::shared_ptr<SortKeyCache> sort_keys{};     // SORT/THREAD keys by UID (cmd_sort.cpp)
   // UIDs \Recent in this session, ascending: the ones it claimed first of all sessions
   // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};

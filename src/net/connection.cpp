@@ -83,6 +83,13 @@ constexpr uint64_t kShutdownFlushMs = 2'000;
 
 }  // namespace
 
+maildir::Result<size_t> PullSource::pull_append(std::string& out, size_t max) {
+  char buf[16384];
+  auto n = pull(buf, std::min(max, sizeof buf));
+  if (n.ok()) out.append(buf, n.value());
+  return n;
+}
+
 maildir::Result<std::unique_ptr<PullSource>> open_file_range(const std::string& path,
                                                              uint64_t offset, uint64_t length) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -470,8 +477,14 @@ void TcpConnection::pump() {
   while (tls_ready && !pending_.empty() && wire_.size() < kWireTarget) {
     Chunk& c = pending_.front();
     if (c.source) {
-      char buf[16384];
-      auto n = c.source->pull(buf, sizeof buf);
+      maildir::Result<size_t> n = size_t{0};
+      if (tls_) {
+        char buf[16384];
+        n = c.source->pull(buf, sizeof buf);
+        if (n.ok() && n.value() > 0) encode(std::string_view(buf, n.value()));
+      } else {
+        n = c.source->pull_append(wire_, kWireTarget - wire_.size());  // no extra copy
+      }
       if (!n.ok()) {
         logging::warning("connection " + std::to_string(id_) +
                          ": output source failed: " + n.status().to_string());
@@ -482,7 +495,6 @@ void TcpConnection::pump() {
         pending_.pop_front();
         continue;
       }
-      encode(std::string_view(buf, n.value()));
     } else {
       std::string bytes = std::move(c.bytes);
       pending_.pop_front();
@@ -501,6 +513,7 @@ void TcpConnection::pump() {
     auto* w = new WriteReq();
     w->data = std::move(wire_);
     wire_.clear();
+    wire_.reserve(kWireTarget + kWireTarget / 4);  // filled again without growing step by step
     w->req.data = w;
     uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
     writing_bytes_ = w->data.size();

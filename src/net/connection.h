@@ -75,6 +75,11 @@ class PullSource {
   // aborts the connection (the protocol already promised the bytes). Called on the loop
   // thread: keep each call short (one read of at most `cap` bytes).
   virtual maildir::Result<size_t> pull(char* buf, size_t cap) = 0;
+  // Appends about `max` next bytes (a little more is allowed) to `out` and returns the count;
+  // 0 = the end. The plaintext write path uses it so a source that produces its bytes in a
+  // buffer (e.g. POP3's dot-stuffing) can write them straight into the connection's wire
+  // buffer; the default goes through pull().
+  virtual maildir::Result<size_t> pull_append(std::string& out, size_t max);
 };
 
 // `length` bytes of the file at `path` from `offset`, sent as they are (kNotFound,

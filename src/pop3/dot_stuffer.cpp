@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,13 +24,14 @@ void DotStuffer::end_line(std::string& out) {
 bool DotStuffer::feed(std::string_view in, std::string& out) {
   if (in_body_ && body_lines_ && body_seen_ >= *body_lines_) done_ = true;
   out.reserve(out.size() + in.size() + in.size() / 32 + 8);
-  size_t i = 0;
-  while (i < in.size() && !done_) {
+  const char* p = in.data();
+  const char* const end = p + in.size();
+  while (p < end && !done_) {
     if (pending_cr_) {
       pending_cr_ = false;
-      if (in[i] == '\n') {
+      if (*p == '\n') {
         end_line(out);
-        ++i;
+        ++p;
         continue;
       }
       // A bare CR inside a line: keep it.
@@ -38,25 +40,26 @@ bool DotStuffer::feed(std::string_view in, std::string& out) {
       out += '\r';
       continue;
     }
-    char ch = in[i];
-    if (ch == '\r') {
-      pending_cr_ = true;
-      ++i;
-      continue;
+    if (at_line_start_ && *p == '.') out += '.';
+    // The rest of the line is copied as one span; memchr finds its end (the hot loop of RETR).
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* stop = nl != nullptr ? nl : end;
+    // A CR right before the LF is the line end (CRLF in the file); one at the end of this
+    // piece may be, if the next piece starts with LF. Any other CR is kept.
+    bool cr = stop > p && stop[-1] == '\r';
+    const char* content_end = cr ? stop - 1 : stop;
+    if (content_end > p) {
+      out.append(p, static_cast<size_t>(content_end - p));
+      at_line_start_ = false;
+      line_empty_ = false;
     }
-    if (ch == '\n') {
+    if (nl != nullptr) {
       end_line(out);
-      ++i;
-      continue;
+      p = nl + 1;
+    } else {
+      pending_cr_ = cr;
+      p = end;
     }
-    if (at_line_start_ && ch == '.') out += '.';
-    at_line_start_ = false;
-    line_empty_ = false;
-    // The rest of the line up to the next CR or LF is copied as one span.
-    size_t j = i + 1;
-    while (j < in.size() && in[j] != '\n' && in[j] != '\r') ++j;
-    out.append(in.data() + i, j - i);
-    i = j;
   }
   return !done_;
 }
@@ -81,6 +84,37 @@ class MessageStream final : public net::PullSource {
   MessageStream(int fd, std::optional<std::uint32_t> body_lines) : fd_(fd), stuffer_(body_lines) {}
   ~MessageStream() override {
     if (fd_ >= 0) ::close(fd_);
+  }
+
+  maildir::Result<size_t> pull_append(std::string& out, size_t max) override {
+    if (pos_ < out_.size()) {  // left over from pull()
+      size_t k = std::min(max, out_.size() - pos_);
+      out.append(out_, pos_, k);
+      pos_ += k;
+      return k;
+    }
+    if (finished_) return size_t{0};
+    size_t before = out.size();
+    while (out.size() == before) {
+      if (stuffer_.done()) {
+        stuffer_.finish(out);
+        finished_ = true;
+        break;
+      }
+      in_.resize(kReadSize);
+      ssize_t n = ::read(fd_, in_.data(), std::min(std::max<size_t>(max, 4096), kReadSize));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return maildir::from_errno(errno, "read message");
+      }
+      if (n == 0) {
+        stuffer_.finish(out);
+        finished_ = true;
+        break;
+      }
+      stuffer_.feed(std::string_view(in_.data(), static_cast<size_t>(n)), out);
+    }
+    return out.size() - before;
   }
 
   maildir::Result<size_t> pull(char* buf, size_t cap) override {
@@ -112,8 +146,10 @@ class MessageStream final : public net::PullSource {
   }
 
  private:
+  static constexpr size_t kReadSize = 65536;
   int fd_;
   DotStuffer stuffer_;
+  std::string in_;  // pull_append's read buffer
   std::string out_;
   size_t pos_ = 0;
   bool finished_ = false;

@@ -2,22 +2,25 @@
 
 #include <sys/stat.h>
 #include <algorithm>
+#include <charconv>
 
 #include <cerrno>
-#include <cstdio>
 
 #include "maildir/uidlist.h"
 
 namespace tegami::pop3 {
 
 std::string format_uidl(config::UidlFormat format, std::uint32_t uid, std::uint32_t uidvalidity) {
-  char buf[48];
   if (format == config::UidlFormat::kCourier) {
-    std::snprintf(buf, sizeof buf, "UID%u-%u", uid, uidvalidity);
-  } else {
-    std::snprintf(buf, sizeof buf, "%08x%08x", uid, uidvalidity);
+    return "UID" + std::to_string(uid) + "-" + std::to_string(uidvalidity);
   }
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int k = 0; k < 8; ++k) {
+    out[7 - k] = kHex[(uid >> (4 * k)) & 0xf];
+    out[15 - k] = kHex[(uidvalidity >> (4 * k)) & 0xf];
+  }
+  return out;
 }
 
 maildir::Result<std::unique_ptr<Maildrop>> Maildrop::open(const login::Identity& identity) {
@@ -56,14 +59,32 @@ maildir::Result<std::unique_ptr<Maildrop>> Maildrop::open(const login::Identity&
   std::unique_ptr<Maildrop> drop(new Maildrop(std::move(lock).value(), std::move(mailbox).value()));
   maildir::Mailbox& mb = drop->mailbox_;
 
+  // The uidlist's POP3 fields ('P' UIDL, 'O' order), read in one pass over its records.
+  // Most lists have neither: then no lookups per message and no sort.
+  std::vector<std::pair<std::uint32_t, std::string_view>> uidls;  // by UID (records are sorted)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> orders;
   std::optional<maildir::UidList> uidlist;
-  if (auto l = maildir::UidList::load(dir); l.ok()) uidlist.emplace(std::move(l).value());
-
-  struct Keyed {
-    std::uint64_t key;
-    DropMessage msg;
+  if (auto l = maildir::UidList::load(dir); l.ok()) {
+    uidlist.emplace(std::move(l).value());
+    for (const maildir::UidRecord& r : uidlist->records()) {
+      if (auto p = r.field('P'); p && !p->empty()) uidls.emplace_back(r.uid, *p);
+      if (auto o = r.field('O')) {
+        std::uint32_t order = 0;
+        auto [end, ec] = std::from_chars(o->data(), o->data() + o->size(), order);
+        if (ec == std::errc() && end == o->data() + o->size()) orders.emplace_back(r.uid, order);
+      }
+    }
+    std::sort(uidls.begin(), uidls.end());
+    std::sort(orders.begin(), orders.end());
+  }
+  auto find = [](const auto& v, std::uint32_t uid) {
+    auto it = std::lower_bound(v.begin(), v.end(), uid,
+                               [](const auto& e, std::uint32_t u) { return e.first < u; });
+    return it != v.end() && it->first == uid ? &it->second : nullptr;
   };
-  std::vector<Keyed> list;
+
+  drop->uidl_format_ = identity.uidl_format;
+  std::vector<DropMessage>& list = drop->messages_;
   list.reserve(mb.count());
   for (std::size_t i = 0; i < mb.count(); ++i) {
     auto vsize = mb.vsize(i);
@@ -74,20 +95,28 @@ maildir::Result<std::unique_ptr<Maildrop>> Maildrop::open(const login::Identity&
     DropMessage m;
     m.uid = mb.record(i).uid;
     m.size = *vsize;
-    m.path = mb.path(i);
-    std::optional<std::string_view> p = uidlist ? uidlist->pop3_uidl(m.uid) : std::nullopt;
-    m.uidl = p && !p->empty() ? std::string(*p)
-                              : format_uidl(identity.uidl_format, m.uid, mb.uid_validity());
-    std::optional<std::uint32_t> order = uidlist ? uidlist->pop3_order(m.uid) : std::nullopt;
-    // 'O' records first, in their order; the rest after them in UID order.
-    std::uint64_t key = order ? *order : (std::uint64_t{1} << 32) + m.uid;
-    list.push_back({key, std::move(m)});
+    m.index = i;
+    if (!uidls.empty()) {
+      if (const std::string_view* p = find(uidls, m.uid)) m.uidl_record = std::string(*p);
+    }
+    list.push_back(std::move(m));
   }
-  std::stable_sort(list.begin(), list.end(),
-                   [](const Keyed& a, const Keyed& b) { return a.key < b.key; });
-  for (Keyed& k : list) drop->messages_.push_back(std::move(k.msg));
+  if (!orders.empty()) {
+    // 'O' records first, in their order; the rest after them in UID order (the view's order).
+    auto key = [&](const DropMessage& m) {
+      const std::uint32_t* o = find(orders, m.uid);
+      return o ? std::uint64_t{*o} : (std::uint64_t{1} << 32) + m.uid;
+    };
+    std::stable_sort(list.begin(), list.end(),
+                     [&](const DropMessage& a, const DropMessage& b) { return key(a) < key(b); });
+  }
   (void)mb.save_index();  // keep the computed vsizes for the next session
   return drop;
+}
+
+std::string Maildrop::uidl(const DropMessage& m) const {
+  if (!m.uidl_record.empty()) return m.uidl_record;
+  return format_uidl(uidl_format_, m.uid, mailbox_.uid_validity());
 }
 
 maildir::Result<std::size_t> Maildrop::commit(bool mark_seen) {

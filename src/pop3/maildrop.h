@@ -4,7 +4,9 @@
 // open() takes `<maildir>/tegami-pop3.lock` (maildir::DotLock: exclusive across processes and
 // hosts; broken when its holder process died on this host, or when not refreshed for 120 s on
 // another host), opens and syncs the Mailbox without moving new/ to cur/, and snapshots the
-// messages: UID, CRLF size (vsize, what RETR sends), file path and UIDL. Mail arriving later is
+// messages: UID, CRLF size (vsize, what RETR sends), and the uidlist's P record if any (the
+// file path and UIDL text are made on demand, so a 1,000-message login allocates little).
+// Mail arriving later is
 // not part of this session. UIDL: the uidlist's 'P' record wins, else the domain's format —
 // Dovecot `%08x%08x` (uid, uidvalidity; lowercase hex, which is what Dovecot sends for its
 // `%08Xu%08Xv`) or Courier `UID<n>-<uidvalidity>`. Message order: uidlist 'O' records first,
@@ -34,9 +36,9 @@ inline constexpr const char* kPop3LockName = "tegami-pop3.lock";
 
 struct DropMessage {
   std::uint32_t uid = 0;
-  std::uint64_t size = 0;  // CRLF size
-  std::string uidl;
-  std::string path;
+  std::uint64_t size = 0;   // CRLF size
+  std::size_t index = 0;    // in the Mailbox view (Maildrop::path)
+  std::string uidl_record;  // the uidlist 'P' value, "" if none (Maildrop::uidl)
   bool deleted = false;
   bool retrieved = false;
 };
@@ -48,6 +50,10 @@ class Maildrop {
 
   std::vector<DropMessage>& messages() { return messages_; }
   const std::vector<DropMessage>& messages() const { return messages_; }
+
+  // The message's UIDL and file; made when asked for (a login costs no string per message).
+  std::string uidl(const DropMessage& m) const;
+  std::string path(const DropMessage& m) const { return mailbox_.path(m.index); }
 
   // Keeps the lock fresh for other hosts; kNotFound when someone broke it.
   maildir::Status refresh_lock() { return lock_.refresh(); }
@@ -66,6 +72,7 @@ class Maildrop {
   maildir::DotLock lock_;
   maildir::Mailbox mailbox_;
   std::vector<DropMessage> messages_;
+  config::UidlFormat uidl_format_ = config::UidlFormat::kDovecot;
 };
 
 // The UIDL text for `uid` in `format` (no override).

@@ -417,7 +417,8 @@ class Session final : public net::Handler {
   }
 
   void transaction(net::Connection& c, const ParsedCommand& cmd) {
-    auto& msgs = std::get<Transaction>(state_).drop->messages();
+    Maildrop& drop = *std::get<Transaction>(state_).drop;
+    auto& msgs = drop.messages();
     switch (cmd.command) {
       case Command::kStat: {
         std::uint64_t count = 0, bytes = 0;
@@ -433,7 +434,7 @@ class Session final : public net::Handler {
       case Command::kUidl: {
         bool uidl = cmd.command == Command::kUidl;
         auto item = [&](std::size_t n, const DropMessage& m) {
-          return std::to_string(n) + " " + (uidl ? m.uidl : std::to_string(m.size));
+          return std::to_string(n) + " " + (uidl ? drop.uidl(m) : std::to_string(m.size));
         };
         if (cmd.msg) {
           if (DropMessage* m = message(c, *cmd.msg)) c.send("+OK " + item(*cmd.msg, *m) + "\r\n");
@@ -453,7 +454,7 @@ class Session final : public net::Handler {
         if (m == nullptr) return;
         std::optional<std::uint32_t> lines;
         if (cmd.command == Command::kTop) lines = cmd.lines;
-        auto stream = open_message_stream(m->path, lines);
+        auto stream = open_message_stream(drop.path(*m), lines);
         if (!stream.ok()) {
           c.send("-ERR Message was removed by another session.\r\n");
           return;

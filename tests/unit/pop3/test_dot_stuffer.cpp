@@ -78,6 +78,30 @@ TEST_CASE("message stream reads the file in pieces and matches the pure transfor
     got.append(buf, *n);
   }
   CHECK(got == whole(body));
+  // pull_append (the plaintext write path), alone and mixed with pull(); CRLF files and TOP.
+  std::string crlf_body;
+  for (int i = 0; i < 20000; ++i) crlf_body += (i % 5 == 0 ? "." : "") + std::to_string(i) + "\r\n";
+  std::ofstream(path + "2", std::ios::binary) << "Subject: x\r\n\r\n" << crlf_body;
+  for (std::optional<std::uint32_t> top :
+       {std::optional<std::uint32_t>(), std::optional<std::uint32_t>(7)}) {
+    for (std::size_t max : {std::size_t{1}, std::size_t{100}, std::size_t{65536}}) {
+      auto s = tegami::pop3::open_message_stream(path + "2", top);
+      REQUIRE(s.ok());
+      std::string out;
+      for (int round = 0;; ++round) {
+        maildir::Result<std::size_t> n = std::size_t{0};
+        if (round % 3 == 2) {
+          n = (*s)->pull(buf, 37);
+          if (n.ok()) out.append(buf, *n);
+        } else {
+          n = (*s)->pull_append(out, max);
+        }
+        REQUIRE(n.ok());
+        if (*n == 0) break;
+      }
+      CHECK(out == whole("Subject: x\r\n\r\n" + crlf_body, top));
+    }
+  }
   CHECK(tegami::pop3::open_message_stream(dir.path() + "/missing", std::nullopt).status().code() ==
         maildir::Code::kNotFound);
 }

@@ -49,18 +49,18 @@ TEST_CASE("UIDL formats, P override and CRLF sizes") {
     REQUIRE(drop.ok());
     auto& msgs = (*drop)->messages();
     REQUIRE(msgs.size() == 3);
-    CHECK(msgs[0].uidl == "00000001000004d2");
-    CHECK(msgs[1].uidl == "0000abcd");
-    CHECK(msgs[2].uidl == "00000003000004d2");
+    CHECK((*drop)->uidl(msgs[0]) == "00000001000004d2");
+    CHECK((*drop)->uidl(msgs[1]) == "0000abcd");
+    CHECK((*drop)->uidl(msgs[2]) == "00000003000004d2");
     CHECK(msgs[0].size == 6);
     CHECK(msgs[1].size == 3);
     CHECK(msgs[2].size == 5);
   }
   auto drop = Maildrop::open(identity(m, tegami::config::UidlFormat::kCourier));
   REQUIRE(drop.ok());
-  CHECK((*drop)->messages()[0].uidl == "UID1-1234");
-  CHECK((*drop)->messages()[1].uidl == "0000abcd");
-  CHECK((*drop)->messages()[2].uidl == "UID3-1234");
+  CHECK((*drop)->uidl((*drop)->messages()[0]) == "UID1-1234");
+  CHECK((*drop)->uidl((*drop)->messages()[1]) == "0000abcd");
+  CHECK((*drop)->uidl((*drop)->messages()[2]) == "UID3-1234");
 }
 
 TEST_CASE("a second maildrop gets kLocked until the first is gone") {

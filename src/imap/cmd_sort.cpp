@@ -1,0 +1,279 @@
+// SORT, UID SORT (RFC 5256 section 3, RFC 5957 DISPLAYFROM/DISPLAYTO) and THREAD, UID THREAD
+// (RFC 5256 section 4).
+//
+// The search criteria are the SEARCH program (search_program.h), after the charset the
+// command names. Like SEARCH, the work is a resumable job run on the worker pool in batches of
+// bounded time over a snapshot of the messages the client knows: each message is matched
+// (search_match.h) and, if it matches, what the sort keys need is taken from its ENVELOPE
+// fields in the folder's structure cache (structure_cache.h; parsed once when missing) — only
+// THREAD=REFERENCES also reads the header block for References. The keys are kept by UID for
+// the rest of the selection (SortKeyCache). The ordering and the threads are pure functions
+// (sort.h, thread.h) applied once all messages are in.
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+
+#include "imap/command_table.h"
+#include "imap/message_file.h"
+#include "imap/response_code.h"
+#include "imap/search_match.h"
+#include "imap/search_program.h"
+#include "imap/selected_box.h"
+#include "imap/session.h"
+#include "imap/sort.h"
+#include "imap/structure_cache.h"
+#include "imap/thread.h"
+
+namespace imap {
+
+namespace {
+
+constexpr auto kBatchTime = std::chrono::milliseconds(20);
+
+// MessageAccess over one message of the view, through a MessageFile opened on first use and
+// shared with the structure lookup.
+class HitAccess final : public MessageAccess {
+ public:
+  HitAccess(maildir::Mailbox& mb, size_t i) : mb_(mb), i_(i) {}
+
+  std::optional<std::uint64_t> size() override {
+    auto v = mb_.vsize(i_);
+    return v.ok() ? std::optional<std::uint64_t>(*v) : std::nullopt;
+  }
+  std::optional<std::int64_t> internal_date() override {
+    auto d = mb_.internal_date(i_);
+    return d.ok() ? std::optional<std::int64_t>(*d) : std::nullopt;
+  }
+  bool has_keyword(std::string_view name) override {
+    auto k = mb_.keywords().find(name);
+    return k && mb_.flags(i_).has_keyword(*k);
+  }
+  bool read(std::uint64_t offset, size_t len, std::string& out) override {
+    out.clear();
+    auto f = file();
+    if (!f.ok()) return false;
+    auto r = (*f)->read(offset, len);
+    if (!r.ok()) return false;
+    out = std::move(*r);
+    return true;
+  }
+  maildir::Result<std::shared_ptr<MessageFile>> file() {
+    if (!file_) {
+      auto f = MessageFile::open(mb_.path(i_));
+      if (!f.ok()) return f.status();  // vanished (expunged elsewhere): the next sync says so
+      file_ = std::move(*f);
+    }
+    return file_;
+  }
+
+ private:
+  maildir::Mailbox& mb_;
+  size_t i_;
+  std::shared_ptr<MessageFile> file_;
+};
+
+// SortHeader from the ENVELOPE fields of the message's structure; References from the header
+// block when `references` (it is not an ENVELOPE field).
+bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references, SortHeader& h) {
+  auto s = structure_cache(box).get(box.mailbox.record(i).uid, [&] { return access.file(); });
+  if (!s.ok()) return false;
+  const mime::Structure& st = **s;
+  if (!st.parts.empty() && st.parts[0].envelope != mime::Part::kNone) {
+    const mime::EnvelopeFields& e = st.envelopes[st.parts[0].envelope];
+    h.date = e.date;
+    h.subject = e.subject;
+    h.from = e.from;
+    h.to = e.to;
+    h.cc = e.cc;
+    h.message_id = e.message_id;
+    h.in_reply_to = e.in_reply_to;
+  }
+  if (references && !st.parts.empty()) {
+    std::string header;
+    size_t len =
+        static_cast<size_t>(std::min<std::uint64_t>(st.parts[0].header.lf, kMaxSearchHeader));
+    if (access.read(st.parts[0].header_offset, len, header)) {
+      h.references = header_field(header, "References");
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// The keys SORT and THREAD computed, by UID, for the rest of the selection: a message's
+// header never changes, so a repeated SORT or THREAD (clients re-sort on every new mail) reads
+// neither the structure cache nor the file again. At most kMaxEntries messages.
+struct SortKeyCache {
+  static constexpr size_t kMaxEntries = 200000;
+  struct Entry {
+    unsigned need = 0;  // the fields computed (sort_need bits, kNeedThreadIds)
+    SortMessage keys;
+  };
+  std::unordered_map<std::uint32_t, Entry> by_uid;
+};
+
+namespace {
+
+struct SortJob {
+  std::shared_ptr<SelectedBox> box;
+  SearchKey root;
+  bool uid = false;
+  unsigned need = 0;
+  bool references = false;          // THREAD=REFERENCES: read References too
+  std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
+  std::uint32_t max_uid = 0;
+  size_t next = 0;
+  std::vector<SortMessage> hits;
+  bool done = false;
+  maildir::Status status;
+  std::string updates;
+
+  // Worker thread: matches and collects until the batch time is used up or all are done; the
+  // final batch writes the structure cache and syncs (no EXPUNGE, RFC 3501 7.4.1).
+  void run_batch() {
+    auto start = std::chrono::steady_clock::now();
+    maildir::Mailbox& mb = box->mailbox;
+    if (hits.capacity() < uids.size()) hits.reserve(uids.size());
+    while (next < uids.size()) {
+      std::uint32_t u = uids[next];
+      size_t seq = ++next;
+      auto i = mb.find_uid(u);
+      if (!i) continue;
+      MessageFacts facts;
+      facts.seq = static_cast<std::uint32_t>(seq);
+      facts.uid = u;
+      facts.max_seq = static_cast<std::uint32_t>(uids.size());
+      facts.max_uid = max_uid;
+      facts.flags = mb.flags(*i).system;
+      facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
+      HitAccess access(mb, *i);
+      MessageMatcher m(facts, access);
+      if (!m.matches(root)) continue;
+      if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
+      auto& cache = box->sort_keys->by_uid;
+      if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
+        hits.push_back(e->second.keys);
+        hits.back().seq = facts.seq;
+        if (next % 256 != 0) continue;  // cheap: look at the clock now and then
+      } else {
+        SortHeader h;
+        if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile
+        unsigned all = need | (e != cache.end() ? e->second.need : 0);
+        hits.push_back(make_sort_message(facts.seq, u, access.internal_date().value_or(0),
+                                         access.size().value_or(0), h, all));
+        if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
+          cache[u] = SortKeyCache::Entry{all, hits.back()};
+        }
+      }
+      if (std::chrono::steady_clock::now() - start >= kBatchTime) return;
+    }
+    if (box->structures) box->structures->flush(mb.count());
+    auto up = sync_updates(*box, false);
+    if (up.ok()) {
+      updates = std::move(*up);
+    } else {
+      status = up.status();
+    }
+    done = true;
+  }
+};
+
+using Answer = std::function<std::string(SortJob&)>;  // the untagged line, from the hits
+
+void continue_job(Session& s, std::string tag, std::string done_text, std::shared_ptr<SortJob> job,
+                  Answer answer) {
+  s.conn().run_blocking(
+      [job] { job->run_batch(); },
+      [&s, tag = std::move(tag), done_text = std::move(done_text), job, answer]() mutable {
+        if (!job->done) {
+          continue_job(s, std::move(tag), std::move(done_text), job, std::move(answer));
+          return;
+        }
+        s.conn().send(answer(*job) + job->updates);
+        if (job->status.ok()) {
+          s.tagged(tag, done_text);
+        } else {
+          s.tagged(tag, no_response(job->status));
+        }
+        s.finish_async();
+      });
+}
+
+// Parses `charset search-criteria` from c.args[1..] into the job. False after answering.
+bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
+  if (!c.args[1].is_astring()) {
+    s.bad(c.tag, std::string("Error in ") + what + ": missing charset");
+    return false;
+  }
+  std::vector<Arg> program;
+  program.reserve(c.args.size() + 1);
+  program.push_back(Arg{Arg::Kind::kAtom, "CHARSET", {}, false});
+  program.insert(program.end(), c.args.begin() + 1, c.args.end());
+  SearchProgram parsed;
+  SearchParseError error;
+  if (!parse_search_program(program, 0, parsed, error)) {
+    if (error.kind == SearchParseError::Kind::kBadCharset) {
+      s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
+    } else {
+      s.bad(c.tag, std::string("Error in ") + what + ": " + error.message);
+    }
+    return false;
+  }
+  job.root = std::move(parsed.root);
+  normalize_search_keys(job.root);
+  job.box = s.selected();
+  job.uids = job.box->client_uids;
+  const maildir::Mailbox& mb = job.box->mailbox;
+  job.max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;
+  return true;
+}
+
+}  // namespace
+
+void cmd_sort(Session& s, Command& c) {
+  std::vector<SortCriterion> criteria;
+  std::string error;
+  if (!parse_sort_criteria(c.args[0], criteria, error)) {
+    s.bad(c.tag, "Error in SORT: " + error);
+    return;
+  }
+  auto job = std::make_shared<SortJob>();
+  if (!parse_criteria(s, c, "SORT", *job)) return;
+  job->uid = c.name == "UID SORT";
+  for (const SortCriterion& k : criteria) job->need |= sort_need(k.key);
+  s.begin_async();
+  continue_job(s, c.tag, "OK Sort completed.", std::move(job),
+               [criteria = std::move(criteria)](SortJob& j) {
+                 std::string line = "* SORT";
+                 for (size_t i : sort_messages(j.hits, criteria)) {
+                   line += ' ';
+                   line += std::to_string(j.uid ? j.hits[i].uid : j.hits[i].seq);
+                 }
+                 return line + "\r\n";
+               });
+}
+
+void cmd_thread(Session& s, Command& c) {
+  auto algorithm =
+      c.args[0].kind == Arg::Kind::kAtom ? parse_thread_algorithm(c.args[0].text) : std::nullopt;
+  if (!algorithm) {
+    s.bad(c.tag, "Error in THREAD: unknown threading algorithm");
+    return;
+  }
+  auto job = std::make_shared<SortJob>();
+  if (!parse_criteria(s, c, "THREAD", *job)) return;
+  job->uid = c.name == "UID THREAD";
+  job->need = sort_need(SortKey::kSubject);
+  if (*algorithm == ThreadAlgorithm::kReferences) {
+    job->need |= kNeedThreadIds;
+    job->references = true;
+  }
+  s.begin_async();
+  continue_job(s, c.tag, "OK Thread completed.", std::move(job), [alg = *algorithm](SortJob& j) {
+    std::string body = thread_messages(j.hits, alg, j.uid);
+    return body.empty() ? std::string("* THREAD\r\n") : "* THREAD " + body + "\r\n";
+  });
+}
+
+}  // namespace imap

@@ -1,0 +1,81 @@
+// SORT (RFC 5256 section 3, with DISPLAYFROM and DISPLAYTO of RFC 5957): the criteria parser,
+// the per-message sort keys and the ordering. THREAD (thread.h) uses the same per-message data.
+//
+// Keys: ARRIVAL (internal date), CC / FROM / TO (addr-mailbox of the first address; a group's
+// name when the list starts with a group), DATE (the
+// Date: header in UTC; the internal date when it is missing or unparsable), SIZE (RFC822.SIZE),
+// SUBJECT (base subject, base_subject.h), DISPLAYFROM / DISPLAYTO (the decoded display name of
+// the first address, else its mailbox@host). REVERSE flips the key after it. Strings compare in
+// sort_text() form; messages equal in every key keep their sequence order.
+//
+// Pure: no I/O; any thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "imap/parser.h"
+
+namespace imap {
+
+enum class SortKey { kArrival, kCc, kDate, kFrom, kSize, kSubject, kTo, kDisplayFrom, kDisplayTo };
+
+struct SortCriterion {
+  SortKey key = SortKey::kArrival;
+  bool reverse = false;
+};
+
+// Parses the parenthesised criteria list of SORT. False with `error` set on a syntax error
+// (not a list, empty, unknown key, REVERSE without a key after it).
+bool parse_sort_criteria(const Arg& list, std::vector<SortCriterion>& out, std::string& error);
+
+// The header fields sorting and threading read, raw as in the header (unfolded or not).
+struct SortHeader {
+  std::string date, subject, from, to, cc, message_id, in_reply_to, references;
+  bool has_references = false;
+};
+
+// What SORT and THREAD know about one message. Text fields are in sort_text() form and only
+// filled for the keys asked for (see make_sort_message).
+struct SortMessage {
+  std::uint32_t seq = 0;
+  std::uint32_t uid = 0;
+  std::int64_t arrival = 0;  // internal date, seconds since the epoch
+  std::int64_t sent = 0;     // Date: in UTC, else the internal date
+  std::uint64_t size = 0;
+  std::string subject;  // base subject
+  bool reply_or_forward = false;
+  std::string from, to, cc, display_from, display_to;
+  std::string message_id;               // THREAD=REFERENCES: "<...>" or ""
+  std::vector<std::string> references;  // THREAD=REFERENCES: parents, oldest first
+};
+
+// Which derived fields to compute: bits (1 << SortKey) plus kNeedThreadIds.
+inline constexpr unsigned kNeedThreadIds = 1u << 16;
+inline constexpr unsigned sort_need(SortKey k) {
+  return 1u << static_cast<unsigned>(k);
+}
+
+SortMessage make_sort_message(std::uint32_t seq, std::uint32_t uid, std::int64_t arrival,
+                              std::uint64_t size, const SortHeader& header, unsigned need);
+
+// RFC 5322 date-time (lenient: optional weekday, 2- to 4-digit year, optional seconds,
+// numeric or RFC 822 named zone, trailing comment) → seconds since the epoch in UTC.
+std::optional<std::int64_t> parse_sent_time(std::string_view date);
+
+// The msg-ids ("<...>") of a References / In-Reply-To value, in order; text outside angle
+// brackets (phrases, comments) is skipped. At most `max` ids (the last ones are kept).
+std::vector<std::string> parse_msg_ids(std::string_view value, size_t max = 1000);
+
+// The value of the first `name` field (case-insensitive) of a header block, unfolded (line
+// breaks before continuation whitespace removed) and trimmed; "" if absent.
+std::string header_field(std::string_view header, std::string_view name);
+
+// Indexes into `msgs` in SORT order.
+std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
+                                  const std::vector<SortCriterion>& criteria);
+
+}  // namespace imap

@@ -1,0 +1,245 @@
+// SORT and THREAD (RFC 5256, RFC 5957): base subject extraction (incl. the Japanese reply and
+// forward prefixes), the criteria parser, sent dates, sort keys and order, and both threading
+// algorithms over hand-made message sets.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "imap/base_subject.h"
+#include "imap/parser.h"
+#include "imap/sort.h"
+#include "imap/thread.h"
+
+namespace {
+
+using imap::SortKey;
+
+imap::Arg list_arg(const std::string& text) {
+  imap::Command c;
+  std::string err;
+  imap::ParserLimits lim;
+  REQUIRE(imap::parse_command("t SORT " + text + " UTF-8 ALL\r\n", lim, c, err));
+  return c.args[0];
+}
+
+imap::SortMessage msg(std::uint32_t seq, std::int64_t sent, const std::string& subject,
+                      const std::string& id = "", const std::string& refs = "",
+                      const std::string& in_reply_to = "") {
+  imap::SortHeader h;
+  h.subject = subject;
+  h.message_id = id;
+  h.references = refs;
+  h.in_reply_to = in_reply_to;
+  // No Date: header, so the sent date is the internal date given here.
+  return imap::make_sort_message(seq, seq + 100, sent, 0, h,
+                                 imap::sort_need(SortKey::kSubject) | imap::kNeedThreadIds);
+}
+
+}  // namespace
+
+TEST_CASE("base subject: RFC 5256 section 2.1 and the Japanese prefixes") {
+  struct Row {
+    const char* raw;
+    const char* base;
+    bool reply;
+  };
+  const Row rows[] = {
+      {"hello", "HELLO", false},
+      {"Re: hello", "HELLO", true},
+      {"RE:hello", "HELLO", true},
+      {"re : hello", "HELLO", true},
+      {"Fwd: Re: Fw: hello", "HELLO", true},
+      {"Re[2]: hello", "HELLO", true},
+      {"Re [ml]: hello", "HELLO", true},
+      {"[ml] Re: hello", "HELLO", true},
+      {"[ml] hello", "HELLO", false},
+      {"[ml][other]  hello  ", "HELLO", false},
+      {"[ml]", "[ML]", false},  // removing the blob would leave nothing
+      {"hello (fwd)", "HELLO", true},
+      {"hello (fwd) (FWD)  ", "HELLO", true},
+      {"[Fwd: hello]", "HELLO", true},
+      {"[fwd: Re: [ml] hello (fwd)]", "HELLO", true},
+      {"Re: [Fwd: hello]", "HELLO", true},
+      {"hello\t  world", "HELLO WORLD", false},
+      {"  ", "", false},
+      {"", "", false},
+      {"Reply: hello", "REPLY: HELLO", false},  // "Reply" is not "Re"
+      {"返信: 会議の件", "会議の件", true},
+      {"転送: 会議の件", "会議の件", true},
+      {"返信：会議の件", "会議の件", true},            // full-width colon
+      {"Ｒｅ：会議の件", "会議の件", true},            // full-width Re and colon
+      {"ＲＥ： Ｆｗｄ： 会議", "会議", true},          // full-width, several
+      {"Re: 返信: 転送: [社内] 会議", "会議", true},   // mixed, with a list blob
+      {"=?UTF-8?B?UmU6IOS8muitsA==?=", "会議", true},  // "Re: 会議" encoded
+      {"=?ISO-2022-JP?B?GyRCSlY/LhsoQjogGyRCMnE1RBsoQg==?=", "会議", true},  // "返信: 会議"
+      {"Ｈｅｌｌｏ", "HELLO", false},
+  };
+  for (const Row& r : rows) {
+    CAPTURE(r.raw);
+    imap::BaseSubject b = imap::base_subject(r.raw);
+    CHECK(b.text == r.base);
+    CHECK(b.reply_or_forward == r.reply);
+  }
+}
+
+TEST_CASE("sort criteria parser") {
+  std::vector<imap::SortCriterion> out;
+  std::string error;
+  REQUIRE(imap::parse_sort_criteria(list_arg("(REVERSE date subject DISPLAYFROM)"), out, error));
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].key == SortKey::kDate);
+  CHECK(out[0].reverse);
+  CHECK(out[1].key == SortKey::kSubject);
+  CHECK_FALSE(out[1].reverse);
+  CHECK(out[2].key == SortKey::kDisplayFrom);
+  for (const char* bad : {"()", "(REVERSE)", "(DATE REVERSE)", "(REVERSE REVERSE DATE)", "(BOGUS)",
+                          "DATE", "((DATE))", "(\"DATE\")"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(imap::parse_sort_criteria(list_arg(bad), out, error));
+    CHECK_FALSE(error.empty());
+  }
+}
+
+TEST_CASE("sent time: zones, named zones, two-digit years, junk") {
+  CHECK(imap::parse_sent_time("Thu, 01 Jan 1970 00:00:00 +0000") == 0);
+  CHECK(imap::parse_sent_time("1 Jan 1970 09:00:00 +0900") == 0);
+  CHECK(imap::parse_sent_time("Wed, 31 Dec 1969 19:00 EST") == 0);
+  CHECK(imap::parse_sent_time("1 Jan 70 00:00:01 GMT (comment)") == 1);
+  CHECK(imap::parse_sent_time("Mon, 7 Dec 2026 10:00:00 -0130") == 1796637600 + 5400);
+  CHECK(imap::parse_sent_time("7 Dec 2026") == 1796601600);
+  CHECK_FALSE(imap::parse_sent_time(""));
+  CHECK_FALSE(imap::parse_sent_time("yesterday"));
+  CHECK_FALSE(imap::parse_sent_time("32 Jan 2020 00:00:00 +0000"));
+  CHECK_FALSE(imap::parse_sent_time("1 Foo 2020 00:00:00 +0000"));
+  CHECK_FALSE(imap::parse_sent_time("1 Jan 2020 25:00:00 +0000"));
+  CHECK_FALSE(imap::parse_sent_time("1 Jan 2020 10:00:00 +09x0"));
+}
+
+TEST_CASE("msg-ids and header fields") {
+  CHECK(imap::parse_msg_ids("<a@x> <b@x>\r\n\t<c\r\n @x>") ==
+        std::vector<std::string>{"<a@x>", "<b@x>", "<c@x>"});
+  CHECK(imap::parse_msg_ids("Your message of ... <a@x> (comment)") ==
+        std::vector<std::string>{"<a@x>"});
+  CHECK(imap::parse_msg_ids("<> junk <").empty());
+  CHECK(imap::parse_msg_ids("<1> <2> <3>", 2) == std::vector<std::string>{"<2>", "<3>"});
+  std::string header =
+      "Subject: x\r\nreferences: <a@x>\r\n <b@x>\r\nReferences: <ignored>\r\n\r\nReferences: body";
+  CHECK(imap::header_field(header, "References") == "<a@x>  <b@x>");
+  CHECK(imap::header_field(header, "Subject") == "x");
+  CHECK(imap::header_field("Subject: x\n\nIn-Reply-To: <a>\n", "In-Reply-To").empty());
+}
+
+TEST_CASE("sort keys: addresses, display names, sizes, dates, reverse, ties by sequence") {
+  auto make = [](std::uint32_t seq, const char* from, const char* to, const char* date,
+                 std::uint64_t size, std::int64_t arrival) {
+    imap::SortHeader h;
+    h.from = from;
+    h.to = to;
+    h.cc = to;
+    h.date = date;
+    unsigned need = 0;
+    for (SortKey k : {SortKey::kFrom, SortKey::kTo, SortKey::kCc, SortKey::kDisplayFrom,
+                      SortKey::kDisplayTo, SortKey::kSubject}) {
+      need |= imap::sort_need(k);
+    }
+    return imap::make_sort_message(seq, seq, arrival, size, h, need);
+  };
+  std::vector<imap::SortMessage> m = {
+      make(1, "Zed <alpha@x>", "b@x", "2 Jan 2020 00:00:00 +0000", 30, 500),
+      make(2, "beta@x", "\"Ａnne\" <z@x>", "1 Jan 2020 23:00:00 -0200", 10, 400),
+      make(3, "=?UTF-8?Q?=C3=89mile?= <c@x>", "", "garbage", 20, 100),
+      make(4, "group: Amy <amy@x>;", "undisclosed-recipients:;", "", 10, 300),
+  };
+  CHECK(m[0].display_from == "ZED");
+  CHECK(m[1].display_from == "BETA@X");  // no display name: the addr-spec
+  CHECK(m[2].display_from == "éMILE");   // decoded; non-ASCII letters fold to lower case
+  CHECK(m[3].from == "GROUP");  // a group first: its name (ENVELOPE's first entry, as Dovecot)
+  CHECK(m[3].display_from == "GROUP");
+  CHECK(m[3].to == "UNDISCLOSED-RECIPIENTS");
+  CHECK(m[2].to.empty());  // no To: at all
+  CHECK(m[1].display_to == "ANNE");
+  using C = imap::SortCriterion;
+  auto order = [&](std::vector<C> c) {
+    std::vector<std::uint32_t> seqs;
+    for (size_t i : imap::sort_messages(m, c)) seqs.push_back(m[i].seq);
+    return seqs;
+  };
+  CHECK(order({{SortKey::kFrom, false}}) == std::vector<std::uint32_t>{1, 2, 3, 4});
+  CHECK(order({{SortKey::kDisplayFrom, false}}) == std::vector<std::uint32_t>{2, 4, 1, 3});
+  CHECK(order({{SortKey::kTo, false}}) == std::vector<std::uint32_t>{3, 1, 4, 2});
+  CHECK(order({{SortKey::kSize, false}}) == std::vector<std::uint32_t>{2, 4, 3, 1});
+  CHECK(order({{SortKey::kSize, true}}) == std::vector<std::uint32_t>{1, 3, 2, 4});
+  CHECK(order({{SortKey::kSize, false}, {SortKey::kArrival, false}}) ==
+        std::vector<std::uint32_t>{4, 2, 3, 1});
+  CHECK(order({{SortKey::kArrival, false}}) == std::vector<std::uint32_t>{3, 4, 2, 1});
+  // DATE: message 2 is 2 Jan 01:00 UTC (after message 1); 3 and 4 fall back to arrival.
+  CHECK(order({{SortKey::kDate, false}}) == std::vector<std::uint32_t>{3, 4, 1, 2});
+  // Every key equal: sequence order, also under REVERSE.
+  CHECK(order({{SortKey::kSubject, true}}) == std::vector<std::uint32_t>{1, 2, 3, 4});
+}
+
+TEST_CASE("THREAD=ORDEREDSUBJECT") {
+  std::vector<imap::SortMessage> m = {
+      msg(1, 10, "a"),    msg(2, 20, "b"), msg(3, 30, "Re: a"),
+      msg(4, 5, "re: b"), msg(5, 50, "c"), msg(6, 60, "A"),
+  };
+  CHECK(imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, false) ==
+        "(4 2)(1 (3)(6))(5)");
+  CHECK(imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, true) ==
+        "(104 102)(101 (103)(106))(105)");
+  CHECK(imap::thread_messages({}, imap::ThreadAlgorithm::kOrderedSubject, false).empty());
+}
+
+TEST_CASE("THREAD=REFERENCES") {
+  using imap::ThreadAlgorithm;
+  auto t = [](const std::vector<imap::SortMessage>& m) {
+    return imap::thread_messages(m, ThreadAlgorithm::kReferences, false);
+  };
+  // A tree from References, In-Reply-To used when References is missing.
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 2, "s2", "<b>", "<a>"), msg(3, 3, "s3", "<c>", "<a> <b>"),
+           msg(4, 4, "s4", "<d>", "", "<a>")}) == "(1 (2 3)(4))");
+  // Siblings by sent date, not by sequence.
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 9, "s2", "<b>", "<a>"), msg(3, 5, "s3", "<c>", "<a>")}) ==
+        "(1 (3)(2))");
+  // A missing parent: a dummy with two children stays a root; with one child it goes.
+  CHECK(t({msg(1, 1, "s1", "<b>", "<a>"), msg(2, 2, "s2", "<c>", "<a>")}) == "((1)(2))");
+  CHECK(t({msg(1, 1, "s1", "<b>", "<a>")}) == "(1)");
+  // A missing middle message: its dummy is replaced by its child.
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 2, "s2", "<c>", "<a> <b>")}) == "(1 2)");
+  // Roots with the same base subject: a reply goes under the original; two originals under
+  // a dummy.
+  CHECK(t({msg(1, 1, "hello", "<a>"), msg(2, 2, "Re: hello", "<b>")}) == "(1 2)");
+  CHECK(t({msg(1, 1, "hello", "<a>"), msg(2, 2, "hello", "<b>")}) == "((1)(2))");
+  CHECK(t({msg(1, 1, "Re: hello", "<a>"), msg(2, 2, "hello", "<b>")}) == "(2 1)");
+  // Duplicate Message-IDs: the first keeps it.
+  CHECK(t({msg(1, 1, "s1", "<a>"), msg(2, 2, "s2", "<a>"), msg(3, 3, "s3", "<x>", "<a>")}) ==
+        "(1 3)(2)");
+  // Reference loops are not linked.
+  CHECK(t({msg(1, 1, "s1", "<a>", "<b>"), msg(2, 2, "s2", "<b>", "<a>")}) == "(2 1)");
+  CHECK(t({msg(1, 1, "s1", "<a>", "<a>")}) == "(1)");
+  // Threads ordered by their first message's date; roots without ids or subjects are kept.
+  CHECK(t({msg(1, 9, ""), msg(2, 1, ""), msg(3, 5, "x", "<q>")}) == "(2)(3)(1)");
+}
+
+TEST_CASE("THREAD=REFERENCES on a long chain and a wide fan neither recurses nor loops") {
+  std::vector<imap::SortMessage> chain;
+  for (std::uint32_t i = 1; i <= 20000; ++i) {
+    chain.push_back(msg(i, i, "s", "<" + std::to_string(i) + ">",
+                        i > 1 ? "<" + std::to_string(i - 1) + ">" : ""));
+  }
+  std::string out = imap::thread_messages(chain, imap::ThreadAlgorithm::kReferences, false);
+  // Linked as one chain up to kMaxThreadWalk deep; the rest joins it by subject.
+  CHECK(out.find("(1 2 3 4 5 ") != std::string::npos);
+  CHECK(out.find(" 900 901 ") != std::string::npos);
+  CHECK(out.back() == ')');
+  std::vector<imap::SortMessage> comb;  // each message answers the previous one twice over
+  for (std::uint32_t i = 1; i <= 5000; ++i) {
+    comb.push_back(msg(2 * i - 1, 2 * i - 1, "s", "<" + std::to_string(i) + ">",
+                       i > 1 ? "<" + std::to_string(i - 1) + ">" : ""));
+    comb.push_back(msg(2 * i, 2 * i, "s", "<leaf" + std::to_string(i) + ">",
+                       i > 1 ? "<" + std::to_string(i - 1) + ">" : ""));
+  }
+  out = imap::thread_messages(comb, imap::ThreadAlgorithm::kReferences, false);
+  CHECK(out.size() > 20000);
+}
