@@ -49,15 +49,21 @@ struct Values {
   std::uint64_t messages_received = 0;   // accepted by SMTP/submission (250 after DATA)
   std::uint64_t messages_delivered = 0;  // stored into a mailbox or handed to a remote MX
   std::uint64_t messages_bounced = 0;    // DSNs generated
-  std::uint64_t queue_length = 0;        // messages waiting in the outgoing queue
+  // SMTP refusals by stage: connect (early talker), rcpt (a refused RCPT TO), data (a
+  // message refused at the end of DATA: size, loop, bare CR/LF, every recipient failed).
+  std::uint64_t smtp_rejected_connect = 0;
+  std::uint64_t smtp_rejected_rcpt = 0;
+  std::uint64_t smtp_rejected_data = 0;
+  std::uint64_t queue_length = 0;  // messages waiting in the outgoing queue
   std::uint64_t config_reloads_ok = 0;
   std::uint64_t config_reloads_failed = 0;
 };
 
 // The Prometheus families for `v`, names prefixed "tegami_": connections_current{protocol},
-// connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol}, bytes_sent_total{protocol},
-// logins_total{protocol,result="ok|failed"}, messages_received_total, messages_delivered_total,
-// messages_bounced_total, queue_length, config_reloads_total{result}.
+// connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol},
+// bytes_sent_total{protocol}, logins_total{protocol,result="ok|failed"}, messages_received_total,
+// messages_delivered_total, messages_bounced_total, smtp_rejected_total{stage="connect|rcpt|data"},
+// queue_length, config_reloads_total{result}.
 std::vector<Family> families(const Values& v);
 
 class Counters {
@@ -70,6 +76,13 @@ class Counters {
   void message_received() { messages_received_.fetch_add(1, std::memory_order_relaxed); }
   void message_delivered() { messages_delivered_.fetch_add(1, std::memory_order_relaxed); }
   void message_bounced() { messages_bounced_.fetch_add(1, std::memory_order_relaxed); }
+  enum class SmtpStage { kConnect, kRcpt, kData };
+  void smtp_rejected(SmtpStage stage) {
+    (stage == SmtpStage::kConnect ? smtp_rejected_connect_
+     : stage == SmtpStage::kRcpt  ? smtp_rejected_rcpt_
+                                  : smtp_rejected_data_)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
   void set_queue_length(std::uint64_t n) { queue_length_.store(n, std::memory_order_relaxed); }
   void config_reload(bool ok);
 
@@ -84,6 +97,9 @@ class Counters {
   std::atomic<std::uint64_t> messages_received_{0};
   std::atomic<std::uint64_t> messages_delivered_{0};
   std::atomic<std::uint64_t> messages_bounced_{0};
+  std::atomic<std::uint64_t> smtp_rejected_connect_{0};
+  std::atomic<std::uint64_t> smtp_rejected_rcpt_{0};
+  std::atomic<std::uint64_t> smtp_rejected_data_{0};
   std::atomic<std::uint64_t> queue_length_{0};
   std::atomic<std::uint64_t> config_reloads_ok_{0};
   std::atomic<std::uint64_t> config_reloads_failed_{0};
