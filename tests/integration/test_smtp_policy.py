@@ -1,6 +1,7 @@
 """Port 25 policies against the real tegamid: the early-talker (pregreet) test of
-`greeting_delay`, a domain's `catch_all` to local and external addresses, and the SMTP counters
-on /metrics (accepted, delivered, refused at RCPT and after DATA, early talkers)."""
+`greeting_delay`, a domain's `catch_all` to local and external addresses, the SMTP counters
+on /metrics (accepted, delivered, refused at RCPT and after DATA, early talkers), a mailbox
+already over quota (552 5.2.2 at RCPT), a mail loop (554 5.4.6) and the error limit (421)."""
 import glob
 import os
 import smtplib
@@ -34,6 +35,9 @@ max_accounts: 10
 accounts:
   - user: carol
     password: "{PLAIN}secret"
+  - user: full
+    password: "{PLAIN}secret"
+    quota: 1
 """
 
 DELAY_MS = 400
@@ -175,6 +179,48 @@ class PolicyTest(unittest.TestCase):
         self.assertEqual(delta('tegami_smtp_rejected_total{stage="rcpt"}'), 2)
         self.assertEqual(delta('tegami_smtp_rejected_total{stage="data"}'), 1)
         self.assertGreaterEqual(after['tegami_connections_total{protocol="smtp"}'], 1)
+
+    def test_4_over_quota_at_rcpt_loop_and_error_limit(self):
+        port = self.d.port("mx")
+        # full@plain.test (1 MB quota) already holds 1.2 MB: refused at RCPT, the sending MTA
+        # tells its user.
+        box = os.path.join(self.mail_root, "plain.test", "full")
+        for sub in ("tmp", "new", "cur"):
+            os.makedirs(os.path.join(box, sub), exist_ok=True)
+        size = 1200000
+        with open(os.path.join(box, "cur", f"1700000000.M1P1.test,S={size}:2,S"), "wb") as f:
+            f.write(b"Subject: big\n\n" + b"x" * (size - 15))
+        with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
+            c.ehlo("client.test")
+            c.mail("x@remote.test")
+            code, msg = c.rcpt("full@plain.test")
+            self.assertEqual((code, msg[:5]), (552, b"5.2.2"))
+            c.rset()
+            # More than 50 Received headers: a loop, refused after DATA, nothing stored.
+            loop = b"".join(b"Received: from hop%d.test by hop%d.test; Mon, 7 Dec 2026 10:00:00 "
+                            b"+0000\r\n" % (i, i + 1) for i in range(51))
+            carol = len(self.inbox("plain.test", "carol"))
+            with self.assertRaises(smtplib.SMTPDataError) as cm:
+                c.sendmail("x@remote.test", ["carol@plain.test"],
+                           loop + b"Subject: loop\r\n\r\nround and round\r\n")
+            self.assertEqual(cm.exception.smtp_code, 554)
+            self.assertTrue(cm.exception.smtp_error.startswith(b"5.4.6"))
+            self.assertEqual(len(self.inbox("plain.test", "carol")), carol)
+        # Ten refused commands are answered; the eleventh closes the connection with 421.
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        read_reply(s)
+        s.sendall(b"BOGUS\r\n" * 11)
+        replies = b""
+        s.settimeout(10)
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            replies += chunk
+        lines = replies.split(b"\r\n")
+        self.assertEqual([l[:3] for l in lines[:11]], [b"500"] * 11)
+        self.assertTrue(lines[11].startswith(b"421 4.7.0"), replies)
+        s.close()
 
 
 if __name__ == "__main__":
