@@ -9,11 +9,13 @@ message's file is in every recipient's Maildir — for 1 and 8 concurrent sessio
            `virtual` agent has put the last file into the Maildirs;
   floor    the raw fsync floor of the same disk: per message, write in tmp/ + fsync + rename
            into new/ + fsync new/ (for 50 recipients: one file, hard links into the other 49
-           new/ directories, each new/ fsync'ed) — nothing else, from Python threads.
+           new/ directories, each new/ fsync'ed) — nothing else, from threads of
+           bench/bench_smtp_floor.cpp (a Python version when that is not built).
 
-The clients are one process per session (raw sockets, PIPELINING: MAIL, every RCPT and DATA in
-one write), so the client is never the bottleneck. Each cell runs BENCH_SMTP_ROUNDS (3) rounds
-in which tegami, Postfix and the floor take turns, each sending for BENCH_SMTP_SECONDS (1.5)
+The clients are one process per session (raw sockets, PIPELINING: the message, its end mark and
+the next MAIL, every RCPT and DATA in one write — one round trip per message), so the client is
+never the bottleneck. Each cell runs BENCH_SMTP_ROUNDS (3) rounds
+in which tegami, Postfix and the floor take turns, each sending for BENCH_SMTP_SECONDS (1)
 and then waiting until everything sent is in the Maildirs; a system's rate is its messages over
 its seconds summed over the rounds (the shared disk's fsync latency drifts; turns spread the
 drift over all three). Peak RSS: tegamid's
@@ -42,7 +44,7 @@ sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join
                                 "tests", "integration", "lib"))
 from tegamid import Tegamid, free_port  # noqa: E402
 
-SECONDS = float(os.environ.get("BENCH_SMTP_SECONDS", "1.5"))
+SECONDS = float(os.environ.get("BENCH_SMTP_SECONDS", "1"))
 ROUNDS = int(os.environ.get("BENCH_SMTP_ROUNDS", "3"))
 USERS = 50
 DOMAIN = "bench.test"
@@ -87,7 +89,7 @@ class Conn:
         return out
 
 
-def session(port, rcpts, message, start, stop_at, result):
+def session(port, rcpts, message, ready, start, stop_at, result):
     """One SMTP session: pipelined transactions until stop_at; puts the count into result."""
     try:
         c = Conn(port)
@@ -97,19 +99,29 @@ def session(port, rcpts, message, start, stop_at, result):
         envelope = (b"MAIL FROM:<bench@remote.test> SIZE=%d\r\n" % len(message) +
                     b"".join(b"RCPT TO:<%s>\r\n" % r for r in rcpts) + b"DATA\r\n")
         data = message + b".\r\n"
+        ready.wait(timeout=60)
         start.wait()
         sent = 0
-        while time.time() < stop_at.value:
-            c.s.sendall(envelope)
+
+        def check_envelope():
             rs = c.replies(len(rcpts) + 2)
             if not all(r.startswith(b"250") for r in rs[:-1]) or not rs[-1].startswith(b"354"):
                 raise RuntimeError("refused: %r" % rs)
-            c.s.sendall(data)
+
+        # RFC 2920 §3.1: the message content may start a group, so the body, its end mark and
+        # the next MAIL/RCPT/DATA go in one write: one round trip per message.
+        c.s.sendall(envelope)
+        check_envelope()
+        while True:
+            more = time.time() < stop_at.value
+            c.s.sendall(data + (envelope if more else b"QUIT\r\n"))
             r = c.replies(1)[0]
             if not r.startswith(b"250"):
                 raise RuntimeError("DATA refused: %r" % r)
             sent += 1
-        c.s.sendall(b"QUIT\r\n")
+            if not more:
+                break
+            check_envelope()
         c.replies(1)
         c.s.close()
         result.put(sent)
@@ -128,10 +140,14 @@ def count_files(dirs):
     return n
 
 
-def run_clients(port, sessions, kb, nrcpt, new_dirs):
-    """Returns (messages, seconds from the start until every one is in every Maildir)."""
+def run_clients(port, sessions, kb, nrcpt, new_dirs, drained=None):
+    """Returns (messages, seconds from the start until every one is in every Maildir).
+    `drained()` says when the server has nothing left to deliver (Postfix: its queue is
+    empty); then the files are counted once. Without it the files are counted until all are
+    there."""
     message = make_message(kb * 1024)
     ctx = multiprocessing.get_context("fork")
+    ready = ctx.Barrier(sessions + 1)
     start = ctx.Event()
     stop_at = ctx.Value("d", 0.0)
     result = ctx.Queue()
@@ -141,10 +157,10 @@ def run_clients(port, sessions, kb, nrcpt, new_dirs):
         # Each session sends to its own first recipient so that 1-recipient runs spread over
         # mailboxes the way real traffic does; 50-recipient runs go to all 50.
         rc = [b"u%d@%s" % ((i + k) % USERS, DOMAIN.encode()) for k in range(nrcpt)]
-        p = ctx.Process(target=session, args=(port, rc, message, start, stop_at, result))
+        p = ctx.Process(target=session, args=(port, rc, message, ready, start, stop_at, result))
         p.start()
         procs.append(p)
-    time.sleep(0.3)  # every session has connected and said EHLO
+    ready.wait(timeout=60)  # every session has connected and said EHLO
     t0 = time.time()
     stop_at.value = t0 + SECONDS
     start.set()
@@ -158,8 +174,12 @@ def run_clients(port, sessions, kb, nrcpt, new_dirs):
         p.join(timeout=30)
     want = before + sent * nrcpt
     deadline = time.time() + 180
-    while count_files(new_dirs) < want and time.time() < deadline:
-        time.sleep(0.02)
+    if drained is not None:
+        while not drained() and time.time() < deadline:
+            time.sleep(0.01)
+    else:
+        while count_files(new_dirs) < want and time.time() < deadline:
+            time.sleep(0.01)
     t1 = time.time()
     got = count_files(new_dirs)
     if got < want:
@@ -168,7 +188,21 @@ def run_clients(port, sessions, kb, nrcpt, new_dirs):
 
 
 # --- the floor -------------------------------------------------------------------------------
+FLOOR_BIN = os.path.join(os.path.abspath(os.environ.get("TEGAMI_BUILD_DIR", "build")), "bench",
+                         "bench_smtp_floor")
+
+
 def floor_rate(root, sessions, kb, nrcpt):
+    """(messages, seconds) of the floor: bench_smtp_floor (C++) when built, else Python."""
+    if os.access(FLOOR_BIN, os.X_OK):
+        r = subprocess.run([FLOOR_BIN, root, str(sessions), str(kb * 1024), str(nrcpt),
+                            str(SECONDS)], capture_output=True, timeout=SECONDS + 120, check=True)
+        n, secs = r.stdout.split()
+        return int(n), float(secs)
+    return floor_rate_python(root, sessions, kb, nrcpt)
+
+
+def floor_rate_python(root, sessions, kb, nrcpt):
     message = make_message(kb * 1024).replace(b"\r\n", b"\n")
     boxes = []
     for u in range(USERS):
@@ -319,6 +353,15 @@ class Postfix:
         except (OSError, ValueError, IndexError):
             return None
 
+    def queue_empty(self):
+        """No message left in Postfix's queue: everything it accepted is delivered."""
+        spool = os.path.join(self.dir, "spool")
+        for sub in ("maildrop", "incoming", "active", "deferred", "hold"):
+            for _, _, files in os.walk(os.path.join(spool, sub)):
+                if files:
+                    return False
+        return True
+
     def stop(self):
         self.run("stop")
 
@@ -412,12 +455,13 @@ def main():
                         ("tegami", lambda: run_clients(d.port("smtp"), sessions, kb, nrcpt,
                                                        tegami_dirs)),
                         ("postfix", lambda: run_clients(pf.port, sessions, kb, nrcpt,
-                                                        list(pf.new_dirs.values()))),
+                                                        list(pf.new_dirs.values()),
+                                                        pf.queue_empty)),
                         ("floor", lambda: floor_rate(floor_root, sessions, kb, nrcpt))):
                     n, secs = fn()
                     sums[who][0] += n
                     sums[who][1] += secs
-                shutil.rmtree(floor_root, ignore_errors=True)
+            shutil.rmtree(floor_root, ignore_errors=True)
             t, p, fl = (sums[w][0] / sums[w][1] for w in ("tegami", "postfix", "floor"))
             print(f"{name:<22}{t:>10.0f}{p:>11.1f}{fl:>10.0f}{t / p:>12.2f}{t / fl:>10.2f}",
                   flush=True)
@@ -427,12 +471,12 @@ def main():
         postfix_peak = sampler.stop()
         results.append(f"BENCH smtp_rss tegami_peak_mb={tegami_peak / 1024:.1f} "
                        f"postfix_peak_mb={postfix_peak / 1024:.1f}")
+        for line in results:  # before the clean-up (deleting the mail takes a while)
+            print(line, flush=True)
     finally:
         pf.stop()
         d.__exit__(None, None, None)
         shutil.rmtree(root, ignore_errors=True)
-    for line in results:
-        print(line)
     return 0
 
 
