@@ -109,7 +109,7 @@ class ConfigCliTest(unittest.TestCase):
         lines = r.stderr.splitlines()
         self.assertIn(self.domain_file + ":4:1: unknown key 'max_acounts' (expected one of: "
                       "domain, plan, max_accounts, disk_quota, max_lists, max_imap_connections, "
-                      "uidl_format, pop3_mark_seen, tls, accounts, aliases, lists)", lines)
+                      "uidl_format, pop3_mark_seen, tls, accounts, aliases, catch_all, lists)", lines)
         self.assertIn(self.domain_file + ":12:12: expected a whole number of MB (e.g. 50, 50MB, "
                       "5GB), got '1.5'", lines)
 
