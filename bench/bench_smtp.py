@@ -9,7 +9,8 @@ message's file is in every recipient's Maildir — for 1 and 8 concurrent sessio
            `virtual` agent has put the last file into the Maildirs;
   floor    the raw fsync floor of the same disk: per message, write in tmp/ + fsync + rename
            into new/ + fsync new/ (for 50 recipients: one file, hard links into the other 49
-           new/ directories, each new/ fsync'ed) — nothing else, from threads of
+           new/ directories, each new/ fsync'ed, from up to 8 threads as tegami does) —
+           nothing else, from threads of
            bench/bench_smtp_floor.cpp (a Python version when that is not built).
 
 The clients are one process per session (raw sockets, PIPELINING: the message, its end mark and
