@@ -22,6 +22,11 @@ void usage(FILE* out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // libuv's thread pool runs every durable delivery (write + fsync + rename + fsync of new/):
+  // its default of 4 threads would cap the parallel fsyncs at 4 however many SMTP sessions
+  // wait, while the disk commits many at once (ext4 group commit). 16 unless the admin sets
+  // UV_THREADPOOL_SIZE; must happen before the first use of the pool.
+  ::setenv("UV_THREADPOOL_SIZE", "16", 0);
   const char* config = nullptr;
   tegami::daemon::Options options;
   for (int i = 1; i < argc; ++i) {

@@ -71,6 +71,9 @@ struct Listener {
   TlsMode tls = TlsMode::kNone;
   bool allow_plaintext_auth = false;  // PLAIN/LOGIN/USER+PASS before TLS on this listener
   std::vector<Cidr> proxy_protocol;   // trusted PROXY v1/v2 sources; empty = no PROXY header
+  // SMTP: wait this long before the 220 greeting; a client that talks first is an early talker
+  // (554, close), as Postfix's postscreen pregreet test. Zero: greet at once, no test.
+  std::chrono::milliseconds greeting_delay{0};
 };
 
 struct MetricsConfig {
@@ -247,6 +250,9 @@ struct Domain {
   DomainDns dns;
   std::vector<Account> accounts;
   std::vector<Alias> aliases;
+  // Catch-all: mail to an unknown local part goes to these addresses (full addresses, local
+  // accounts and/or external); empty = unknown users get 550 5.1.1.
+  std::vector<std::string> catch_all;
   std::vector<MailingList> lists;
   std::string source_file;  // the file that declares the domain (account edits)
 };

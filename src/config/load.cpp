@@ -458,6 +458,12 @@ class Validator {
       }
       out.aliases.push_back(std::move(al));
     }
+    for (auto& t : out.catch_all) {
+      t = full_address(t, out.name);
+      if (!valid_address(t)) {
+        error(file, d.keys.at("catch_all"), "invalid catch_all address '" + t + "'");
+      }
+    }
 
     out.lists.clear();
     for (size_t i = 0; i < d.lists.size(); ++i) {

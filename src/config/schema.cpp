@@ -467,6 +467,10 @@ const std::vector<Field<ListenerDoc>>& fields() {
       row<SeqC<CidrC>, S>("proxy_protocol", kDefault, "[]",
                           "sources trusted to send a HAProxy PROXY v1/v2 header (CIDRs)",
                           GET(v.proxy_protocol)),
+      row<MillisC, S>("greeting_delay", kDefault, "0ms",
+                      "smtp: wait this long before the greeting; a client talking first gets "
+                      "554 (early talker); 0 = greet at once",
+                      GET(v.greeting_delay)),
   };
   return t;
 }
@@ -891,6 +895,10 @@ const std::vector<Field<DomainDoc>>& fields() {
       row<SeqC<StructC<AccountDoc>>, S>("accounts", kDefault, "[]", "mailboxes", GET(accounts)),
       row<SeqC<StructC<AliasDoc>>, S>("aliases", kDefault, "[]", "forwarding addresses",
                                       GET(aliases)),
+      row<SeqC<StrC>, S>("catch_all", kDefault, "[]",
+                         "where mail to unknown local parts goes (a bare name gets @domain); "
+                         "[] = refused with 550",
+                         GET(v.catch_all)),
       row<SeqC<StructC<ListDoc>>, S>("lists", kDefault, "[]", "mailing lists", GET(lists)),
   };
   return t;

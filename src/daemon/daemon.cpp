@@ -204,6 +204,7 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
     tegami_smtp::SessionSettings st;
     st.submission = listener.protocol == config::Protocol::kSubmission;
     st.allow_plaintext_auth = listener.allow_plaintext_auth;
+    if (listener.protocol == config::Protocol::kSmtp) st.greeting_delay = listener.greeting_delay;
     st.on_login = [](net::Connection& c, const std::string& user) {
       control::process_sessions().set_user(c.id(), user);
     };

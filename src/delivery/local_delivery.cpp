@@ -2,7 +2,10 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <optional>
+#include <system_error>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -117,6 +120,38 @@ maildir::Result<maildir::Delivered> write_copy(std::string_view head, std::strin
   return writer->commit();
 }
 
+// maildir::deliver_links for many targets, in up to kLinkThreads chunks at once: each chunk's
+// links are made and its new/ directories fsync'ed by its own thread, so the disk gets those
+// directory fsyncs together instead of one after another (50 recipients: 50 fsyncs). Same
+// results, in target order. A thread that cannot be started runs its chunk here instead.
+constexpr std::size_t kLinkThreads = 8;
+constexpr std::size_t kLinksPerThread = 4;  // fewer targets per chunk: not worth a thread
+
+std::vector<maildir::Result<maildir::Delivered>> deliver_links_parallel(
+    const maildir::Delivered& source, const std::vector<maildir::LinkTarget>& targets) {
+  std::size_t chunks = std::min(kLinkThreads, targets.size() / kLinksPerThread);
+  if (chunks <= 1) return maildir::deliver_links(source, targets);
+  std::vector<std::vector<maildir::LinkTarget>> parts(chunks);
+  for (std::size_t i = 0; i < targets.size(); ++i) parts[i % chunks].push_back(targets[i]);
+  std::vector<std::vector<maildir::Result<maildir::Delivered>>> out(chunks);
+  std::vector<std::thread> threads;
+  for (std::size_t k = 1; k < chunks; ++k) {
+    try {
+      threads.emplace_back(
+          [&source, &parts, &out, k] { out[k] = maildir::deliver_links(source, parts[k]); });
+    } catch (const std::system_error&) {
+      out[k] = maildir::deliver_links(source, parts[k]);
+    }
+  }
+  out[0] = maildir::deliver_links(source, parts[0]);
+  for (std::thread& t : threads) t.join();
+  std::vector<maildir::Result<maildir::Delivered>> results;
+  results.reserve(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i)
+    results.push_back(std::move(out[i % chunks][i / chunks]));
+  return results;
+}
+
 }  // namespace
 
 std::string trace_head(std::string_view sender, std::string_view received,
@@ -160,7 +195,7 @@ std::vector<maildir::Status> deliver_local(std::string_view message, std::string
       t.quota_warning = quotas[j].warning;
       targets.push_back(std::move(t));
     }
-    auto linked = maildir::deliver_links(*first, targets);
+    auto linked = deliver_links_parallel(*first, targets);
     std::vector<size_t> missing;
     for (size_t k = 0; k < pending.size(); ++k) {
       results[pending[k]] = linked[k].status();

@@ -23,6 +23,24 @@ RcptVerdict refuse(int code, std::string enhanced, std::string text) {
   return v;
 }
 
+bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v);
+
+// Alias targets (full addresses): local ones are expanded, others forwarded through the queue.
+bool expand_targets(const Config& config, const std::vector<std::string>& targets, int depth,
+                    RcptVerdict& v) {
+  for (const std::string& full : targets) {
+    size_t at = full.rfind('@');
+    if (config.find_domain(full.substr(at + 1)) == nullptr) {
+      // Forwarding to another server: through the queue (the session decides).
+      if (std::find(v.forward.begin(), v.forward.end(), full) == v.forward.end())
+        v.forward.push_back(full);
+      continue;
+    }
+    if (!expand(config, lower(full), depth + 1, v)) return false;
+  }
+  return true;
+}
+
 // Expands `address` (already known to be in a local domain) into accounts. Returns a refusal
 // reply code in `v` on failure.
 bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v) {
@@ -32,9 +50,17 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
   }
   AddressTarget t = config.resolve(address);
   switch (t.kind) {
-    case AddressTarget::Kind::kNone:
+    case AddressTarget::Kind::kNone: {
+      // The domain's catch-all takes mail for unknown local parts — only for the address the
+      // client gave (depth 0): an alias or catch-all target that does not exist is an error in
+      // the config, refused rather than caught again (no loops).
+      const tegami::config::Domain* d =
+          depth == 0 ? config.find_domain(address.substr(address.rfind('@') + 1)) : nullptr;
+      if (d != nullptr && !d->catch_all.empty())
+        return expand_targets(config, d->catch_all, depth, v);
       v = refuse(550, "5.1.1", "No such user here");
       return false;
+    }
     case AddressTarget::Kind::kList:
       v = refuse(451, "4.3.2", "Mailing lists are not available yet, try again later");
       return false;
@@ -51,20 +77,13 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
         v.mailboxes.push_back(std::move(m));
       return true;
     }
-    case AddressTarget::Kind::kAlias:
-      for (const std::string& target : t.alias->targets) {
-        std::string full =
-            target.find('@') == std::string::npos ? target + "@" + t.domain->name : target;
-        size_t at = full.rfind('@');
-        if (config.find_domain(full.substr(at + 1)) == nullptr) {
-          // Forwarding to another server: through the queue (the session decides).
-          if (std::find(v.forward.begin(), v.forward.end(), full) == v.forward.end())
-            v.forward.push_back(full);
-          continue;
-        }
-        if (!expand(config, lower(full), depth + 1, v)) return false;
-      }
-      return true;
+    case AddressTarget::Kind::kAlias: {
+      std::vector<std::string> full;
+      for (const std::string& target : t.alias->targets)
+        full.push_back(target.find('@') == std::string::npos ? target + "@" + t.domain->name
+                                                             : target);
+      return expand_targets(config, full, depth, v);
+    }
   }
   return false;
 }

@@ -3,9 +3,10 @@
 // resolve_recipient() decides what one forward path means on this server, from the config
 // snapshot:
 //   kLocal   — `mailboxes` holds the local accounts it delivers to (an account, an account
-//              alias, a "+detail" address, or a domain alias expanded recursively to local
-//              accounts; duplicates removed; at most kMaxAliasDepth levels); `forward` the
-//              alias targets on other servers (delivered through the queue). At least one of
+//              alias, a "+detail" address, a domain alias expanded recursively to local
+//              accounts, or — for an unknown local part of a domain with `catch_all` — the
+//              catch-all's targets; duplicates removed; at most kMaxAliasDepth levels); `forward`
+//              the alias targets on other servers (delivered through the queue). At least one of
 //              the two is not empty.
 //   kRemote  — the domain is not ours; whether that is allowed (authenticated submission with
 //              a queue) is the session's decision. `remote` holds the address.

@@ -67,6 +67,12 @@ std::vector<Family> families(const Values& v) {
                  "Delivery status notifications generated.",
                  Type::kCounter,
                  {{{}, v.messages_bounced}}});
+  out.push_back({"tegami_smtp_rejected_total",
+                 "SMTP refusals: early talkers, refused recipients, messages refused after DATA.",
+                 Type::kCounter,
+                 {{{{"stage", "connect"}}, v.smtp_rejected_connect},
+                  {{{"stage", "rcpt"}}, v.smtp_rejected_rcpt},
+                  {{{"stage", "data"}}, v.smtp_rejected_data}}});
   out.push_back({"tegami_queue_length",
                  "Messages waiting in the outgoing queue.",
                  Type::kGauge,
@@ -116,6 +122,9 @@ Values Counters::snapshot() const {
   v.messages_received = messages_received_.load(kRelaxed);
   v.messages_delivered = messages_delivered_.load(kRelaxed);
   v.messages_bounced = messages_bounced_.load(kRelaxed);
+  v.smtp_rejected_connect = smtp_rejected_connect_.load(kRelaxed);
+  v.smtp_rejected_rcpt = smtp_rejected_rcpt_.load(kRelaxed);
+  v.smtp_rejected_data = smtp_rejected_data_.load(kRelaxed);
   v.queue_length = queue_length_.load(kRelaxed);
   std::int64_t oldest = queue_oldest_arrival_.load(kRelaxed);
   std::int64_t now = static_cast<std::int64_t>(::time(nullptr));

@@ -49,6 +49,11 @@ struct Values {
   std::uint64_t messages_received = 0;   // accepted by SMTP/submission (250 after DATA)
   std::uint64_t messages_delivered = 0;  // stored into a mailbox or handed to a remote MX
   std::uint64_t messages_bounced = 0;    // DSNs generated
+  // SMTP refusals by stage: connect (early talker), rcpt (a refused RCPT TO), data (a
+  // message refused at the end of DATA: size, loop, bare CR/LF, every recipient failed).
+  std::uint64_t smtp_rejected_connect = 0;
+  std::uint64_t smtp_rejected_rcpt = 0;
+  std::uint64_t smtp_rejected_data = 0;
   std::uint64_t queue_length = 0;        // messages waiting in the outgoing queue
   std::uint64_t queue_oldest_age = 0;    // seconds the oldest queued message has waited; 0 = empty
   // Per-recipient outcomes of the queue manager's attempts (local and remote).
@@ -62,8 +67,9 @@ struct Values {
 // The Prometheus families for `v`, names prefixed "tegami_": connections_current{protocol},
 // connections_total{protocol}, connections_refused_total{protocol}, bytes_received_total{protocol},
 // bytes_sent_total{protocol}, logins_total{protocol,result="ok|failed"}, messages_received_total,
-// messages_delivered_total, messages_bounced_total, queue_length, queue_oldest_age_seconds,
-// queue_deliveries_total{result="delivered|deferred|bounced"}, config_reloads_total{result}.
+// messages_delivered_total, messages_bounced_total, smtp_rejected_total{stage="connect|rcpt|data"},
+// queue_length, queue_oldest_age_seconds, queue_deliveries_total{result="delivered|deferred|bounced"},
+// config_reloads_total{result}.
 std::vector<Family> families(const Values& v);
 
 class Counters {
@@ -76,6 +82,13 @@ class Counters {
   void message_received() { messages_received_.fetch_add(1, std::memory_order_relaxed); }
   void message_delivered() { messages_delivered_.fetch_add(1, std::memory_order_relaxed); }
   void message_bounced() { messages_bounced_.fetch_add(1, std::memory_order_relaxed); }
+  enum class SmtpStage { kConnect, kRcpt, kData };
+  void smtp_rejected(SmtpStage stage) {
+    (stage == SmtpStage::kConnect ? smtp_rejected_connect_
+     : stage == SmtpStage::kRcpt  ? smtp_rejected_rcpt_
+                                  : smtp_rejected_data_)
+        .fetch_add(1, std::memory_order_relaxed);
+  }
   void set_queue_length(std::uint64_t n) { queue_length_.store(n, std::memory_order_relaxed); }
   // Arrival time (unix seconds) of the oldest queued message; 0 = the queue is empty.
   void set_queue_oldest_arrival(std::int64_t t) {
@@ -96,6 +109,9 @@ class Counters {
   std::atomic<std::uint64_t> messages_received_{0};
   std::atomic<std::uint64_t> messages_delivered_{0};
   std::atomic<std::uint64_t> messages_bounced_{0};
+  std::atomic<std::uint64_t> smtp_rejected_connect_{0};
+  std::atomic<std::uint64_t> smtp_rejected_rcpt_{0};
+  std::atomic<std::uint64_t> smtp_rejected_data_{0};
   std::atomic<std::uint64_t> queue_length_{0};
   std::atomic<std::int64_t> queue_oldest_arrival_{0};
   std::atomic<std::uint64_t> queue_delivered_{0};

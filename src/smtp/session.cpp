@@ -12,6 +12,13 @@ namespace tegami_smtp {
 
 using tegami_delivery::LocalMailbox;
 using tegami_delivery::RcptVerdict;
+using SmtpStage = tegami::metrics::Counters::SmtpStage;
+
+namespace {
+void count_rejected(SmtpStage stage) {
+  tegami::metrics::process_counters().smtp_rejected(stage);
+}
+}  // namespace
 
 Session::Session(std::shared_ptr<const tegami::config::Config> config, SessionSettings settings)
     : config_(std::move(config)), settings_(settings) {}
@@ -20,6 +27,18 @@ void Session::on_open(net::Connection& c) {
   // Port 25 has no login: the pre-auth timer must not cut off a slow sender; the idle timeout
   // still applies.
   if (!settings_.submission) c.set_authenticated();
+  if (settings_.greeting_delay.count() > 0) {
+    phase_ = Phase::kGreeting;
+    c.after(settings_.greeting_delay, [this, &c] {
+      if (phase_ == Phase::kGreeting) greet(c);
+    });
+    return;
+  }
+  greet(c);
+}
+
+void Session::greet(net::Connection& c) {
+  phase_ = Phase::kCommand;
   c.send("220 " + hostname() + " ESMTP tegami\r\n");
 }
 
@@ -49,6 +68,17 @@ void Session::reset_transaction() {
 }
 
 size_t Session::on_input(net::Connection& c, std::string_view data) {
+  if (phase_ == Phase::kGreeting) {
+    // RFC 5321 §4.3.1 / postscreen's pregreet test: a client that talks before our greeting
+    // does not speak SMTP (or is a bot blasting its script): refuse and close.
+    tegami::metrics::process_counters().smtp_rejected(
+        tegami::metrics::Counters::SmtpStage::kConnect);
+    phase_ = Phase::kBusy;
+    reply(c,
+          Reply{554, "5.5.0", hostname() + " Synchronization error: talked before the greeting"});
+    c.close();
+    return data.size();
+  }
   size_t used = 0;
   while (used < data.size() && !c.closing()) {
     if (phase_ == Phase::kBusy) break;
@@ -207,10 +237,12 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     return true;
   }
   if (rcpt_count_ >= config_->limits.max_recipients) {
+    count_rejected(SmtpStage::kRcpt);
     reply(c, Reply{452, "4.5.3", "Too many recipients"});
     return true;
   }
   if (cmd.path.utf8 && !mail_params_.smtputf8) {
+    count_rejected(SmtpStage::kRcpt);
     refuse(c, Reply{553, "5.6.7", "Non-ASCII address requires SMTPUTF8"});
     return true;
   }
@@ -227,14 +259,17 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
       add_remote(v.remote, cmd.rcpt);
       reply(c, Reply{250, "2.1.5", "Ok"});
     } else if (identity_ || pop_before_smtp) {
+      count_rejected(SmtpStage::kRcpt);
       // No queue: a clear temporary error, never a 250 for mail that could not be sent on.
       reply(c, Reply{451, "4.3.2", "Delivery to other domains is not available yet"});
     } else {
+      count_rejected(SmtpStage::kRcpt);
       refuse(c, Reply{554, "5.7.1", "Relay access denied"});
     }
     return true;
   }
   if (v.kind == RcptVerdict::Kind::kRefused) {
+    count_rejected(SmtpStage::kRcpt);
     if (v.reply.code >= 500) {
       refuse(c, v.reply);
     } else {
@@ -243,6 +278,7 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     return true;
   }
   if (!v.forward.empty() && settings_.queue == nullptr) {
+    count_rejected(SmtpStage::kRcpt);
     reply(c, Reply{451, "4.3.2", "Forwarding to other servers is not available, try again later"});
     return true;
   }
@@ -268,6 +304,7 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
       [this, &c, boxes, result, rcpt_address, params, forward] {
         phase_ = Phase::kCommand;
         if (!result->ok()) {
+          count_rejected(SmtpStage::kRcpt);
           reply(c, Reply{552, "5.2.2", "Mailbox full"});
         } else {
           ++rcpt_count_;
@@ -315,6 +352,8 @@ bool Session::cmd_data(net::Connection& c, bool more_buffered) {
 
 void Session::finish_data(net::Connection& c) {
   phase_ = Phase::kCommand;
+  if (data_->bad_line_end() || data_->too_big() || data_->received_count() > settings_.max_received)
+    count_rejected(SmtpStage::kData);
   if (data_->bad_line_end()) {
     reset_transaction();
     return reply(c, Reply{550, "5.6.11", "Bare CR or LF in message; refused (use CRLF)"});
@@ -360,7 +399,6 @@ void Session::finish_data(net::Connection& c) {
   reset_transaction();
   phase_ = Phase::kBusy;
   c.pause_input();
-  tegami::metrics::process_counters().message_received();
   c.run_blocking(
       [job, result] { *result = accept_message(*job); },
       [this, &c, result, id] {
@@ -369,6 +407,11 @@ void Session::finish_data(net::Connection& c) {
           tegami::metrics::process_counters().message_delivered();
         if (!result->queued.empty() && settings_.on_queued) settings_.on_queued(result->queued);
         Reply r = result->reply;
+        if (r.code == 250) {
+          tegami::metrics::process_counters().message_received();
+        } else {
+          count_rejected(SmtpStage::kData);
+        }
         if (r.code == 250)
           r.text =
               "Ok: " + std::string(result->queued.empty() ? "delivered as " : "queued as ") + id;

@@ -1,7 +1,8 @@
 // The SMTP (port 25) and Submission (587/465) session: a net::Handler over the pure parser
 // (line_reader.h, command.h, data_reader.h), recipient resolution and local delivery.
 //
-// State: kCommand (reading command lines), kData (reading the message after 354), kBusy (a
+// State: kGreeting (the pregreet wait: any input is an early talker, 554 and close), kCommand
+// (reading command lines), kData (reading the message after 354), kBusy (a
 // blocking step — quota check at RCPT, delivery after DATA — runs on a worker thread; input is
 // paused and the rest of a pipelined group is answered afterwards, in order).
 // Replies: every refusal is the parser's or the resolver's Reply; delivery results go through
@@ -16,6 +17,7 @@
 // Loop thread only; one instance per connection; holds its config snapshot for its lifetime.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -41,6 +43,10 @@ struct SessionSettings {
   unsigned max_errors = 10;           // refused commands before "421 4.7.0" and close
   unsigned max_received = 50;         // more Received headers than this: 554 5.4.6 (a loop)
   bool allow_plaintext_auth = false;  // the listener's setting: AUTH before TLS
+  // Port 25 pregreet test: wait this long before the 220; a client that sends anything first
+  // gets "554 5.5.0" and the connection closes (RFC 5321 §4.3.1: the client waits for the
+  // greeting). Zero: greet at once.
+  std::chrono::milliseconds greeting_delay{0};
   // Called after a successful AUTH (the daemon records the user for `tegami who`).
   std::function<void(net::Connection&, const std::string&)> on_login;
   // The mail queue (remote recipients, forwarding, DSNs); nullptr: none (451 4.3.2 for remote
@@ -62,8 +68,9 @@ class Session final : public net::Handler {
   void on_shutdown(net::Connection& c) override;
 
  private:
-  enum class Phase { kCommand, kData, kBusy, kAuth };
+  enum class Phase { kGreeting, kCommand, kData, kBusy, kAuth };
 
+  void greet(net::Connection& c);
   void reply(net::Connection& c, const Reply& r);
   void refuse(net::Connection& c, const Reply& r);  // counts the error, 421 past the limit
   void reset_transaction();

@@ -151,7 +151,9 @@ class SmtpTest(unittest.TestCase):
         self.assertTrue(c.cmd(b"EHLO client.test").startswith(b"250"))
         self.assertTrue(c.cmd(b"MAIL FROM:<spammer@remote.test>").startswith(b"250"))
         for rcpt in (b"victim@elsewhere.test", b"victim%elsewhere.test@example.com",
-                     b"@example.com:victim@elsewhere.test", b"\"victim@elsewhere.test\"@example.com",
+                     b"@example.com:victim@elsewhere.test",
+                     b"@example.com,@mx.example.com:victim@elsewhere.test",
+                     b"\"victim@elsewhere.test\"@example.com",
                      b"elsewhere.test!victim@example.com", b"bob@example.com.",
                      b"bob@[127.0.0.1]", b"VICTIM@ELSEWHERE.TEST"):
             r = c.cmd(b"RCPT TO:<" + rcpt + b">")

@@ -218,6 +218,43 @@ TEST_CASE("strict plan refuses a message that does not fit, the other recipient 
   CHECK(files_in(bob.maildir + "/new").size() == 1);
 }
 
+TEST_CASE("many recipients: links made by several threads, results in recipient order") {
+  TempDir tmp;
+  auto c = make_config(tmp.path());
+  // 40 mailboxes (enough for several link threads); the 8th and 30th are full (strict, 1 MB).
+  std::vector<LocalMailbox> boxes;
+  for (int i = 0; i < 40; ++i) {
+    LocalMailbox m = mailbox(c, "bob@example.jp");
+    m.address = "u" + std::to_string(i) + "@example.jp";
+    m.maildir = tmp.path() + "/many/u" + std::to_string(i);
+    if (i == 7 || i == 29) {
+      m.quota_mb = 1;
+      m.policy = tegami::config::QuotaPolicy::kStrict;
+    }
+    boxes.push_back(m);
+  }
+  std::string big = "Subject: big\r\n\r\n" + std::string(1200000, 'x') + "\r\n";
+  auto res = deliver_local(big, "s@r.example", "", boxes, kMax);
+  REQUIRE(res.size() == boxes.size());
+  std::set<ino_t> inodes;
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    CAPTURE(i);
+    auto files = files_in(boxes[i].maildir + "/new");
+    if (i == 7 || i == 29) {
+      CHECK(res[i].code() == maildir::Code::kOverQuota);
+      CHECK(files.empty());
+      continue;
+    }
+    CHECK(res[i].ok());
+    REQUIRE(files.size() == 1);
+    struct stat st {};
+    REQUIRE(::stat(files[0].c_str(), &st) == 0);
+    CHECK(st.st_nlink == 38);
+    inodes.insert(st.st_ino);
+  }
+  CHECK(inodes.size() == 1);  // one copy on disk
+}
+
 TEST_CASE("reply mapping") {
   CHECK(reply_for(maildir::Status(maildir::Code::kLimit, "x")).enhanced == "5.3.4");
   CHECK(reply_for(maildir::Status(maildir::Code::kNoSpace, "x")).code == 452);

@@ -87,3 +87,36 @@ TEST_CASE("another domain is remote: the session decides (refused on port 25)") 
   CHECK(v.kind == RcptVerdict::Kind::kRemote);
   CHECK(v.remote == "bob@elsewhere.example");
 }
+
+TEST_CASE("a domain catch-all takes unknown local parts, to local and external targets") {
+  auto c = make_config("/m");
+  c.domains[0].catch_all = {"bob@example.jp", "archive@elsewhere.example"};
+  auto v = verdict(c, "whoever@example.jp");
+  REQUIRE(v.kind == RcptVerdict::Kind::kLocal);
+  REQUIRE(v.mailboxes.size() == 1);
+  CHECK(v.mailboxes[0].address == "bob@example.jp");
+  REQUIRE(v.forward.size() == 1);
+  CHECK(v.forward[0] == "archive@elsewhere.example");
+  // Known addresses keep their meaning; disabled accounts are not caught.
+  auto alice = verdict(c, "alice@example.jp");
+  REQUIRE(alice.mailboxes.size() == 1);
+  CHECK(alice.mailboxes[0].address == "alice@example.jp");
+  CHECK(alice.forward.empty());
+  CHECK(verdict(c, "off@example.jp").reply.enhanced == "5.2.1");
+  // Relay tricks and quoted local parts are refused before any catch-all.
+  CHECK(verdict(c, "v%elsewhere.example@example.jp").reply.code == 554);
+  CHECK(verdict(c, "\"a@b\"@example.jp").reply.code == 554);
+  CHECK(verdict(c, "\"a b\"@example.jp").reply.code == 550);
+  // Another domain without catch_all still refuses unknown users.
+  CHECK(verdict(c, "whoever@strict.example").reply.enhanced == "5.1.1");
+}
+
+TEST_CASE("a catch-all target that does not exist is refused, not caught again") {
+  auto c = make_config("/m");
+  c.domains[0].catch_all = {"ghost@example.jp"};
+  auto v = verdict(c, "whoever@example.jp");
+  CHECK(v.kind == RcptVerdict::Kind::kRefused);
+  CHECK(v.reply.enhanced == "5.1.1");
+  c.domains[0].aliases.push_back(tegami::config::Alias{"dangling", {"ghost"}});
+  CHECK(verdict(c, "dangling@example.jp").reply.enhanced == "5.1.1");
+}

@@ -33,6 +33,9 @@ TEST_CASE("counters feed the families the endpoint shows") {
   c.message_delivered();
   c.message_delivered();
   c.message_bounced();
+  c.smtp_rejected(Counters::SmtpStage::kRcpt);
+  c.smtp_rejected(Counters::SmtpStage::kRcpt);
+  c.smtp_rejected(Counters::SmtpStage::kData);
   c.set_queue_length(7);
   c.config_reload(false);
   Values v = c.snapshot();
@@ -57,6 +60,9 @@ TEST_CASE("counters feed the families the endpoint shows") {
   CHECK(text.find("tegami_messages_received_total 1\n") != std::string::npos);
   CHECK(text.find("tegami_messages_delivered_total 2\n") != std::string::npos);
   CHECK(text.find("tegami_messages_bounced_total 1\n") != std::string::npos);
+  CHECK(text.find("tegami_smtp_rejected_total{stage=\"connect\"} 0\n") != std::string::npos);
+  CHECK(text.find("tegami_smtp_rejected_total{stage=\"rcpt\"} 2\n") != std::string::npos);
+  CHECK(text.find("tegami_smtp_rejected_total{stage=\"data\"} 1\n") != std::string::npos);
   CHECK(text.find("# TYPE tegami_queue_length gauge\ntegami_queue_length 7\n") !=
         std::string::npos);
   CHECK(text.find("tegami_config_reloads_total{result=\"failed\"} 1\n") != std::string::npos);

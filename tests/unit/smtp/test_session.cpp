@@ -279,3 +279,34 @@ TEST_CASE("POP-before-SMTP: a recent POP3/IMAP login from the IP may relay on po
   // Allowed to relay — and answered with the queue's temporary error until the queue exists.
   CHECK(r.talk("RCPT TO:<x@elsewhere.example>\r\n").rfind("451 4.3.2", 0) == 0);
 }
+
+TEST_CASE("greeting_delay: an early talker gets 554 and the close; a patient client the 220") {
+  TempDir tmp;
+  auto config = std::make_shared<tegami::config::Config>(make_config(tmp.path()));
+  SessionSettings st;
+  st.greeting_delay = std::chrono::milliseconds(500);
+  {
+    net::FakeConnection c{net::ListenerInfo{"smtp", "smtp", net::TlsMode::kNone}};
+    Session s(config, st);
+    s.on_open(c);
+    CHECK(c.take_output().empty());  // nothing before the delay
+    c.feed(s, "EHLO bot.example\r\nMAIL FROM:<x@bot.example>\r\n");
+    std::string out = c.take_output();
+    CHECK(out.rfind("554 5.5.0 ", 0) == 0);
+    CHECK(out.find("220") == std::string::npos);
+    CHECK(c.closing());
+    c.fire_timers(std::chrono::milliseconds(600));
+    CHECK(c.take_output().empty());  // never greeted afterwards
+  }
+  {
+    net::FakeConnection c{net::ListenerInfo{"smtp", "smtp", net::TlsMode::kNone}};
+    Session s(config, st);
+    s.on_open(c);
+    c.fire_timers(std::chrono::milliseconds(400));
+    CHECK(c.take_output().empty());
+    c.fire_timers(std::chrono::milliseconds(200));
+    CHECK(c.take_output() == "220 mx.example.jp ESMTP tegami\r\n");
+    c.feed(s, "EHLO client.example\r\n");
+    CHECK(c.take_output().rfind("250-mx.example.jp\r\n", 0) == 0);
+  }
+}
