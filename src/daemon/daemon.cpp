@@ -545,10 +545,6 @@ std::string resolve_config_path(const char* flag) {
 int run(const Options& options) {
   // Writes to a closed socket must fail with EPIPE, not kill the daemon.
   ::signal(SIGPIPE, SIG_IGN);
-  // libuv's thread pool (every loop's blocking work: queue writes with their fsyncs, local
-  // deliveries, reading messages for remote delivery) has 4 threads by default; fsyncs from
-  // more threads at once share the file system's journal commits. An admin's value wins.
-  ::setenv("UV_THREADPOOL_SIZE", "16", 0);
   logging::Options log = logging::options();
   log.priority_prefix = std::getenv("JOURNAL_STREAM") != nullptr;  // stderr is the journal
   logging::configure(log);
