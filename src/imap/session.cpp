@@ -62,7 +62,7 @@ std::string Session::capabilities() const {
   std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
     caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE";
-    caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE";
+    caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
   }
