@@ -1,20 +1,16 @@
 // FETCH BINARY[part]<partial>, BINARY.PEEK and BINARY.SIZE (RFC 3516): a part's content with
-// its Content-Transfer-Encoding (base64, quoted-printable) undone. 7bit/8bit/binary parts,
-// multiparts, message/rfc822 parts and BINARY[] (the whole message) are sent as BODY[] sends
-// them (CRLF form). Any other encoding is NO [UNKNOWN-CTE].
+// its Content-Transfer-Encoding (base64, quoted-printable) undone. 7bit/8bit/binary leaf parts
+// and multiparts are sent as BODY[] sends them (CRLF form). BINARY[] and BINARY[n] of a
+// message/rfc822 part are the (inner) message re-rendered as Dovecot does: every base64/QP
+// leaf inside decoded, its header saying "Content-Transfer-Encoding: binary", everything else
+// as stored. Any other encoding (of the part, or of a leaf inside a re-rendered message) is
+// NO [UNKNOWN-CTE].
 //
-// Decoding streams: the decoded size is found with one pass over the part (64 KB reads, on
-// the worker thread); a decoded part below 64 KB goes into the response text, a bigger one
-// becomes a stream that decodes again as the socket drains (decoded_source), so a 20 MB
-// attachment is never in memory. Decoded content is sent as a literal8 (~{n}), stored bytes
-// as a literal unless they hold a NUL byte (as Dovecot does).
-//
-// Differences from Dovecot 2.3 (allow-listed with reasons in tests/integration/
-// test_imap_binary.py): Dovecot's BINARY[] and BINARY[n] of a message/rfc822 part re-render the
-// (sub)message with every part decoded and "Content-Transfer-Encoding: binary"; tegami sends
-// them as BODY[] does. So Dovecot also refuses those (and BINARY.SIZE of any part of such a
-// message) with UNKNOWN-CTE when any part has an unknown encoding, where tegami answers the
-// parts it can decode.
+// Decoding streams: sizes are found by streaming passes (64 KB reads, on the worker thread); a
+// decoded part below 64 KB goes into the response text, bigger pieces become streams that
+// decode again as the socket drains (decoded_source), so a 20 MB attachment is never in
+// memory. Decoded content is sent as a literal8 (~{n}), stored bytes as a literal unless they
+// hold a NUL byte (as Dovecot does).
 #pragma once
 
 #include <memory>

@@ -1,8 +1,8 @@
 """BINARY (RFC 3516) against the real tegamid: FETCH BINARY[part] / BINARY.PEEK / BINARY.SIZE
 with base64 and quoted-printable parts decoded, partials on the decoded content, literal8
 (~{n}) for content with NUL bytes, a 300 KB base64 attachment streamed and byte-exact,
-BINARY[] and multipart/message parts as BODY[] sends them, NO [UNKNOWN-CTE] for an encoding
-tegami cannot decode, \\Seen set by BINARY but not by BINARY.PEEK, BAD for sections other than
+BINARY[] and message/rfc822 parts re-rendered with their parts decoded (as Dovecot does),
+NO [UNKNOWN-CTE] for an encoding tegami cannot decode, \\Seen set by BINARY but not by BINARY.PEEK, BAD for sections other than
 part numbers, APPEND with a literal8 carrying NUL bytes. Then a differential run against
 Debian's Dovecot over a copy of the same Maildir."""
 import base64
@@ -89,16 +89,7 @@ def number_item(resp, name):
 
 
 # Deliberate differences from Dovecot 2.3, each with its reason.
-WHOLE = ("Dovecot re-renders BINARY[] / a message/rfc822 part with every part decoded and "
-         "'Content-Transfer-Encoding: binary'; tegami sends it as BODY[] does")
 ALLOW = {
-    (1, "BINARY.PEEK[]"): WHOLE,
-    (2, "BINARY.PEEK[]"): WHOLE,
-    (4, "BINARY.PEEK[]"): WHOLE,
-    (4, "BINARY.PEEK[2]"): WHOLE,
-    (4, "BINARY.SIZE[2]"): WHOLE,
-    (4, "BINARY.PEEK[2]<1000.5000>"): WHOLE + " (so its empty partial is a literal8 there)",
-    (3, "BINARY.PEEK[]"): "Dovecot: UNKNOWN-CTE (it decodes the whole message); tegami: as BODY[]",
     (3, "BINARY.SIZE[1]"): "Dovecot refuses every part of a message with an unknown encoding "
                            "somewhere; part 1 is plain 7bit and tegami answers it",
     (2, "BINARY.SIZE[2]"): "Dovecot says 307146 for a 307200-byte attachment; tegami's size is "
@@ -181,20 +172,32 @@ class Binary(unittest.TestCase):
         out, _ = self.fetch(r, 2, "BINARY.PEEK[2]<100000.150000>")
         self.assertEqual(literal_item(out[0], b"BINARY[2]<100000>")[0],
                          ATTACHMENT[100000:250000])
-        # BINARY[] and a multipart's BINARY are what BODY[] sends.
-        out, _ = self.fetch(r, 2, "BINARY.PEEK[] BODY.PEEK[]")
-        self.assertEqual(literal_item(out[0], b"BINARY[]")[0],
-                         literal_item(out[0], b"BODY[]")[0])
-        out, _ = self.fetch(r, 4, "BINARY.PEEK[2] BODY.PEEK[2] BINARY.PEEK[2.1]")
-        self.assertEqual(literal_item(out[0], b"BINARY[2]")[0],
-                         literal_item(out[0], b"BODY[2]")[0])
+        # BINARY[] re-renders the message with its parts decoded (as Dovecot), and
+        # BINARY.SIZE[] is what it sends; a partial of it.
+        out, _ = self.fetch(r, 2, "BINARY.PEEK[] BINARY.SIZE[]")
+        whole, lit8 = literal_item(out[0], b"BINARY[]")
+        self.assertTrue(lit8)
+        self.assertEqual(number_item(out[0], b"BINARY.SIZE[]"), len(whole))
+        self.assertIn(b"Content-Transfer-Encoding: binary\r\n\r\n" + QP_TEXT, whole)
+        self.assertIn(b"Content-Transfer-Encoding: binary\r\n\r\n" + ATTACHMENT + b"\r\n--XX",
+                      whole)
+        self.assertIn(b"Content-Transfer-Encoding: 8bit\r\n", whole)  # identity parts unchanged
+        self.assertTrue(whole.endswith(b"\r\n--XX--\r\n"))
+        out, _ = self.fetch(r, 2, "BINARY.PEEK[]<300.200000>")
+        self.assertEqual(literal_item(out[0], b"BINARY[]<300>")[0], whole[300:200300])
+        # BINARY[n] of a message/rfc822 part: the inner message rendered the same way.
+        out, _ = self.fetch(r, 4, "BINARY.PEEK[2] BINARY.PEEK[2.1]")
+        inner = literal_item(out[0], b"BINARY[2]")[0]
+        self.assertTrue(inner.endswith(b"Content-Transfer-Encoding: binary\r\n\r\n"
+                                       b"inner body\r\n"), inner)
         self.assertEqual(literal_item(out[0], b"BINARY[2.1]")[0], b"inner body\r\n")
         r.close()
 
     def test_unknown_cte_and_bad_sections(self):
         r = self.select()
-        _, st = self.fetch(r, 3, "BINARY.PEEK[2]")
-        self.assertIn(b"NO [UNKNOWN-CTE]", st)
+        for item in ("BINARY.PEEK[2]", "BINARY.PEEK[]", "BINARY.SIZE[]"):
+            _, st = self.fetch(r, 3, item)
+            self.assertIn(b"NO [UNKNOWN-CTE]", st, item)
         out, st = self.fetch(r, 3, "BINARY.PEEK[1]")
         self.assertIn(b"OK", st)
         for bad in ("BINARY[1.MIME]", "BINARY[HEADER]", "BINARY.SIZE[1]<0.5>", "BINARY[1"):
@@ -223,10 +226,11 @@ class Binary(unittest.TestCase):
         line = r.response()
         self.assertTrue(line.startswith(b"u1 OK"), line)
         r.command("SELECT Up")
-        out, _ = self.fetch(r, 1, "BINARY.PEEK[] BINARY.PEEK[1]")
+        out, _ = self.fetch(r, 1, "BINARY.PEEK[] BINARY.PEEK[1] BODY.PEEK[]")
         data, lit8 = literal_item(out[0], b"BINARY[]")
         self.assertEqual(data, msg)
         self.assertTrue(lit8)
+        self.assertEqual(literal_item(out[0], b"BODY[]")[0], msg)
         self.assertEqual(literal_item(out[0], b"BINARY[1]")[0], SMALL_BIN + b"\r\n")
         r.close()
 
