@@ -229,6 +229,28 @@ class Compress(unittest.TestCase):
         self.assertLess(c.wire_in - wire0, 50 * len(b"z1 OK NOOP completed.\r\n"))
         c.close()
 
+    def test_idle_updates_arrive_compressed(self):
+        # Output started by the server itself (IDLE's poll finding new mail) is flushed too.
+        c = self.login("bob", use_tls=True)
+        self.compress(c)
+        self.assertIn(b"OK", c.command(b"SELECT INBOX")[1])
+        c.send(b"i1 IDLE\r\n")
+        self.assertTrue(c.line().startswith(b"+ "))
+        m = imaplib.IMAP4("127.0.0.1", self.d.port("imap"), timeout=20)
+        m.login("bob@example.com", PASSWORD)
+        self.assertEqual(m.append("INBOX", None, None, text_message(99, 5))[0], "OK")
+        m.logout()
+        line = c.line()
+        while b"EXISTS" not in line and b"RECENT" not in line:
+            line = c.line()
+        self.assertRegex(line, rb"^\* \d+ (EXISTS|RECENT)")
+        c.send(b"DONE\r\n")
+        line = c.line()
+        while not line.startswith(b"i1 "):
+            line = c.line()
+        self.assertIn(b"OK", line)
+        c.close()
+
     def assert_server_alive(self):
         c = self.login("dave")
         self.assertIn(b"OK", c.command(b"NOOP")[1])
