@@ -513,6 +513,10 @@ size_t TcpConnection::pending_output() const {
 }
 
 void TcpConnection::encode(std::string_view plaintext) {
+  if (deflate_ && !tls_) {
+    deflate_->write(plaintext, wire_);  // straight into the socket buffer
+    return;
+  }
   if (deflate_) {
     std::string z;
     deflate_->write(plaintext, z);

@@ -31,14 +31,14 @@ DeflateStream::~DeflateStream() = default;
 void DeflateStream::run(int mode, std::string& out) {
   z_stream& z = state_->z;
   // Z_NO_FLUSH: run until the input is taken. Z_SYNC_FLUSH: until zlib leaves output room
-  // unused (then everything is out, zlib's documented end condition for a flush).
+  // unused (then everything is out, zlib's documented end condition for a flush). Output goes
+  // through a stack buffer so `out` grows only by what zlib produced.
+  Bytef buf[kChunk];
   while (true) {
-    size_t old = out.size();
-    out.resize(old + kChunk);
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    z.avail_out = static_cast<uInt>(kChunk);
+    z.next_out = buf;
+    z.avail_out = static_cast<uInt>(sizeof buf);
     int rc = deflate(&z, mode);
-    out.resize(old + kChunk - z.avail_out);
+    out.append(reinterpret_cast<const char*>(buf), sizeof buf - z.avail_out);
     if (rc == Z_STREAM_ERROR) return;  // cannot happen with a valid state
     if (z.avail_out != 0 && z.avail_in == 0) return;
   }
