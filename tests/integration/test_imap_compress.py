@@ -189,6 +189,19 @@ class Compress(unittest.TestCase):
     def test_tls_round_trip(self):
         self.round_trip(True)
 
+    def test_starttls_then_compress(self):
+        c = ZClient(self.d.port("imap"))
+        _, ok = c.command(b"STARTTLS")
+        self.assertIn(b"OK", ok)
+        c.sock = tls_context().wrap_socket(c.sock, server_hostname="localhost")
+        _, ok = c.command(b"LOGIN carol@example.com \"%s\"" % PASSWORD.encode())
+        self.assertIn(b"OK", ok)
+        self.compress(c)
+        untagged, ok = c.command(b"LIST \"\" \"*\"")
+        self.assertIn(b"OK", ok)
+        self.assertTrue(any(b"Sent" in u for u in untagged))
+        c.close()
+
     def test_before_login_and_unknown_mechanism(self):
         c = ZClient(self.d.port("imap"))
         _, r = c.command(b"COMPRESS DEFLATE")
