@@ -7,8 +7,9 @@
 // with another selection option), SPECIAL-USE. Return: SUBSCRIBED, CHILDREN, SPECIAL-USE,
 // STATUS (<items>). Unknown options are BAD. A plain RFC 3501 LIST always gives
 // \HasChildren/\HasNoChildren, \Subscribed and special-use attributes (as before); the extended
-// form gives each only when asked for (RETURN (CHILDREN), RETURN (SUBSCRIBED) or the SUBSCRIBED
-// selection, RETURN (SPECIAL-USE) or the SPECIAL-USE selection), as Dovecot does, and says
+// form gives children and \Subscribed only when asked for (RETURN (CHILDREN), RETURN
+// (SUBSCRIBED) or the SUBSCRIBED selection), as Dovecot does, special-use attributes always
+// (Dovecot: only when asked for), and says
 // \NonExistent for a name without a folder (a subscribed name, a parent implied by a child).
 // RECURSIVEMATCH: a matching folder that is not selected itself but has a selected
 // descendant is listed with ("CHILDINFO" ("SUBSCRIBED")) (RFC 5258 section 3.5).
@@ -106,7 +107,9 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r, std::string
       if ((r.ret_subscribed || r.sel_subscribed) && e.subscribed) add("\\Subscribed");
       if (!e.exists || !e.selectable) add("\\NonExistent");
       if (r.ret_children) add(e.has_children ? "\\HasChildren" : "\\HasNoChildren");
-      if ((r.ret_special_use || r.sel_special_use) && !use.empty()) add(use);
+      // Special-use attributes always (RFC 6154 allows it; clients that do not ask still
+      // find their Sent/Drafts folders). Dovecot gives them only when asked for.
+      if (!use.empty()) add(use);
     }
     out += "* LIST (" + attrs + ") \"/\" " + mailbox_to_wire(name);
     if (childinfo) {
