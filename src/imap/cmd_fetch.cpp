@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/fetch_binary.h"
 #include "imap/fetch_items.h"
 #include "imap/fetch_response.h"
 #include "imap/response_code.h"
@@ -142,14 +143,21 @@ void deliver(Session& s, std::shared_ptr<SelectedBox> box, std::shared_ptr<Fetch
   net::Connection& c = s.conn();
   for (FetchOutput::Piece& p : job->out.pieces) {
     if (p.file) {
-      c.send(window_source(std::move(p.file), p.offset, p.length, p.window));
+      if (!p.encoding.empty()) {
+        c.send(
+            decoded_source(std::move(p.file), p.offset, p.length, std::move(p.encoding), p.window));
+      } else {
+        c.send(window_source(std::move(p.file), p.offset, p.length, p.window));
+      }
     } else {
       c.send(std::move(p.text));
     }
   }
   job->out = FetchOutput{};
   if (job->finished) {
-    if (!job->status.ok()) {
+    if (is_unknown_cte(job->status)) {
+      s.tagged(job->tag, "NO [UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
+    } else if (!job->status.ok()) {
       s.tagged(job->tag, no_response(job->status));
     } else if (job->vanished) {
       // RFC 5530: some messages were expunged by another session meanwhile.
@@ -198,7 +206,9 @@ void cmd_fetch(Session& s, Command& c) {
   job->uid = uid;
   job->set = *set;
   for (const FetchItem& i : *items)
-    job->sets_seen = job->sets_seen || (i.kind == FetchItem::Kind::kBody && !i.peek);
+    job->sets_seen =
+        job->sets_seen ||
+        ((i.kind == FetchItem::Kind::kBody || i.kind == FetchItem::Kind::kBinary) && !i.peek);
   job->sets_seen = job->sets_seen && !box->read_only;
   job->items = std::move(*items);
   s.begin_async();

@@ -8,9 +8,11 @@
 
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
+#include "imap/mailbox_status.h"
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/special_use.h"
 #include "imap/user_storage.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
@@ -228,6 +230,10 @@ void cmd_list(Session& s, Command& c) {
 }
 
 void cmd_create(Session& s, Command& c) {
+  if (c.args.size() == 2) {
+    cmd_create_special_use(s, c);
+    return;
+  }
   // RFC 3501: a trailing separator only says the client means a parent; drop it.
   if (c.args[0].is_astring() && c.args[0].text.size() > 1 && c.args[0].text.back() == '/') {
     c.args[0].text.pop_back();
@@ -248,6 +254,7 @@ void cmd_delete(Session& s, Command& c) {
   with_maildir(s, c.tag, "Delete completed.", [name](maildir::Maildir& md, Outcome& out) {
     out.status = md.delete_folder(name);
     if (out.status.ok()) (void)maildir::unsubscribe(md.root(), name);
+    if (out.status.ok()) special_use_folder_deleted(md.root(), name);
   });
 }
 
@@ -257,6 +264,7 @@ void cmd_rename(Session& s, Command& c) {
   if (!name_arg(s, c, 0, from) || !name_arg(s, c, 1, to)) return;
   with_maildir(s, c.tag, "Rename completed.", [from, to](maildir::Maildir& md, Outcome& out) {
     out.status = md.rename_folder(from, to);
+    if (out.status.ok()) special_use_folder_renamed(md.root(), from, to);
   });
 }
 
@@ -274,67 +282,19 @@ void cmd_subscribe(Session& s, Command& c) {
 void cmd_status(Session& s, Command& c) {
   std::string name;
   if (!name_arg(s, c, 0, name)) return;
-  const Arg& items = c.args[1];
-  if (items.kind != Arg::Kind::kList || items.children.empty()) {
-    s.bad(c.tag, "Invalid STATUS items.");
+  std::vector<std::string> wanted;
+  std::string error;
+  if (!parse_status_items(c.args[1], wanted, error)) {
+    s.bad(c.tag, error);
     return;
   }
-  std::vector<std::string> wanted;
-  for (const Arg& a : items.children) {
-    if (a.kind != Arg::Kind::kAtom) {
-      s.bad(c.tag, "Invalid STATUS items.");
-      return;
-    }
-    std::string item;
-    for (char ch : a.text) item += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    // DELETED and DELETED-STORAGE: RFC 9208 4.2 (QUOTA=RES-STORAGE requires the latter).
-    if (item != "MESSAGES" && item != "RECENT" && item != "UIDNEXT" && item != "UIDVALIDITY" &&
-        item != "UNSEEN" && item != "DELETED" && item != "DELETED-STORAGE") {
-      s.bad(c.tag, "Invalid STATUS item " + a.text);
-      return;
-    }
-    wanted.push_back(item);
-  }
   with_maildir(s, c.tag, "Status completed.", [name, wanted](maildir::Maildir& md, Outcome& out) {
-    auto dir = md.folder_path(name);
-    if (!dir.ok()) {
-      out.status = dir.status();
+    auto line = status_response(md, name, wanted);
+    if (!line.ok()) {
+      out.status = line.status();
       return;
     }
-    auto mb = maildir::Mailbox::open(*dir);
-    if (!mb.ok()) {
-      out.status = mb.status();
-      return;
-    }
-    uint64_t unseen = 0;
-    uint64_t recent = 0;
-    uint64_t deleted = 0;
-    uint64_t deleted_storage = 0;  // bytes
-    // \Recent as a read-only look (maildir/recent.h): what no session has claimed yet.
-    std::uint32_t first_recent =
-        maildir::recent_boundary(*dir, mb->uid_validity(), imap::lowest_new_uid(*mb));
-    for (size_t i = 0; i < mb->count(); ++i) {
-      if (!mb->flags(i).has(maildir::kFlagSeen)) ++unseen;
-      if (mb->record(i).uid >= first_recent) ++recent;
-      if (mb->flags(i).has(maildir::kFlagTrashed)) {
-        ++deleted;
-        auto size = mb->size(i);
-        if (size.ok()) deleted_storage += *size;
-      }
-    }
-    std::string body;
-    for (const std::string& w : wanted) {
-      uint64_t v = w == "MESSAGES"          ? mb->count()
-                   : w == "RECENT"          ? recent
-                   : w == "UIDNEXT"         ? mb->uid_next()
-                   : w == "UIDVALIDITY"     ? mb->uid_validity()
-                   : w == "DELETED"         ? deleted
-                   : w == "DELETED-STORAGE" ? deleted_storage / 1024
-                                            : unseen;
-      if (!body.empty()) body += ' ';
-      body += w + " " + std::to_string(v);
-    }
-    out.untagged = "* STATUS " + mailbox_to_wire(name) + " (" + body + ")\r\n";
+    out.untagged = std::move(*line);
   });
 }
 

@@ -18,9 +18,9 @@ const CommandSpec kCommands[] = {
     {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
     {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
     {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
-    {"LIST", cmd_list, kAuthOrSelected, 2, 5},  // 5: LIST-EXTENDED (cmd_mailbox.cpp)
+    {"LIST", cmd_list_extended, kAuthOrSelected, 2, 5},
     {"LSUB", cmd_list, kAuthOrSelected, 2, 2},
-    {"CREATE", cmd_create, kAuthOrSelected, 1, 1},
+    {"CREATE", cmd_create, kAuthOrSelected, 1, 2},
     {"DELETE", cmd_delete, kAuthOrSelected, 1, 1},
     {"RENAME", cmd_rename, kAuthOrSelected, 2, 2},
     {"SUBSCRIBE", cmd_subscribe, kAuthOrSelected, 1, 1},
@@ -52,6 +52,7 @@ const CommandSpec kCommands[] = {
     {"UID COPY", cmd_copy, kSelectedState, 2, 2},
     {"MOVE", cmd_copy, kSelectedState, 2, 2},
     {"UID MOVE", cmd_copy, kSelectedState, 2, 2},
+    {"COMPRESS", cmd_compress, kAuthOrSelected, 1, 1},
 };
 
 }  // namespace

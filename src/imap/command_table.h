@@ -96,5 +96,10 @@ void cmd_getquotaroot(Session& s, Command& c);
 void cmd_setquota(Session& s, Command& c);
 // cmd_append.cpp
 void cmd_append(Session& s, Command& c);
+// cmd_list.cpp
+void cmd_list_extended(Session& s, Command& c);       // LIST (RFC 5258, 5819, 6154)
+void cmd_create_special_use(Session& s, Command& c);  // CREATE name (USE (...))
+// cmd_compress.cpp
+void cmd_compress(Session& s, Command& c);
 
 }  // namespace imap

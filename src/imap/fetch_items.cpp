@@ -124,6 +124,44 @@ bool parse_body(std::string_view text, FetchItem& item, std::string& error) {
   return true;
 }
 
+// BINARY[part]<partial>, BINARY.PEEK[part]<partial>, BINARY.SIZE[part] (RFC 3516): the section
+// is a part number only.
+bool parse_binary(std::string_view text, FetchItem& item, std::string& error) {
+  std::string u = upper(text);
+  size_t open = u.find('[');
+  std::string head = u.substr(0, open);
+  item.kind = FetchItem::Kind::kBinary;
+  if (head == "BINARY.PEEK") {
+    item.peek = true;
+  } else if (head == "BINARY.SIZE") {
+    item.kind = FetchItem::Kind::kBinarySize;
+  } else if (head != "BINARY") {
+    error = "unknown item " + std::string(text);
+    return false;
+  }
+  size_t close = u.find(']', open);
+  if (close == std::string::npos) {
+    error = "missing ]";
+    return false;
+  }
+  std::string section = u.substr(open + 1, close - open - 1);
+  std::string_view rest = std::string_view(text).substr(close + 1);
+  if (!rest.empty() && (item.kind == FetchItem::Kind::kBinarySize || !parse_partial(rest, item))) {
+    error = "invalid partial " + std::string(rest);
+    return false;
+  }
+  if (!parse_section(section, item, error)) return false;
+  if (item.section != FetchItem::Section::kAll) {
+    error = "BINARY takes a part number only";
+    return false;
+  }
+  item.response_name =
+      std::string(item.kind == FetchItem::Kind::kBinarySize ? "BINARY.SIZE[" : "BINARY[") +
+      item.part + "]";
+  if (item.offset) item.response_name += "<" + std::to_string(*item.offset) + ">";
+  return true;
+}
+
 bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
   if (a.kind != Arg::Kind::kAtom) {
     error = "invalid fetch item";
@@ -160,6 +198,9 @@ bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
     item.peek = u == "RFC822.HEADER";
     item.response_name = u;
     out.push_back(std::move(item));
+  } else if (u.rfind("BINARY", 0) == 0 && u.find('[') != std::string::npos) {
+    if (!parse_binary(a.text, item, error)) return false;
+    out.push_back(std::move(item));
   } else if (u.rfind("BODY", 0) == 0 && u.find('[') != std::string::npos) {
     if (!parse_body(a.text, item, error)) return false;
     out.push_back(std::move(item));
@@ -174,6 +215,7 @@ bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
 
 bool FetchItem::needs_structure() const {
   if (kind == Kind::kEnvelope || kind == Kind::kBodyStructure) return true;
+  if (kind == Kind::kBinary || kind == Kind::kBinarySize) return true;
   if (kind != Kind::kBody) return false;
   // The message's own header (and BODY[]) are found without the MIME structure.
   return !part.empty() || section == Section::kText || section == Section::kMime;

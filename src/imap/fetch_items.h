@@ -23,6 +23,8 @@ struct FetchItem {
     kBody,  // BODY[section]<partial>, BODY.PEEK, RFC822, RFC822.HEADER, RFC822.TEXT
     kEnvelope,
     kBodyStructure,  // BODYSTRUCTURE (extensible), and BODY without a section
+    kBinary,         // BINARY[part]<partial>, BINARY.PEEK (RFC 3516): `part`, peek, offset
+    kBinarySize,     // BINARY.SIZE[part]
   };
   Kind kind = Kind::kFlags;
   // kBody:

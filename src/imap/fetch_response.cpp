@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "imap/fetch_binary.h"
 #include "imap/structure_cache.h"
 #include "mime/imap_render.h"
 
@@ -21,6 +22,12 @@ void FetchOutput::region(std::shared_ptr<const MessageFile> file, uint64_t offse
   p.length = length;
   p.window = w;
   pieces.push_back(std::move(p));
+}
+
+void FetchOutput::decoded_region(std::shared_ptr<const MessageFile> file, uint64_t offset,
+                                 uint64_t length, std::string encoding, Window w) {
+  region(std::move(file), offset, length, w);
+  pieces.back().encoding = std::move(encoding);
 }
 
 void FetchOutput::append(FetchOutput&& other) {
@@ -268,6 +275,16 @@ maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
       }
       case FetchItem::Kind::kBody: {
         maildir::Status st = body_item(it, m, mb, i, o);
+        if (!st.ok()) return st;
+        break;
+      }
+      case FetchItem::Kind::kBinary:
+      case FetchItem::Kind::kBinarySize: {
+        auto s = m.structure();
+        if (!s.ok()) return s.status();
+        auto f = m.file();
+        if (!f.ok()) return f.status();
+        maildir::Status st = binary_item(it, **s, *f, o);
         if (!st.ok()) return st;
         break;
       }

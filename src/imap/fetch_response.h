@@ -26,12 +26,15 @@ struct FetchOutput {
     uint64_t offset = 0;
     uint64_t length = 0;
     Window window;
+    std::string encoding;  // non-empty: stream the region decoded (BINARY, fetch_binary.h)
   };
   std::vector<Piece> pieces;
   size_t text_bytes = 0;  // bytes held in text pieces
 
   void text(std::string_view s);
   void region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length, Window w);
+  void decoded_region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length,
+                      std::string encoding, Window w);
   void append(FetchOutput&& other);
 };
 

@@ -76,6 +76,8 @@ std::string Session::capabilities() const {
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
+    caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
+    if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
   }
   if (!conn_->tls_active() && conn_->listener().tls == net::TlsMode::kStartTls) {
@@ -153,6 +155,11 @@ void Session::start_tls() {
   (void)conn_->start_tls();
 }
 
+void Session::start_compression() {
+  compress_starting_ = true;  // process() stops: the connection inflates what follows
+  (void)conn_->start_compression();
+}
+
 void Session::on_open(net::Connection& c) {
   conn_ = &c;
   untagged("OK [CAPABILITY " + capabilities() + "] tegami ready.");
@@ -206,8 +213,9 @@ size_t Session::on_input(net::Connection& c, std::string_view data) {
 size_t Session::process(std::string_view data) {
   size_t used = 0;
   tls_starting_ = false;
-  while (used < data.size() && !busy_ && !tls_starting_ && !conn_->closing() &&
-         !std::holds_alternative<Logout>(state_)) {
+  compress_starting_ = false;
+  while (used < data.size() && !busy_ && !tls_starting_ && !compress_starting_ &&
+         !conn_->closing() && !std::holds_alternative<Logout>(state_)) {
     if (conn_->above_high_water()) break;
     if (idle_ || sasl_) {
       size_t nl = data.find('\n', used);

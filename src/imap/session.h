@@ -112,6 +112,8 @@ class Session final : public net::Handler {
                   std::optional<std::string> initial_response);
   // STARTTLS after its OK was queued: drops any partly received command.
   void start_tls();
+  // COMPRESS after its OK was queued: the rest of the input is compressed (RFC 4978).
+  void start_compression();
   // IDLE (RFC 2177): sends "+ idling"; until the client sends DONE, the selected mailbox is
   // synced when its maildir::Watcher says so (inotify, polled in the loop; stat polling every
   // 2 s where inotify is unavailable; a full sync every 30 s as a fallback) and changes are
@@ -146,7 +148,8 @@ class Session final : public net::Handler {
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;
-  bool tls_starting_ = false;  // STARTTLS was answered during the current on_input()
+  bool tls_starting_ = false;       // STARTTLS was answered during the current on_input()
+  bool compress_starting_ = false;  // COMPRESS was answered during the current on_input()
   struct SaslState {
     std::string tag;
     tegami_auth::SaslExchange exchange;

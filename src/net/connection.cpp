@@ -1,5 +1,5 @@
-// The libuv connection: socket → [PROXY] → [TLS] → bounded input → Handler; Handler output →
-// queue → [TLS] → socket.
+// The libuv connection: socket → [PROXY] → [TLS] → [inflate] → bounded input → Handler;
+// Handler output → queue → [deflate] → [TLS] → socket.
 //
 // Why it is shaped this way:
 // - Input is read into the worker's one shared read buffer and copied at once either into the
@@ -77,8 +77,9 @@ class FileRangeSource final : public PullSource {
   uint64_t remaining_;
 };
 
-constexpr size_t kWireTarget = 64 * 1024;   // pull sources until this much is ready to write
-constexpr uint64_t kCloseFlushMs = 10'000;  // a closing connection's output gets this long
+constexpr size_t kWireTarget = 64 * 1024;      // pull sources until this much is ready to write
+constexpr size_t kPlainPerPump = 1024 * 1024;  // plaintext bytes deflated per pump() at most
+constexpr uint64_t kCloseFlushMs = 10'000;     // a closing connection's output gets this long
 constexpr uint64_t kShutdownFlushMs = 2'000;
 
 }  // namespace
@@ -280,7 +281,7 @@ void TcpConnection::handle_bytes(std::string_view data) {
       handshake_done();
       if (closing_) return;
     }
-    st = tls_->read(in_);
+    st = tls_->read(inflate_ ? zin_ : in_);
     pump();
     if (st == TlsSession::State::kFailed) {
       fail(CloseReason::kTlsError, tls_->error());
@@ -290,7 +291,7 @@ void TcpConnection::handle_bytes(std::string_view data) {
     if (st == TlsSession::State::kClosed && !closing_) close_with(CloseReason::kPeerClosed);
     return;
   }
-  in_.append(data);
+  (inflate_ ? zin_ : in_).append(data);
   deliver();
 }
 
@@ -320,24 +321,45 @@ void TcpConnection::handle_proxy_bytes(std::string_view data) {
 void TcpConnection::deliver() {
   if (delivering_ || closing_ || phase_ != Phase::kOpen || !handler_) return;
   delivering_ = true;
-  size_t cursor = 0;
   bool stuck = false;
-  while (!closing_ && !input_paused_ && !above_high_water_ && cursor < in_.size()) {
-    size_t n = handler_->on_input(*this, std::string_view(in_).substr(cursor));
-    if (discard_input_) {  // STARTTLS: nothing received before the handshake survives
-      discard_input_ = false;
-      in_.clear();
-      cursor = 0;
-      break;
+  while (true) {
+    size_t cursor = 0;
+    stuck = false;
+    while (!closing_ && !input_paused_ && !above_high_water_ && cursor < in_.size()) {
+      size_t n = handler_->on_input(*this, std::string_view(in_).substr(cursor));
+      if (discard_input_) {  // STARTTLS: nothing received before the handshake survives
+        discard_input_ = false;
+        in_.clear();
+        cursor = 0;
+        break;
+      }
+      if (compress_input_rest_) {  // COMPRESS: what follows the command is compressed
+        compress_input_rest_ = false;
+        cursor += std::min(n, in_.size() - cursor);
+        zin_.insert(0, in_, cursor);
+        in_.clear();
+        cursor = 0;
+        break;
+      }
+      if (n == 0) {
+        stuck = true;
+        break;
+      }
+      cursor += std::min(n, in_.size() - cursor);
     }
-    if (n == 0) {
-      stuck = true;
-      break;
+    if (cursor > 0) in_.erase(0, cursor);
+    // Compressed input: inflate the next piece (at most up to the input cap) and go on while
+    // it yields bytes; a handler that consumes nothing stops this at the cap.
+    if (closing_ || !inflate_ || zin_.empty() || input_paused_ || above_high_water_) break;
+    size_t before = in_.size();
+    if (!inflate_input()) {
+      delivering_ = false;
+      return;
     }
-    cursor += std::min(n, in_.size() - cursor);
+    if (in_.size() == before) break;
   }
-  if (cursor > 0) in_.erase(0, cursor);
   if (in_.empty() && in_.capacity() > 1024) std::string().swap(in_);  // idle: no buffer
+  if (zin_.empty() && zin_.capacity() > 1024) std::string().swap(zin_);
   delivering_ = false;
   if (closing_) return;
   size_t cap = worker_->shared()->input_buffer_cap.load();
@@ -363,7 +385,7 @@ void TcpConnection::resume_input() {
   if (!input_paused_) return;
   input_paused_ = false;
   if (closing_) return;
-  if (!in_.empty()) {
+  if (!in_.empty() || !zin_.empty()) {
     deliver();
   } else if (peer_eof_) {
     close_with(CloseReason::kPeerClosed);
@@ -422,6 +444,55 @@ maildir::Status TcpConnection::start_tls() {
   return maildir::Status::Ok();
 }
 
+maildir::Status TcpConnection::start_compression() {
+  if (deflate_) return maildir::Status(maildir::Code::kInvalidArgument, "compression is active");
+  if (closing_) return maildir::Status(maildir::Code::kInvalidArgument, "connection is closing");
+  auto d = DeflateStream::create();
+  if (!d.ok()) return d.status();
+  auto i = InflateStream::create();
+  if (!i.ok()) return i.status();
+  // Everything queued so far (the OK) leaves uncompressed.
+  while (!pending_.empty()) {
+    Chunk c = std::move(pending_.front());
+    pending_.pop_front();
+    if (c.source) {
+      char buf[16384];
+      while (true) {
+        auto n = c.source->pull(buf, sizeof buf);
+        if (!n.ok() || n.value() == 0) break;
+        encode(std::string_view(buf, n.value()));
+      }
+    } else {
+      pending_bytes_ -= c.bytes.size();
+      encode(c.bytes);
+    }
+  }
+  if (tls_) tls_->take_output(wire_);
+  deflate_ = std::move(d.value());
+  inflate_ = std::move(i.value());
+  if (delivering_) {
+    compress_input_rest_ = true;  // deliver() moves the rest of the current input to zin_
+  } else {
+    zin_ = std::move(in_);
+    in_.clear();
+  }
+  pump();
+  return maildir::Status::Ok();
+}
+
+// Inflates buffered compressed input into in_, up to the input cap. False when the data was
+// bad (the connection is then closed).
+bool TcpConnection::inflate_input() {
+  size_t cap = worker_->shared()->input_buffer_cap.load();
+  if (in_.size() >= cap) return true;
+  auto r = inflate_->read(zin_, in_, cap - in_.size());
+  if (!r.ok()) {
+    fail(CloseReason::kIoError, "COMPRESS: " + r.status().to_string());
+    return false;
+  }
+  return true;
+}
+
 void TcpConnection::set_authenticated() {
   authenticated_ = true;
   arm_timer();
@@ -457,6 +528,30 @@ size_t TcpConnection::pending_output() const {
 }
 
 void TcpConnection::encode(std::string_view plaintext) {
+  if (deflate_ && !tls_) {
+    deflate_->write(plaintext, wire_);  // straight into the socket buffer
+    return;
+  }
+  if (deflate_) {
+    std::string z;
+    deflate_->write(plaintext, z);
+    encode_raw(z);
+    return;
+  }
+  encode_raw(plaintext);
+}
+
+// Ends a compressed burst: the client can decode everything sent so far.
+void TcpConnection::flush_compressed() {
+  if (!deflate_ || !deflate_->needs_flush()) return;
+  if (tls_ && tls_->state() != TlsSession::State::kOpen) return;
+  std::string z;
+  deflate_->flush(z);
+  encode_raw(z);
+  if (tls_) tls_->take_output(wire_);
+}
+
+void TcpConnection::encode_raw(std::string_view plaintext) {
   if (tls_) {
     if (tls_->state() == TlsSession::State::kOpen) tls_->write(plaintext);
   } else {
@@ -474,11 +569,12 @@ void TcpConnection::pump() {
     pending_.clear();  // nothing can be sent any more
     pending_bytes_ = 0;
   }
-  while (tls_ready && !pending_.empty() && wire_.size() < kWireTarget) {
+  size_t encoded = 0;
+  while (tls_ready && !pending_.empty() && wire_.size() < kWireTarget && encoded < kPlainPerPump) {
     Chunk& c = pending_.front();
     if (c.source) {
       maildir::Result<size_t> n = size_t{0};
-      if (tls_) {
+      if (tls_ || deflate_) {
         char buf[16384];
         n = c.source->pull(buf, sizeof buf);
         if (n.ok() && n.value() > 0) encode(std::string_view(buf, n.value()));
@@ -495,15 +591,35 @@ void TcpConnection::pump() {
         pending_.pop_front();
         continue;
       }
+      encoded += n.value();
     } else {
       std::string bytes = std::move(c.bytes);
       pending_.pop_front();
       pending_bytes_ -= bytes.size();
+      encoded += bytes.size();
       encode(bytes);
     }
     if (tls_) tls_->take_output(wire_);
   }
   if (tls_) tls_->take_output(wire_);
+  if (deflate_ && tls_ready && deflate_->needs_flush()) {
+    if (!pending_.empty() || closing_) {
+      // Mid-stream with nothing compressed out yet (very compressible data), or closing:
+      // flush now so the write below makes progress.
+      if (wire_.empty() || closing_) flush_compressed();
+    } else if (!flush_posted_) {
+      // The queue ran empty: flush once at the end of this loop turn, so the lines a
+      // command sends one by one go out as one compressed burst.
+      flush_posted_ = true;
+      std::shared_ptr<bool> alive = alive_;
+      worker_->post([this, alive]() {
+        if (!*alive) return;
+        flush_posted_ = false;
+        flush_compressed();
+        pump();
+      });
+    }
+  }
 
   if (!write_in_flight_ && !wire_.empty()) {
     struct WriteReq {
@@ -563,7 +679,8 @@ void TcpConnection::update_water() {
     update_reading();
     if (!closing_ && handler_ && phase_ == Phase::kOpen) {
       handler_->on_writable(*this);
-      if (!in_.empty() && !delivering_) deliver();  // input held back while above high water
+      if ((!in_.empty() || !zin_.empty()) && !delivering_)
+        deliver();  // input held back while above high water
     }
   }
 }
@@ -571,8 +688,8 @@ void TcpConnection::update_water() {
 void TcpConnection::update_reading() {
   if (handles_closing_) return;
   size_t cap = worker_->shared()->input_buffer_cap.load();
-  bool want =
-      !closing_ && !peer_eof_ && !above_high_water_ && !(input_paused_ && in_.size() >= cap);
+  bool want = !closing_ && !peer_eof_ && !above_high_water_ &&
+              !(input_paused_ && in_.size() >= cap) && zin_.size() < cap;
   if (want && !reading_) {
     if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), on_alloc, on_read) == 0) {
       reading_ = true;
@@ -750,6 +867,10 @@ void TcpConnection::close_with(CloseReason reason) {
   }
   watches_.clear();
   update_reading();
+  if (deflate_) {
+    pump();  // closing_ is set: pump() flushes the compressor itself
+    flush_compressed();
+  }
   if (tls_ && tls_->state() == TlsSession::State::kOpen) {
     pump();  // encode what is queued before close_notify
     tls_->shutdown();

@@ -180,6 +180,17 @@ class Connection {
   // the listener has no TLS (TlsMode::kNone) or no certificate is loaded.
   virtual maildir::Status start_tls() = 0;
 
+  // --- compression (IMAP COMPRESS=DEFLATE, RFC 4978) --------------------------------------
+  // Call after the handler has queued its OK: everything queued so far leaves uncompressed;
+  // every later byte sent is raw-deflated (under TLS when TLS is on), flushed (Z_SYNC_FLUSH)
+  // whenever the output queue runs empty; every byte received from now on — including the
+  // unconsumed rest of the data given to the current on_input() — is inflated before
+  // on_input() sees it (at most the input cap is inflated ahead). Bad compressed input closes
+  // the connection (kIoError). Errors: kInvalidArgument when compression is already active,
+  // kIo when zlib cannot start.
+  virtual maildir::Status start_compression() = 0;
+  virtual bool compression_active() const = 0;
+
   // --- session state ---------------------------------------------------------------------
   // The client logged in: stops the pre-auth timer.
   virtual void set_authenticated() = 0;

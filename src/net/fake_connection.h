@@ -124,6 +124,12 @@ class FakeConnection final : public Connection {
     discard_ = true;
     return maildir::Status::Ok();
   }
+  maildir::Status start_compression() override {
+    if (compressed_) return maildir::Status(maildir::Code::kInvalidArgument, "already active");
+    compressed_ = true;  // the fake records the switch; bytes stay plain for the test
+    return maildir::Status::Ok();
+  }
+  bool compression_active() const override { return compressed_; }
   void set_authenticated() override { authenticated_ = true; }
   void set_idle_timeout(std::chrono::milliseconds timeout) override { idle_ = timeout; }
   TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override {
@@ -175,6 +181,7 @@ class FakeConnection final : public Connection {
   ListenerInfo info_;
   SocketAddress peer_, local_;
   std::string in_, out_, sni_;
+  bool compressed_ = false;
   bool tls_ = false, tls_requested_ = false, discard_ = false, paused_ = false;
   bool authenticated_ = false, closing_ = false, aborted_ = false, high_water_ = false;
   std::chrono::milliseconds idle_{0}, now_{0};

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "net/connection.h"
+#include "net/deflate.h"
 #include "net/limits.h"
 #include "net/tls.h"
 #include "net/worker.h"
@@ -82,6 +83,8 @@ class TcpConnection final : public Connection {
   void pause_input() override;
   void resume_input() override;
   maildir::Status start_tls() override;
+  maildir::Status start_compression() override;
+  bool compression_active() const override { return deflate_ != nullptr; }
   void set_authenticated() override;
   void set_idle_timeout(std::chrono::milliseconds timeout) override;
   TimerId after(std::chrono::milliseconds delay, std::function<void()> fn) override;
@@ -121,6 +124,9 @@ class TcpConnection final : public Connection {
   void open_or_refuse();
   void deliver();
   void encode(std::string_view plaintext);
+  void encode_raw(std::string_view bytes);
+  void flush_compressed();
+  bool inflate_input();
   void pump();
   void update_reading();
   void update_water();
@@ -145,6 +151,12 @@ class TcpConnection final : public Connection {
 
   std::unique_ptr<TlsSession> tls_;
   bool tls_started_by_handler_ = false;
+
+  std::unique_ptr<DeflateStream> deflate_;  // COMPRESS=DEFLATE: output compressor
+  std::unique_ptr<InflateStream> inflate_;  // and input decompressor
+  std::string zin_;                         // compressed input not inflated yet (at most the cap)
+  bool compress_input_rest_ = false;        // set by start_compression() during on_input()
+  bool flush_posted_ = false;               // a Z_SYNC_FLUSH is due at the end of this loop turn
 
   std::string in_;  // unconsumed input (plaintext, or the PROXY header so far)
   bool input_paused_ = false;
