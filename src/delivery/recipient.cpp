@@ -1,6 +1,7 @@
 #include "delivery/recipient.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace tegami_delivery {
 
@@ -23,6 +24,44 @@ RcptVerdict refuse(int code, std::string enhanced, std::string text) {
   return v;
 }
 
+bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v);
+
+// `<list>-ctl@domain` (list commands) and `<list>-bounces@domain` (bounces of posts: to the
+// list's admins); anything else is unknown.
+bool list_service_address(const Config& config, const std::string& address, int depth,
+                          RcptVerdict& v) {
+  size_t at = address.rfind('@');
+  std::string local = address.substr(0, at), domain = address.substr(at + 1);
+  for (std::string_view suffix : {std::string_view("-ctl"), std::string_view("-bounces")}) {
+    if (local.size() <= suffix.size() ||
+        local.compare(local.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    AddressTarget t = config.resolve(local.substr(0, local.size() - suffix.size()) + "@" + domain);
+    if (t.kind != AddressTarget::Kind::kList) continue;
+    std::string list = t.list->local_part + "@" + t.domain->name;
+    if (suffix == "-ctl") {
+      v.list_ctl = list;
+      return true;
+    }
+    if (t.list->admins.empty()) {
+      v = refuse(550, "5.1.1", "List " + list + " has no admins to take its bounces");
+      return false;
+    }
+    for (const std::string& admin : t.list->admins) {
+      size_t a = admin.rfind('@');
+      if (config.find_domain(admin.substr(a + 1)) == nullptr) {
+        if (std::find(v.forward.begin(), v.forward.end(), admin) == v.forward.end())
+          v.forward.push_back(admin);
+        continue;
+      }
+      if (!expand(config, lower(admin), depth + 1, v)) return false;
+    }
+    return true;
+  }
+  v = refuse(550, "5.1.1", "No such user here");
+  return false;
+}
+
 // Expands `address` (already known to be in a local domain) into accounts. Returns a refusal
 // reply code in `v` on failure.
 bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v) {
@@ -33,11 +72,12 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
   AddressTarget t = config.resolve(address);
   switch (t.kind) {
     case AddressTarget::Kind::kNone:
-      v = refuse(550, "5.1.1", "No such user here");
-      return false;
-    case AddressTarget::Kind::kList:
-      v = refuse(451, "4.3.2", "Mailing lists are not available yet, try again later");
-      return false;
+      return list_service_address(config, address, depth, v);
+    case AddressTarget::Kind::kList: {
+      std::string list = t.list->local_part + "@" + t.domain->name;
+      if (std::find(v.lists.begin(), v.lists.end(), list) == v.lists.end()) v.lists.push_back(list);
+      return true;
+    }
     case AddressTarget::Kind::kAccount: {
       if (!t.account->enabled) {
         v = refuse(550, "5.2.1", "Mailbox disabled");
@@ -87,7 +127,8 @@ RcptVerdict resolve_recipient(const Config& config, const tegami_smtp::Path& pat
   RcptVerdict v;
   v.kind = RcptVerdict::Kind::kLocal;
   if (!expand(config, lower(path.local) + "@" + domain, 0, v)) return v;
-  if (v.mailboxes.empty() && v.forward.empty()) return refuse(550, "5.1.1", "No such user here");
+  if (v.mailboxes.empty() && v.forward.empty() && v.lists.empty() && v.list_ctl.empty())
+    return refuse(550, "5.1.1", "No such user here");
   return v;
 }
 

@@ -435,6 +435,11 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
       }
       continue;
     }
+    if (!v.lists.empty() || !v.list_ctl.empty()) {
+      // List posts are made by the SMTP session after DATA (tegami_lists), never from here.
+      pass.bounced(e, i, "550 5.3.0 Mailing lists take posts over SMTP only", "");
+      continue;
+    }
     // Local: the alias's external targets become their own entry, then the copies.
     if (!v.forward.empty()) {
       std::vector<Recipient> fwd;

@@ -4,6 +4,10 @@
 //   1. Local recipients get their copies (tegami_delivery::deliver_local).
 //   2. One queue entry (queue.h) takes every remote recipient (authenticated relay, external
 //      alias targets) and every local copy that failed temporarily while others succeeded.
+//   0. Mailing-list recipients first: each list gets its post (tegami_lists::post_to_list:
+//      policy, serial number, fan-out). A temporary failure there fails the transaction
+//      (451/452) before anything else is delivered; a post refused by the list's policy is
+//      the answer when nothing else was accepted (550 5.7.1), else a failure DSN.
 //   3. Local copies refused permanently (over quota, too big) while others succeeded: a
 //      failure DSN (RFC 3464) to the sender is queued, as NOTIFY allows, never for <>.
 // Reply: 250 when every recipient's copy is durable in a Maildir or in the queue (and the
@@ -14,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,9 @@ struct AcceptJob {
   std::uint64_t max_size = 0;
   tegami_queue::Queue* queue = nullptr;
   std::string hostname;  // Reporting-MTA of a DSN
+  // Mailing lists posted to ("sales@example.com"); REQUIRES: config set when not empty.
+  std::vector<std::string> lists;
+  std::shared_ptr<const tegami::config::Config> config;
 };
 
 struct AcceptResult {
