@@ -6,6 +6,7 @@
 
 #include "delivery/local_delivery.h"
 #include "dsn/dsn.h"
+#include "lists/ctl.h"
 #include "lists/post.h"
 #include "queue/bounce.h"
 
@@ -21,6 +22,24 @@ bool temporary(const maildir::Status& s) {
 
 AcceptResult accept_message(const AcceptJob& job) {
   AcceptResult out;
+  if (!job.list_ctl.empty()) {
+    tegami_lists::CtlJob cj;
+    cj.config = job.config;
+    cj.list_address = job.list_ctl;
+    cj.admin = job.envelope.auth_user;
+    cj.message = job.message;
+    cj.queue = job.queue;
+    tegami_lists::CtlResult cr = tegami_lists::run_ctl(cj);
+    out.queued = cr.queued;
+    if (cr.reply.code != 250) {
+      out.reply = cr.reply;
+      return out;
+    }
+    if (job.lists.empty() && job.locals.empty() && job.remotes.empty()) {
+      out.reply = Reply{250, "2.0.0", "Ok"};
+      return out;
+    }
+  }
   // Lists first: their temporary failures must fail the transaction before the other
   // recipients get copies they would get again when the client retries.
   std::size_t lists_posted = 0;

@@ -4,7 +4,8 @@
 //   1. Local recipients get their copies (tegami_delivery::deliver_local).
 //   2. One queue entry (queue.h) takes every remote recipient (authenticated relay, external
 //      alias targets) and every local copy that failed temporarily while others succeeded.
-//   0. Mailing-list recipients first: each list gets its post (tegami_lists::post_to_list:
+//   0. List commands (<list>-ctl) run first; their failure is the answer. Then mailing-list
+//      recipients: each list gets its post (tegami_lists::post_to_list:
 //      policy, serial number, fan-out). A temporary failure there fails the transaction
 //      (451/452) before anything else is delivered; a post refused by the list's policy is
 //      the answer when nothing else was accepted (550 5.7.1), else a failure DSN.
@@ -48,6 +49,9 @@ struct AcceptJob {
   std::string hostname;  // Reporting-MTA of a DSN
   // Mailing lists posted to ("sales@example.com"); REQUIRES: config set when not empty.
   std::vector<std::string> lists;
+  // The list whose -ctl address was a recipient ("" = none): its commands run for
+  // envelope.auth_user (tegami_lists::run_ctl), the reply mail is queued.
+  std::string list_ctl;
   std::shared_ptr<const tegami::config::Config> config;
 };
 

@@ -45,6 +45,7 @@ void Session::reset_transaction() {
   locals_.clear();
   remotes_.clear();
   lists_.clear();
+  ctl_.clear();
   rcpt_count_ = 0;
   data_.reset();
   body_.clear();
@@ -245,8 +246,24 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     return true;
   }
   if (!v.list_ctl.empty()) {
-    // List commands are taken only from an authenticated list admin (docs/lists.md).
-    refuse(c, Reply{550, "5.7.1", "List commands are not available here"});
+    // List commands are taken only from an account logged in with SMTP AUTH that is an admin
+    // of the list; the From: header never counts (docs/lists.md).
+    tegami::config::AddressTarget t = config_->resolve(v.list_ctl);
+    bool admin = identity_ && t.kind == tegami::config::AddressTarget::Kind::kList &&
+                 std::find(t.list->admins.begin(), t.list->admins.end(), identity_->address) !=
+                     t.list->admins.end();
+    if (!admin) {
+      refuse(c, Reply{550, "5.7.1",
+                      "List commands are taken only from the list's admins, logged in (AUTH)"});
+      return true;
+    }
+    if (!ctl_.empty() && ctl_ != v.list_ctl) {
+      reply(c, Reply{452, "4.5.3", "One list command address per message"});
+      return true;
+    }
+    ctl_ = v.list_ctl;
+    ++rcpt_count_;
+    reply(c, Reply{250, "2.1.5", "Ok"});
     return true;
   }
   for (const std::string& list : v.lists) {
@@ -311,7 +328,7 @@ bool Session::cmd_data(net::Connection& c, bool more_buffered) {
     refuse(c, Reply{503, "5.5.1", "Need MAIL command"});
     return true;
   }
-  if (locals_.empty() && remotes_.empty() && lists_.empty()) {
+  if (locals_.empty() && remotes_.empty() && lists_.empty() && ctl_.empty()) {
     refuse(c, Reply{554, "5.5.1", "No valid recipients"});
     return true;
   }
@@ -353,10 +370,12 @@ void Session::finish_data(net::Connection& c) {
   trace.tls = c.tls_version();
   trace.id = std::to_string(c.id()) + "." + std::to_string(transactions_);
   std::string for_addr;
-  if (locals_.size() + remotes_.size() + lists_.size() == 1)
+  if (locals_.size() + remotes_.size() + lists_.size() + (ctl_.empty() ? 0 : 1) == 1)
     for_addr = !locals_.empty()    ? locals_[0].mailbox.address
                : !remotes_.empty() ? remotes_[0].address
-                                   : lists_[0];
+               : !lists_.empty()
+                   ? lists_[0]
+                   : ctl_.substr(0, ctl_.rfind('@')) + "-ctl" + ctl_.substr(ctl_.rfind('@'));
   auto job = std::make_shared<AcceptJob>();
   job->received = tegami_delivery::received_header(trace, for_addr, ::time(nullptr));
   job->message = std::move(body_);
@@ -370,6 +389,7 @@ void Session::finish_data(net::Connection& c) {
   job->locals = std::move(locals_);
   job->remotes = std::move(remotes_);
   job->lists = std::move(lists_);
+  job->list_ctl = std::move(ctl_);
   job->config = config_;
   job->max_size = config_->limits.max_message_size;
   job->queue = settings_.queue;

@@ -96,6 +96,7 @@ class Session final : public net::Handler {
   std::vector<LocalTarget> locals_;               // local mailboxes (deduplicated)
   std::vector<tegami_queue::Recipient> remotes_;  // for the queue (deduplicated)
   std::vector<std::string> lists_;                // mailing lists posted to (deduplicated)
+  std::string ctl_;                               // list whose -ctl address is a recipient
   unsigned rcpt_count_ = 0;
   std::optional<DataReader> data_;
   std::string body_;
