@@ -127,14 +127,16 @@ def lmtp(port, rcpts, msg):
         s.sendall(b"MAIL FROM:<boss@example.com>\r\n" +
                   b"".join(b"RCPT TO:<%s>\r\n" % r.encode() for r in rcpts))
         for _ in range(len(rcpts) + 1):
-            if not reply().startswith(b"250"):
-                raise RuntimeError("LMTP refused")
+            r = reply()
+            if not r.startswith(b"250"):
+                raise RuntimeError("LMTP refused: " + r.decode(errors="replace"))
         s.sendall(b"DATA\r\n")
         reply()
         s.sendall(msg + b".\r\n")
         for _ in rcpts:
-            if not reply().startswith(b"250"):
-                raise RuntimeError("LMTP delivery failed")
+            r = reply()
+            if not r.startswith(b"250"):
+                raise RuntimeError("LMTP delivery failed: " + r.decode(errors="replace"))
         ms = (time.monotonic() - t0) * 1000
         s.sendall(b"QUIT\r\n")
         return ms
@@ -195,7 +197,11 @@ service anvil {{
     try:
         dc.wait_port(port)
         rcpts = [u + "@example.com" for u in users]
-        lmtp(port, rcpts, message(b"warmup"))
+        try:
+            lmtp(port, rcpts, message(b"warmup"))
+        except RuntimeError as e:
+            with open(os.path.join(conf_dir, "dovecot.log")) as f:
+                raise RuntimeError(f"{e}\n{f.read()[-2000:]}")
         time.sleep(1.0)
         os.sync()
         msg = message(b"measured")
@@ -212,6 +218,7 @@ service anvil {{
 
 def main():
     work = tempfile.mkdtemp(prefix="tegami-bench-lists-")
+    os.chmod(work, 0o755)  # Dovecot's auth process (user dovecot) reads the passwd file in it
     try:
         t = bench_tegami(work)
         p = bench_dovecot(work)

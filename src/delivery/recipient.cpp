@@ -43,6 +43,7 @@ bool list_service_address(const Config& config, const std::string& address, int 
       v.list_ctl = list;
       return true;
     }
+    v.list_bounces = list;
     if (t.list->admins.empty()) {
       v = refuse(550, "5.1.1", "List " + list + " has no admins to take its bounces");
       return false;

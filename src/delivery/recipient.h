@@ -47,6 +47,7 @@ struct RcptVerdict {
   std::vector<std::string> forward;     // kLocal: external alias targets "user@other.example"
   std::vector<std::string> lists;       // kLocal: list addresses posted to "sales@example.com"
   std::string list_ctl;                 // kLocal: list address whose -ctl address this is
+  std::string list_bounces;             // kLocal: list address whose -bounces address this is
   std::string remote;                   // kRemote
   tegami_smtp::Reply reply;             // kRefused
 };

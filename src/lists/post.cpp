@@ -2,8 +2,11 @@
 
 #include <time.h>
 
+#include <set>
+
 #include "delivery/local_delivery.h"
 #include "dsn/dsn.h"
+#include "lists/bounce.h"
 #include "lists/expand.h"
 #include "lists/post_headers.h"
 #include "lists/serial.h"
@@ -78,6 +81,12 @@ PostResult post_to_list(const PostJob& job) {
     return failed(Reply{451, "4.3.0", "List temporarily unavailable, try again"});
   }
   std::uint64_t serial = counter->last() + 1;
+  // Members disabled after repeated bounces (bounce.h) get no posts.
+  std::set<std::string> disabled = disabled_members(state);
+  if (!disabled.empty()) {
+    std::erase_if(e.mailboxes, [&](const auto& m) { return disabled.count(m.address) > 0; });
+    std::erase_if(e.external, [&](const std::string& x) { return disabled.count(x) > 0; });
+  }
   std::string post = rewrite_post(job.message, domain, list, serial);
   std::vector<tegami_delivery::LocalMailbox> boxes = e.mailboxes;
   if (list.archive) {

@@ -6,8 +6,10 @@
 
 #include "delivery/local_delivery.h"
 #include "dsn/dsn.h"
+#include "lists/bounce.h"
 #include "lists/ctl.h"
 #include "lists/post.h"
+#include "log/log.h"
 #include "queue/bounce.h"
 
 namespace tegami_smtp {
@@ -180,6 +182,14 @@ AcceptResult accept_message(const AcceptJob& job) {
     auto id = tegami_queue::queue_dsn(*job.queue, job.envelope, job.received + job.message,
                                       std::move(succeeded), job.hostname, now);
     if (id.ok()) out.queued.push_back(*id);
+  }
+  for (const std::string& list : job.bounce_lists) {
+    auto b = tegami_lists::handle_bounce(*job.config, list, job.message, job.queue);
+    if (!b.ok()) {
+      logging::error("list " + list + ": bounce: " + b.status().to_string());
+      continue;
+    }
+    out.queued.insert(out.queued.end(), b->queued.begin(), b->queued.end());
   }
   out.reply = Reply{250, "2.0.0", "Ok"};
   return out;

@@ -52,6 +52,9 @@ struct AcceptJob {
   // The list whose -ctl address was a recipient ("" = none): its commands run for
   // envelope.auth_user (tegami_lists::run_ctl), the reply mail is queued.
   std::string list_ctl;
+  // Lists whose -bounces address was a recipient: the message is counted as a bounce
+  // (tegami_lists::handle_bounce) once it is delivered to the list admins.
+  std::vector<std::string> bounce_lists;
   std::shared_ptr<const tegami::config::Config> config;
 };
 

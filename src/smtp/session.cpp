@@ -46,6 +46,7 @@ void Session::reset_transaction() {
   remotes_.clear();
   lists_.clear();
   ctl_.clear();
+  bounce_lists_.clear();
   rcpt_count_ = 0;
   data_.reset();
   body_.clear();
@@ -280,6 +281,7 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
   RcptParams params = cmd.rcpt;
   std::vector<std::string> forward = std::move(v.forward);
   std::vector<std::string> lists = std::move(v.lists);
+  std::string list_bounces = std::move(v.list_bounces);
   // Quota at RCPT reads maildirsize: off the loop, then answer and go on with the pipeline.
   phase_ = Phase::kBusy;
   c.pause_input();
@@ -296,7 +298,7 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
           }
         }
       },
-      [this, &c, boxes, result, rcpt_address, params, forward, lists] {
+      [this, &c, boxes, result, rcpt_address, params, forward, lists, list_bounces] {
         phase_ = Phase::kCommand;
         if (!result->ok()) {
           reply(c, Reply{552, "5.2.2", "Mailbox full"});
@@ -316,6 +318,9 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
           for (const std::string& f : forward) add_remote(f, params);
           for (const std::string& l : lists)
             if (std::find(lists_.begin(), lists_.end(), l) == lists_.end()) lists_.push_back(l);
+          if (!list_bounces.empty() && std::find(bounce_lists_.begin(), bounce_lists_.end(),
+                                                 list_bounces) == bounce_lists_.end())
+            bounce_lists_.push_back(list_bounces);
           reply(c, Reply{250, "2.1.5", "Ok"});
         }
         c.resume_input();
@@ -390,6 +395,7 @@ void Session::finish_data(net::Connection& c) {
   job->remotes = std::move(remotes_);
   job->lists = std::move(lists_);
   job->list_ctl = std::move(ctl_);
+  job->bounce_lists = std::move(bounce_lists_);
   job->config = config_;
   job->max_size = config_->limits.max_message_size;
   job->queue = settings_.queue;

@@ -97,6 +97,7 @@ class Session final : public net::Handler {
   std::vector<tegami_queue::Recipient> remotes_;  // for the queue (deduplicated)
   std::vector<std::string> lists_;                // mailing lists posted to (deduplicated)
   std::string ctl_;                               // list whose -ctl address is a recipient
+  std::vector<std::string> bounce_lists_;         // lists whose -bounces address is a recipient
   unsigned rcpt_count_ = 0;
   std::optional<DataReader> data_;
   std::string body_;

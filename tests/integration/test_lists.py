@@ -296,6 +296,139 @@ class ListsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class ListCtlTest(unittest.TestCase):
+    """<list>-ctl@: only an authenticated list admin; a forged From: never works."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Tegamid([("smtp", "smtp", "none"), ("submission", "submission", "starttls")],
+                        domains={"example.com.yaml": DOMAIN})
+        cls.d.start()
+        cls.root = os.path.join(cls.d.dir, "var", "mail")
+        cls.domain_file = os.path.join(cls.d.domains_dir, "example.com.yaml")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        shutil.rmtree(cls.d.dir, ignore_errors=True)
+
+    def submit(self, user, rcpt, data):
+        with smtplib.SMTP("127.0.0.1", self.d.port("submission"), timeout=60) as s:
+            s.starttls(context=tls_context())
+            s.login(user, "secret")
+            return s.sendmail(user, [rcpt], data)
+
+    def domain_text(self):
+        with open(self.domain_file) as f:
+            return f.read()
+
+    def test_admin_commands_are_executed_and_answered(self):
+        before = set(inbox(self.root, "alice"))
+        body = ("members\r\nadd carol@example.com Carol, ACME Inc.\r\n"
+                "comment bob@example.com Bob (sales)\r\naddadmin carol@example.com\r\n"
+                "remove nobody@example.com\r\nfrobnicate\r\nadmins\r\n-- \r\nAlice\r\n")
+        self.assertEqual(self.submit("alice@example.com", "sales-ctl@example.com",
+                                     msg("alice@example.com", "commands", body=body)), {})
+        text = self.domain_text()
+        self.assertIn("comment: \"Carol, ACME Inc.\"", text)
+        self.assertIn("comment: \"Bob (sales)\"", text)
+        self.assertEqual(subprocess.run([TEGAMI, "-c", self.d.config, "config", "check"],
+                                        capture_output=True).returncode, 0)
+
+        def reply():
+            for p in set(inbox(self.root, "alice")) - before:
+                if b"Results of your commands" in read(p):
+                    return read(p)
+            return None
+        got = wait_for(reply)
+        self.assertIsNotNone(got)
+        m = email.message_from_bytes(got, policy=email.policy.default)
+        self.assertEqual(m["From"], "sales-ctl@example.com")
+        self.assertEqual(m["Auto-Submitted"], "auto-replied")
+        report = m.get_content()
+        self.assertIn("> members\n3 members:", report)
+        self.assertIn("OK: carol@example.com added", report)
+        self.assertIn("OK: comment of bob@example.com set", report)
+        self.assertIn("OK: carol@example.com is now an admin", report)
+        self.assertIn("> remove nobody@example.com\nERROR:", report)
+        self.assertIn("> frobnicate\nERROR: unknown command", report)
+        self.assertIn("2 admins:\n  alice@example.com\n  carol@example.com", report)
+        self.assertNotIn("Alice", report.split("admins:")[-1])  # the signature is not a command
+        # carol, now an admin, may use the commands once tegamid has reloaded the file.
+        def carol_may():
+            try:
+                self.submit("carol@example.com", "sales-ctl@example.com",
+                            msg("carol@example.com", "help", body=""))
+                return True
+            except smtplib.SMTPRecipientsRefused:
+                return False
+        self.assertTrue(wait_for(carol_may, timeout=10))
+        self.assertEqual(subprocess.run([TEGAMI, "-c", self.d.config, "list", "member", "del",
+                                         "sales@example.com", "carol@example.com"],
+                                        capture_output=True).returncode, 0)
+
+    def test_non_admin_and_forged_from_are_refused(self):
+        before = self.domain_text()
+        # bob is a member but not an admin, properly authenticated.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
+            self.submit("bob@example.com", "sales-ctl@example.com",
+                        msg("bob@example.com", "add", body="add evil@remote.test\r\n"))
+        code, text = cm.exception.recipients["sales-ctl@example.com"]
+        self.assertEqual((code, text[:5]), (550, b"5.7.1"))
+        # Port 25 with the admin's address in MAIL FROM and From: — no AUTH, no commands.
+        with self.assertRaises(smtplib.SMTPRecipientsRefused) as cm:
+            with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+                s.sendmail("alice@example.com", ["sales-ctl@example.com"],
+                           msg("Alice <alice@example.com>", "add",
+                               body="add evil@remote.test\r\naddadmin evil@remote.test\r\n"))
+        self.assertEqual(cm.exception.recipients["sales-ctl@example.com"][0], 550)
+        self.assertEqual(self.domain_text(), before)
+        self.assertNotIn("evil", self.domain_text())
+
+
+    def test_bounces_disable_a_member_after_five(self):
+        queue = os.path.join(self.d.dir, "var", "queue", "env")
+
+        def ext_entries():
+            return [n for n in os.listdir(queue)
+                    if b"\nrcpt ext@remote.test " in read(os.path.join(queue, n))]
+
+        alice_before = set(inbox(self.root, "alice"))
+        report = ("From: MAILER-DAEMON@remote.test\r\nSubject: Undelivered Mail\r\n"
+                  "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+                  "report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\n"
+                  "Content-Type: text/plain\r\n\r\nNo such user.\r\n--b\r\n"
+                  "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test"
+                  "\r\n\r\nFinal-Recipient: rfc822; ext@remote.test\r\nAction: failed\r\n"
+                  "Status: 5.1.1\r\n\r\n--b--\r\n").encode()
+        for _ in range(5):
+            with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+                self.assertEqual(s.sendmail("<>", ["sales-bounces@example.com"], report), {})
+        # Each bounce reached the list admin; the fifth disabled the member and told her.
+        got = [read(p) for p in set(inbox(self.root, "alice")) - alice_before]
+        self.assertEqual(sum(b"Undelivered Mail" in g for g in got), 5)
+        notice = wait_for(lambda: [p for p in set(inbox(self.root, "alice")) - alice_before
+                                   if b"disabled after bounces" in read(p)])
+        self.assertTrue(notice)
+        self.assertIn(b"ext@remote.test", read(notice[0]))
+        r = subprocess.run([TEGAMI, "-c", self.d.config, "list", "show", "sales@example.com"],
+                           capture_output=True, text=True)
+        self.assertIn("disabled: ext@remote.test", r.stdout)
+        before = set(ext_entries())
+        self.assertEqual(self.send_post(), {})
+        self.assertEqual(set(ext_entries()), before)  # no copy queued for the disabled member
+        r = subprocess.run([TEGAMI, "-c", self.d.config, "list", "member", "enable",
+                            "sales@example.com", "ext@remote.test"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(self.send_post(), {})
+        self.assertEqual(len(set(ext_entries()) - before), 1)
+
+    def send_post(self):
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            return s.sendmail("bob@example.com", ["sales@example.com"],
+                              msg("bob@example.com", "after bounces"))
+
+
 class ListConfigTest(unittest.TestCase):
     """`tegami config check` and `tegami list` on throw-away configs (no daemon)."""
 

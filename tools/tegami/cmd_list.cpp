@@ -11,6 +11,7 @@
 #include "command.h"
 #include "config/edit.h"
 #include "config/load.h"
+#include "lists/bounce.h"
 #include "lists/expand.h"
 #include "lists/post.h"
 #include "lists/serial.h"
@@ -125,6 +126,9 @@ void show_one(const Config& config, const tegami::config::Domain& d,
     std::printf("  %s%s%s%s\n", m.address.c_str(), kind, m.comment.empty() ? "" : "  # ",
                 m.comment.c_str());
   }
+  for (const std::string& x :
+       tegami_lists::disabled_members(tegami_lists::list_state_dir(config, d, l)))
+    std::printf("disabled: %s (bounces)\n", x.c_str());
   tegami_lists::Expansion e = tegami_lists::expand_list(config, d, l);
   std::printf("delivers_to: %zu local, %zu external\n", e.mailboxes.size(), e.external.size());
   for (const std::string& p : e.problems) std::printf("warning: %s\n", p.c_str());
@@ -183,6 +187,18 @@ int member_comment(const Invocation& inv) {
                 "comment of " + inv.args[1] + " in " + inv.args[0] + " set");
 }
 
+int member_enable(const Invocation& inv) {
+  if (inv.args.size() != 2) return usage_error("list member enable");
+  auto result = tegami::config::load_config(inv.config_path);
+  if (!result.ok()) {
+    for (const auto& e : result.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    return 1;
+  }
+  return report(tegami_lists::enable_member(*result.config, tegami_lists::lower_ascii(inv.args[0]),
+                                            inv.args[1]),
+                inv.args[1] + " receives the posts of " + inv.args[0] + " again");
+}
+
 int admin_add(const Invocation& inv) {
   if (inv.args.size() != 2) return usage_error("list admin add");
   return report(
@@ -210,6 +226,8 @@ Register r5{{"list member del", "<list@domain> <address>", "remove a member (and
              &member_del}};
 Register r6{{"list member comment", "<list@domain> <address> <text...>", "set a member's comment",
              &member_comment}};
+Register r9{{"list member enable", "<list@domain> <address>",
+             "re-enable a member disabled after bounces", &member_enable}};
 Register r7{
     {"list admin add", "<list@domain> <address>", "make a member a list admin", &admin_add}};
 Register r8{
