@@ -476,6 +476,28 @@ class ListConfigTest(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn("more than its limit of 2", r.stdout + r.stderr)
 
+    def test_a_hand_edit_during_a_list_edit_is_kept(self):
+        path = os.path.join(self.dir, "domains", "d.yaml")
+        self.domain("domain: d.test\naccounts:\n  - user: u\n"
+                    "lists:\n  - address: l\n    members: [u]\n")
+        env = dict(os.environ, TEGAMI_EDIT_PAUSE_MS="1500")
+        p = subprocess.Popen([TEGAMI, "-c", self.cfg, "list", "member", "add", "l@d.test",
+                              "x@remote.test"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)  # the edit is computed and waits before its final re-read
+        with open(path) as f:
+            text = f.read()
+        with open(path + ".hand", "w") as f:
+            f.write(text.replace("  - user: u\n", "  - user: u\n  - user: w  # by hand\n"))
+        os.rename(path + ".hand", path)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 0, err)
+        with open(path) as f:
+            text = f.read()
+        self.assertIn("- user: w  # by hand", text)
+        self.assertIn("x@remote.test", text)
+        self.assertEqual(self.tegami("config", "check").returncode, 0)
+
     def test_member_and_admin_edits_keep_the_rest_of_the_file(self):
         self.domain("# our domain\ndomain: d.test\naccounts:\n  - user: u  # the boss\n"
                     "  - user: v\nlists:\n  - address: l\n    members: [u]\n# trailing note\n")
