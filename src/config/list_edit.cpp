@@ -54,6 +54,7 @@ std::string list_block(int col, const std::vector<MailingList>& lists) {
     if (l.reply_to != defaults.reply_to)
       out += k + "reply_to: " + std::string(to_string(l.reply_to)) + "\n";
     if (l.archive) out += k + "archive: true\n";
+    if (l.munge_from) out += k + "munge_from: true\n";
   }
   return out;
 }
@@ -126,7 +127,8 @@ bool same_lists(const std::vector<MailingList>& a, const std::vector<MailingList
     const MailingList& y = b[i];
     if (x.local_part != y.local_part || x.admins != y.admins || x.subject_tag != y.subject_tag ||
         x.subject_format != y.subject_format || x.posting != y.posting ||
-        x.reply_to != y.reply_to || x.archive != y.archive || x.members.size() != y.members.size())
+        x.reply_to != y.reply_to || x.archive != y.archive || x.munge_from != y.munge_from ||
+        x.members.size() != y.members.size())
       return false;
     for (size_t j = 0; j < x.members.size(); ++j)
       if (x.members[j].address != y.members[j].address ||

@@ -7,6 +7,7 @@
 #include "delivery/local_delivery.h"
 #include "dsn/dsn.h"
 #include "lists/bounce.h"
+#include "lists/dmarc.h"
 #include "lists/expand.h"
 #include "lists/post_headers.h"
 #include "lists/serial.h"
@@ -74,6 +75,16 @@ PostResult post_to_list(const PostJob& job) {
     return out;
   }
 
+  // DMARC: a poster whose domain asks receivers to reject or quarantine mail that fails
+  // DMARC would see the list's copies refused (the list changes the message and sends from
+  // its own servers): the list's address takes its place in From:.
+  bool munge = false;
+  if (list.munge_from && from.find('@') != std::string::npos) {
+    std::string from_domain = lower_ascii(from.substr(from.rfind('@') + 1));
+    std::string p = job.dmarc_policy ? job.dmarc_policy(from_domain) : dmarc_policy(from_domain);
+    munge = p == "reject" || p == "quarantine";
+  }
+
   const std::string state = list_state_dir(config, domain, list);
   auto counter = SerialCounter::lock(state, job.lock_wait);
   if (!counter.ok()) {
@@ -87,7 +98,7 @@ PostResult post_to_list(const PostJob& job) {
     std::erase_if(e.mailboxes, [&](const auto& m) { return disabled.count(m.address) > 0; });
     std::erase_if(e.external, [&](const std::string& x) { return disabled.count(x) > 0; });
   }
-  std::string post = rewrite_post(job.message, domain, list, serial);
+  std::string post = rewrite_post(job.message, domain, list, serial, munge);
   std::vector<tegami_delivery::LocalMailbox> boxes = e.mailboxes;
   if (list.archive) {
     tegami_delivery::LocalMailbox archive;

@@ -17,7 +17,9 @@
 // committed, the number stays free).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +40,8 @@ struct PostJob {
   tegami_queue::Queue* queue = nullptr;  // external members, retries, notices; may be null
   std::string hostname;
   std::chrono::milliseconds lock_wait{60000};
+  // The DMARC policy of a domain, for munge_from lists; empty: DNS (dmarc.h dmarc_policy).
+  std::function<std::string(std::string_view domain)> dmarc_policy;
 };
 
 struct PostResult {

@@ -3,6 +3,7 @@
 #include "lists/header_edit.h"
 #include "lists/subject.h"
 #include "mime/address.h"
+#include "mime/header_decode.h"
 
 namespace tegami_lists {
 
@@ -25,6 +26,28 @@ std::string first_address(const std::string& value) {
   return {};
 }
 
+// `"<name> via <list>" <list@domain>` for the original From: value.
+std::string munged_from(const std::string& value, const std::string& list_local,
+                        const std::string& address) {
+  std::string name;
+  for (const mime::Address& a : mime::parse_address_list(value, 16)) {
+    if (a.mailbox_nil || a.host_nil) continue;
+    name = a.name_nil || a.name.empty() ? a.mailbox : mime::decode_header_text(a.name);
+    break;
+  }
+  std::string phrase = name + " via " + list_local;
+  bool ascii = true;
+  for (char c : phrase)
+    if (static_cast<unsigned char>(c) >= 0x80 || c == '\r' || c == '\n') ascii = false;
+  if (!ascii) return encode_words(phrase, "UTF-8") + " <" + address + ">";
+  std::string quoted = "\"";
+  for (char c : phrase) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\" <" + address + ">";
+}
+
 }  // namespace
 
 std::string from_address(std::string_view message) {
@@ -35,7 +58,8 @@ std::string from_address(std::string_view message) {
 }
 
 std::string rewrite_post(std::string_view message, const tegami::config::Domain& domain,
-                         const tegami::config::MailingList& list, std::uint64_t serial) {
+                         const tegami::config::MailingList& list, std::uint64_t serial,
+                         bool munge_from) {
   using tegami::config::PostingPolicy;
   using tegami::config::ReplyToPolicy;
   SplitMessage m = split_header(message);
@@ -50,11 +74,23 @@ std::string rewrite_post(std::string_view message, const tegami::config::Domain&
       if (f.is("From")) reply_to = first_address(f.value());
   }
 
+  std::string original_from;
+  bool had_reply_to = false;
+  for (const HeaderField& f : m.fields) {
+    if (f.is("From") && original_from.empty()) original_from = f.value();
+    if (f.is("Reply-To")) had_reply_to = true;
+  }
+  munge_from = munge_from && !original_from.empty();
   std::string out;
   out.reserve(message.size() + 1024);
   bool subject_done = false;
   for (const HeaderField& f : m.fields) {
     if (list_owned(f, !reply_to.empty())) continue;
+    if (munge_from && f.is("From")) {
+      out += "From: " + munged_from(original_from, list.local_part, address) + "\r\n";
+      if (reply_to.empty() && !had_reply_to) out += "Reply-To: " + original_from + "\r\n";
+      continue;
+    }
     if (tagging && f.is("Subject") && !subject_done) {
       out += "Subject: " + tag_subject(f.value(), list.subject_format, list.subject_tag, tag_text) +
              "\r\n";

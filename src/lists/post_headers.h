@@ -12,6 +12,9 @@
 //   Precedence: list
 //   X-ML-Name: name
 //   X-Mail-Count: <serial>
+// With `munge_from` (the list's munge_from and a DMARC reject/quarantine policy of the poster's
+// domain, decided by the caller) From: becomes `"<name> via <list>" <list@domain>` and, when
+// the list keeps Reply-To and the post has none, the original From: becomes Reply-To.
 // The body is untouched.
 #pragma once
 
@@ -24,7 +27,8 @@
 namespace tegami_lists {
 
 std::string rewrite_post(std::string_view message, const tegami::config::Domain& domain,
-                         const tegami::config::MailingList& list, std::uint64_t serial);
+                         const tegami::config::MailingList& list, std::uint64_t serial,
+                         bool munge_from = false);
 
 // The first address of the From: header ("" when there is none or it cannot be parsed).
 std::string from_address(std::string_view message);

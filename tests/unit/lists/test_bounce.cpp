@@ -81,3 +81,14 @@ TEST_CASE("a member is disabled after five permanent bounces, then skipped by po
   CHECK(disabled_members(state).empty());
   CHECK(post_to_list(j).queued.size() == 1);
 }
+
+#include "lists/dmarc.h"
+
+TEST_CASE("dmarc_record_policy reads p= of a v=DMARC1 record") {
+  using tegami_lists::dmarc_record_policy;
+  CHECK(dmarc_record_policy("v=DMARC1; p=reject; rua=mailto:d@example.com") == "reject");
+  CHECK(dmarc_record_policy("v=DMARC1;p=Quarantine;pct=50") == "quarantine");
+  CHECK(dmarc_record_policy(" v = DMARC1 ; p = none ") == "none");
+  CHECK(dmarc_record_policy("v=spf1 -all").empty());
+  CHECK(dmarc_record_policy("p=reject; v=DMARC1").empty());  // v must come first
+}

@@ -210,3 +210,37 @@ TEST_CASE("a corrupt counter refuses posts temporarily instead of starting again
   CHECK(r.reply.code == 451);
   CHECK(files_in(t.path() + "/mail/example.jp/alice/new").empty());
 }
+
+TEST_CASE("munge_from: From: becomes the list for DMARC reject/quarantine domains only") {
+  TempDir t;
+  auto c = make(t.path());
+  c->domains[0].lists[0].munge_from = true;
+  c->domains[0].lists[0].posting = PostingPolicy::kAnyone;
+  c->domains[0].lists[0].members = {{"carol@example.jp", ""}};
+  auto policy = [](std::string_view d) -> std::string {
+    return d == "strict.example" ? "reject" : d == "q.example" ? "quarantine" : "none";
+  };
+  auto post = [&](const std::string& from) {
+    std::string m = "From: " + from + "\r\nSubject: s\r\n\r\nhi\r\n";
+    PostJob j = job_for(c, nullptr, "x@y.example", m);
+    j.dmarc_policy = policy;
+    PostResult r = post_to_list(j);
+    REQUIRE(r.kind == PostResult::Kind::kPosted);
+    auto files = files_in(t.path() + "/mail/example.jp/carol/new");
+    std::string newest;
+    for (const auto& f : files) {
+      std::string text = slurp(f);
+      if (text.find("X-Mail-Count: " + std::to_string(r.serial) + "\r\n") != std::string::npos)
+        newest = text;
+    }
+    return newest;
+  };
+  std::string a = post("\"Ann Example\" <ann@strict.example>");
+  CHECK(a.find("\r\nFrom: \"Ann Example via sales\" <sales@example.jp>\r\n") != std::string::npos);
+  CHECK(a.find("\r\nReply-To: \"Ann Example\" <ann@strict.example>\r\n") != std::string::npos);
+  std::string q = post("bo@q.example");
+  CHECK(q.find("\r\nFrom: \"bo via sales\" <sales@example.jp>\r\n") != std::string::npos);
+  std::string n = post("\"Nina\" <nina@relaxed.example>");
+  CHECK(n.find("\r\nFrom: \"Nina\" <nina@relaxed.example>\r\n") != std::string::npos);
+  CHECK(n.find("Reply-To:") == std::string::npos);
+}
