@@ -46,6 +46,14 @@ std::string joined(const std::vector<std::string>& words, size_t from) {
 int add(const Invocation& inv) {
   if (inv.args.empty()) return usage_error("list add");
   tegami::config::NewList nl;
+  // Members and admins compare as full addresses (a bare name gets the list's domain).
+  const std::string& list = inv.args[0];
+  auto full = [&](const std::string& a) {
+    std::string f = tegami_lists::lower_ascii(a);
+    if (f.find('@') == std::string::npos && list.find('@') != std::string::npos)
+      f += list.substr(list.rfind('@'));
+    return f;
+  };
   for (size_t i = 1; i < inv.args.size(); ++i) {
     const std::string& a = inv.args[i];
     auto value = [&]() -> std::optional<std::string> {
@@ -60,12 +68,14 @@ int add(const Invocation& inv) {
     v = value();
     if (!v) return usage_error("list add");
     if (a == "--member") {
-      nl.members.push_back({*v, ""});
-    } else if (a == "--admin") {
-      nl.admins.push_back(*v);
       bool listed = false;
-      for (const auto& m : nl.members) listed = listed || m.address == *v;
-      if (!listed) nl.members.push_back({*v, ""});
+      for (const auto& m : nl.members) listed = listed || m.address == full(*v);
+      if (!listed) nl.members.push_back({full(*v), ""});
+    } else if (a == "--admin") {
+      nl.admins.push_back(full(*v));
+      bool listed = false;
+      for (const auto& m : nl.members) listed = listed || m.address == full(*v);
+      if (!listed) nl.members.push_back({full(*v), ""});
     } else if (a == "--tag") {
       nl.subject_tag = *v;
     } else if (a == "--format") {
