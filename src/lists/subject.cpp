@@ -225,8 +225,21 @@ StrippedSubject strip_subject(std::string_view s, std::string_view format, std::
   return out;
 }
 
+// A charset name fit to be written into an encoded word (RFC 2047 §2 token, at most 40
+// characters), or "".
+std::string clean_charset(std::string_view cs) {
+  if (cs.empty() || cs.size() > 40) return {};
+  for (char c : cs) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$%&'+-^_`{}~").find(c) != std::string_view::npos;
+    if (!ok) return {};
+  }
+  return std::string(cs);
+}
+
 std::string encode_words(std::string_view utf8, std::string_view charset) {
-  std::string cs(charset.empty() ? "UTF-8" : charset);
+  std::string cs = clean_charset(charset);
+  if (cs.empty()) cs = "UTF-8";
   if (!mime::charset_known(cs) || !mime::from_utf8(cs, utf8)) cs = "UTF-8";
   const size_t overhead = 2 + cs.size() + 3 + 2;  // =? cs ?B? ... ?=
   const size_t max_bytes = overhead >= 75 ? 3 : (75 - overhead) / 4 * 3;

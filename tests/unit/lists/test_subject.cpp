@@ -116,3 +116,10 @@ TEST_CASE("UTF-8 words stay UTF-8, raw UTF-8 stays raw") {
   CHECK(mime::decode_header_text(unfolded) == "[ml:00003] Re: " + topic);
   CHECK(tag_subject("Re: " + topic, "[%t:%05n]", "ml", "[ml:00003]") == "[ml:00003] Re: " + topic);
 }
+
+TEST_CASE("a broken charset label never reaches the output") {
+  std::string raw = "=?utf-8\xff\xff\xff?q?Re=3A_x?= =?utf-8?q?caf=C3=A9?=";
+  std::string out = tag_subject(raw, "[%t:%05n]", "ml", "[ml:00001]");
+  for (char c : out) CHECK(static_cast<unsigned char>(c) < 0x80);
+  CHECK(out.size() < 200);
+}
