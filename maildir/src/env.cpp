@@ -103,6 +103,15 @@ Status Env::sync_dir(const std::string& dir) {
   return st;
 }
 
+Status Env::sync_filesystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return from_errno("open " + path);
+  Status st;
+  if (::syncfs(fd) != 0) st = from_errno("syncfs " + path);
+  ::close(fd);
+  return st;
+}
+
 Result<struct stat> Env::stat(const std::string& path, bool follow_symlinks) {
   struct stat st {};
   int rc = follow_symlinks ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);

@@ -235,6 +235,9 @@ struct MailingList {
   PostingPolicy posting = PostingPolicy::kMembers;
   ReplyToPolicy reply_to = ReplyToPolicy::kKeep;
   bool archive = false;  // keep a copy of each post in the list's own Maildir
+  // Rewrite From: to the list's address when the poster's domain publishes a DMARC policy of
+  // reject or quarantine (Mailman's munge_from); the original From: goes to Reply-To.
+  bool munge_from = false;
 };
 
 struct Domain {

@@ -24,7 +24,8 @@
 
 namespace tegami::config {
 
-namespace {
+// Shared with list_edit.cpp through edit_text.h.
+namespace detail {
 
 using maildir::Code;
 using maildir::Status;
@@ -447,7 +448,9 @@ Status set_key(const std::string& text, const Config& config, const Domain& doma
   return Status::Ok();
 }
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 Status add_account(const std::string& config_path, std::string_view address,
                    const NewAccount& account, const EditOptions& options) {

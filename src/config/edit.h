@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/load.h"
 #include "maildir/status.h"
@@ -55,5 +56,40 @@ maildir::Status set_password(const std::string& config_path, std::string_view ad
                              const std::string& password_hash, const EditOptions& options = {});
 maildir::Status set_quota(const std::string& config_path, std::string_view address,
                           std::uint64_t quota_mb, const EditOptions& options = {});
+
+// Mailing-list edits (`tegami list ...`, the -ctl mail commands): the domain's whole `lists:`
+// block is rewritten in block style (comments inside that block are not kept; the rest of the
+// file is untouched), under the same lock / validate / re-read / atomic-rename protocol as the
+// account edits, and checked afterwards: the domain's lists must be exactly the intended ones
+// and everything else unchanged. Addresses: "name@domain" of the list; members and admins as
+// addresses (a bare local part gets @<domain>).
+// add_list: kExists (address in use), kLimit (max_lists); delete_list: kNotFound.
+// Member edits: kNotFound (no such list / member), kExists (member already there); deleting
+// a member also removes it from the admins; an admin must be a member (kInvalidArgument).
+struct NewList {
+  std::vector<ListMember> members;
+  std::vector<std::string> admins;
+  std::string subject_tag;
+  std::string subject_format;  // "" = the default
+  std::optional<PostingPolicy> posting;
+  std::optional<ReplyToPolicy> reply_to;
+  bool archive = false;
+};
+maildir::Status add_list(const std::string& config_path, std::string_view list_address,
+                         const NewList& list, const EditOptions& options = {});
+maildir::Status delete_list(const std::string& config_path, std::string_view list_address,
+                            const EditOptions& options = {});
+maildir::Status add_list_member(const std::string& config_path, std::string_view list_address,
+                                std::string_view member, std::string_view comment,
+                                const EditOptions& options = {});
+maildir::Status delete_list_member(const std::string& config_path, std::string_view list_address,
+                                   std::string_view member, const EditOptions& options = {});
+maildir::Status set_list_member_comment(const std::string& config_path,
+                                        std::string_view list_address, std::string_view member,
+                                        std::string_view comment, const EditOptions& options = {});
+maildir::Status add_list_admin(const std::string& config_path, std::string_view list_address,
+                               std::string_view admin, const EditOptions& options = {});
+maildir::Status delete_list_admin(const std::string& config_path, std::string_view list_address,
+                                  std::string_view admin, const EditOptions& options = {});
 
 }  // namespace tegami::config

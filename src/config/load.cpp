@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -498,12 +499,76 @@ class Validator {
       out.lists.push_back(std::move(ml));
     }
 
+    for (const MailingList& ml : out.lists) {
+      for (const std::string& suffix : {std::string("-ctl"), std::string("-bounces")}) {
+        auto it = used.find(ml.local_part + suffix);
+        if (it != used.end()) {
+          errors_.push_back({file, 0, 0,
+                             "address '" + ml.local_part + suffix + "@" + out.name + "' (at " +
+                                 it->second + ") is reserved for list '" + ml.local_part + "'"});
+        }
+      }
+    }
+
     if (out.disk_quota_mb != 0 && quota_sum > out.disk_quota_mb) {
       warning(file, d.keys.at("disk_quota"),
               "domain '" + out.name + "': account quotas add up to " + std::to_string(quota_sum) +
                   " MB, more than its disk_quota of " + std::to_string(out.disk_quota_mb) + " MB");
     }
     config.domains.push_back(std::move(out));
+  }
+
+  // Nested lists must not form a cycle (sales -> team -> sales): one error per cycle, at the
+  // `members` of the list that closes it. Delivery is safe anyway (tegami_lists skips a list
+  // met again on its own path), but the admin must know.
+  void list_cycles(const std::vector<LoadedDomain>& lds, const Config& config) {
+    std::map<std::string, std::pair<std::string, Pos>> where_list;
+    for (const LoadedDomain& ld : lds) {
+      std::string dn = lower(ld.doc.v.name);
+      for (const schema::ListDoc& l : ld.doc.lists)
+        where_list[lower(l.v.local_part) + "@" + dn] = {ld.display, l.keys.at("members")};
+    }
+    std::map<std::string, int> state;  // 1 on the path, 2 done
+    std::vector<std::string> path;
+    std::function<void(const std::string&)> visit = [&](const std::string& key) {
+      state[key] = 1;
+      path.push_back(key);
+      AddressTarget t = config.resolve(key);
+      // The lists a member leads to: itself, or through domain aliases (bounded).
+      std::function<void(const std::string&, int, std::vector<std::string>&)> lists_of =
+          [&](const std::string& address, int depth, std::vector<std::string>& found) {
+            AddressTarget mt = config.resolve(address);
+            if (mt.kind == AddressTarget::Kind::kList) {
+              found.push_back(mt.list->local_part + "@" + mt.domain->name);
+            } else if (mt.kind == AddressTarget::Kind::kAlias && depth < 8) {
+              for (const std::string& target : mt.alias->targets)
+                lists_of(target, depth + 1, found);
+            }
+          };
+      if (t.kind == AddressTarget::Kind::kList) {
+        std::vector<std::string> next;
+        for (const ListMember& m : t.list->members) lists_of(m.address, 0, next);
+        for (const std::string& mk : next) {
+          if (state[mk] == 1) {
+            std::string cycle;
+            auto it = std::find(path.begin(), path.end(), mk);
+            for (; it != path.end(); ++it) cycle += *it + " -> ";
+            auto w = where_list.find(key);
+            if (w != where_list.end())
+              error(w->second.first, w->second.second, "mailing list cycle: " + cycle + mk);
+          } else if (state[mk] == 0) {
+            visit(mk);
+          }
+        }
+      }
+      path.pop_back();
+      state[key] = 2;
+    };
+    for (const Domain& d : config.domains)
+      for (const MailingList& l : d.lists) {
+        std::string key = l.local_part + "@" + d.name;
+        if (state[key] == 0) visit(key);
+      }
   }
 
  private:
@@ -605,6 +670,7 @@ LoadResult load_config(const std::string& path, const LoadOptions& options) {
   v.plans(display, doc.plans, config->plans);
   std::map<std::string, std::string> domain_names;
   for (auto& ld : domains) v.domain(ld, *config, config->tls, domain_names);
+  if (errors.empty()) v.list_cycles(domains, *config);
 
   if (!errors.empty()) return result;
   result.config = std::move(config);

@@ -748,6 +748,10 @@ const std::vector<Field<ListDoc>>& fields() {
                                    "Reply-To: keep (as sent), list or sender", GET(v.reply_to)),
       row<BoolC, S>("archive", kDefault, "false", "keep every post in the list's own Maildir",
                     GET(v.archive)),
+      row<BoolC, S>("munge_from", kDefault, "false",
+                    "From: becomes the list when the poster's domain has DMARC p=reject or "
+                    "quarantine",
+                    GET(v.munge_from)),
   };
   return t;
 }

@@ -1,6 +1,8 @@
 #include "daemon/queue_service.h"
 
 #include "queue/config_schedule.h"
+#include "lists/bounce.h"
+#include "log/log.h"
 
 namespace tegami::daemon {
 
@@ -37,6 +39,15 @@ void QueueService::start(net::Worker& worker,
   o.executor = executor_.get();
   o.schedule = std::make_shared<tegami_queue::ConfigSchedule>(config);
   o.config = std::move(config);
+  o.on_list_bounce = [q = queue_.get()](const config::Config& c, const std::string& list,
+                                        std::string_view message) {
+    auto r = tegami_lists::handle_bounce(c, list, message, q);
+    if (!r.ok()) {
+      logging::error("list " + list + ": bounce: " + r.status().to_string());
+      return std::vector<tegami_queue::QueueId>{};
+    }
+    return r->queued;
+  };
   manager_ = std::make_unique<tegami_queue::Manager>(std::move(o));
   tegami_queue::Manager* m = manager_.get();
   worker.post([this, m] {

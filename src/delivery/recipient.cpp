@@ -1,6 +1,8 @@
 #include "delivery/recipient.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 namespace tegami_delivery {
 
@@ -41,6 +43,33 @@ bool expand_targets(const Config& config, const std::vector<std::string>& target
   return true;
 }
 
+// `<list>-ctl@domain` (list commands) and `<list>-bounces@domain` (bounces of posts: to the
+// list's admins). nullopt: the address is neither.
+std::optional<bool> list_service_address(const Config& config, const std::string& address,
+                                         int depth, RcptVerdict& v) {
+  size_t at = address.rfind('@');
+  std::string local = address.substr(0, at), domain = address.substr(at + 1);
+  for (std::string_view suffix : {std::string_view("-ctl"), std::string_view("-bounces")}) {
+    if (local.size() <= suffix.size() ||
+        local.compare(local.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    AddressTarget t = config.resolve(local.substr(0, local.size() - suffix.size()) + "@" + domain);
+    if (t.kind != AddressTarget::Kind::kList) continue;
+    std::string list = t.list->local_part + "@" + t.domain->name;
+    if (suffix == "-ctl") {
+      v.list_ctl = list;
+      return true;
+    }
+    v.list_bounces = list;
+    if (t.list->admins.empty()) {
+      v = refuse(550, "5.1.1", "List " + list + " has no admins to take its bounces");
+      return false;
+    }
+    return expand_targets(config, t.list->admins, depth, v);
+  }
+  return std::nullopt;
+}
+
 // Expands `address` (already known to be in a local domain) into accounts. Returns a refusal
 // reply code in `v` on failure.
 bool expand(const Config& config, const std::string& address, int depth, RcptVerdict& v) {
@@ -51,6 +80,7 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
   AddressTarget t = config.resolve(address);
   switch (t.kind) {
     case AddressTarget::Kind::kNone: {
+      if (std::optional<bool> ok = list_service_address(config, address, depth, v)) return *ok;
       // The domain's catch-all takes mail for unknown local parts — only for the address the
       // client gave (depth 0): an alias or catch-all target that does not exist is an error in
       // the config, refused rather than caught again (no loops).
@@ -61,9 +91,11 @@ bool expand(const Config& config, const std::string& address, int depth, RcptVer
       v = refuse(550, "5.1.1", "No such user here");
       return false;
     }
-    case AddressTarget::Kind::kList:
-      v = refuse(451, "4.3.2", "Mailing lists are not available yet, try again later");
-      return false;
+    case AddressTarget::Kind::kList: {
+      std::string list = t.list->local_part + "@" + t.domain->name;
+      if (std::find(v.lists.begin(), v.lists.end(), list) == v.lists.end()) v.lists.push_back(list);
+      return true;
+    }
     case AddressTarget::Kind::kAccount: {
       if (!t.account->enabled) {
         v = refuse(550, "5.2.1", "Mailbox disabled");
@@ -106,7 +138,8 @@ RcptVerdict resolve_recipient(const Config& config, const tegami_smtp::Path& pat
   RcptVerdict v;
   v.kind = RcptVerdict::Kind::kLocal;
   if (!expand(config, lower(path.local) + "@" + domain, 0, v)) return v;
-  if (v.mailboxes.empty() && v.forward.empty()) return refuse(550, "5.1.1", "No such user here");
+  if (v.mailboxes.empty() && v.forward.empty() && v.lists.empty() && v.list_ctl.empty())
+    return refuse(550, "5.1.1", "No such user here");
   return v;
 }
 

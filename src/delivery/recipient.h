@@ -6,13 +6,17 @@
 //              alias, a "+detail" address, a domain alias expanded recursively to local
 //              accounts, or — for an unknown local part of a domain with `catch_all` — the
 //              catch-all's targets; duplicates removed; at most kMaxAliasDepth levels); `forward`
-//              the alias targets on other servers (delivered through the queue). At least one of
-//              the two is not empty.
+//              the alias targets on other servers (delivered through the queue); `lists` the
+//              mailing lists it posts to (the list address itself, or an alias naming a
+//              list: the post is made after DATA by tegami_lists); `list_ctl` the list whose
+//              `<list>-ctl` command address it is. `<list>-bounces` resolves to the list's
+//              admins (local ones as mailboxes, others in `forward`). At least one of these
+//              is not empty.
 //   kRemote  — the domain is not ours; whether that is allowed (authenticated submission with
 //              a queue) is the session's decision. `remote` holds the address.
 //   kRefused — `reply` says why: a relay trick (554 5.7.1), an unknown local user (550 5.1.1),
-//              a disabled account (550 5.2.1), a mailing list (451 4.3.2 until lists exist —
-//              never a false 250).
+//              a disabled account (550 5.2.1), `-bounces` of a list without admins
+//              (550 5.1.1).
 // Pure (reads the snapshot only); any thread while the snapshot is held.
 #pragma once
 
@@ -42,6 +46,9 @@ struct RcptVerdict {
   Kind kind = Kind::kRefused;
   std::vector<LocalMailbox> mailboxes;  // kLocal
   std::vector<std::string> forward;     // kLocal: external alias targets "user@other.example"
+  std::vector<std::string> lists;       // kLocal: list addresses posted to "sales@example.com"
+  std::string list_ctl;                 // kLocal: list address whose -ctl address this is
+  std::string list_bounces;             // kLocal: list address whose -bounces address this is
   std::string remote;                   // kRemote
   tegami_smtp::Reply reply;             // kRefused
 };

@@ -457,8 +457,8 @@ void Manager::process(const QueueId& id) {
   std::int64_t t = now();
   std::weak_ptr<bool> alive = alive_;
   options_.executor->run_blocking(
-      [q, schedule, config, have_transport, force, t, id, result] {
-        local_pass(*q, *schedule, *config, have_transport, force, t, id, *result);
+      [q, schedule, config, have_transport, force, t, id, result, hook = options_.on_list_bounce] {
+        local_pass(*q, *schedule, *config, have_transport, force, t, id, *result, hook);
       },
       [this, alive, id, result] {
         auto a = alive.lock();
@@ -472,7 +472,8 @@ void Manager::process(const QueueId& id) {
 // remote recipients that are due reported back.
 void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::config::Config& config,
                          bool have_transport, bool force, std::int64_t now, const QueueId& id,
-                         PassResult& out) {
+                         PassResult& out,
+                         const decltype(ManagerOptions::on_list_bounce)& on_list_bounce) {
   auto loaded = q.load(id);
   if (!loaded.ok()) {
     out.gone = loaded.status().code() == maildir::Code::kNotFound;
@@ -509,6 +510,11 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
       }
       continue;
     }
+    if (!v.lists.empty() || !v.list_ctl.empty()) {
+      // List posts are made by the SMTP session after DATA (tegami_lists), never from here.
+      pass.bounced(e, i, "550 5.3.0 Mailing lists take posts over SMTP only", "");
+      continue;
+    }
     // Local: the alias's external targets become their own entry, then the copies.
     if (!v.forward.empty()) {
       std::vector<Recipient> fwd;
@@ -538,6 +544,10 @@ void Manager::local_pass(Queue& q, const Schedule& schedule, const tegami::confi
     }
     if (worst == nullptr) {
       pass.delivered(e, i, "250 2.0.0 Ok", "");
+      if (!v.list_bounces.empty() && on_list_bounce) {
+        for (const QueueId& n : on_list_bounce(config, v.list_bounces, pass.message(e)))
+          pass.queued.push_back(n);
+      }
     } else if (tegami_delivery::reply_for(*worst).code >= 500) {
       pass.bounced(e, i, reply_line(tegami_delivery::reply_for(*worst)), "");
     } else {

@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -73,6 +74,12 @@ struct ManagerOptions {
   std::function<std::shared_ptr<const tegami::config::Config>()> config;  // REQUIRES: set
   std::shared_ptr<const Schedule> schedule;  // nullptr: the default Schedule
   std::function<std::int64_t()> now;         // nullptr: time(nullptr)
+  // Called on a worker thread after a message to a list's -bounces address was delivered to
+  // the list admins (the daemon counts the bounce: tegami_lists::handle_bounce); returns the
+  // entries it queued (notices), which the manager then delivers. May be empty.
+  std::function<std::vector<QueueId>(const tegami::config::Config&, const std::string& list,
+                                     std::string_view)>
+      on_list_bounce;
 };
 
 class Manager {
@@ -130,7 +137,8 @@ class Manager {
   void remove_now(const QueueId& id);
   static void local_pass(Queue& q, const Schedule& schedule, const tegami::config::Config& config,
                          bool have_transport, bool force, std::int64_t now, const QueueId& id,
-                         PassResult& out);
+                         PassResult& out,
+                         const decltype(ManagerOptions::on_list_bounce)& on_list_bounce);
   void finish(const QueueId& id, PassResult& result);
   void hand_to_transport(Entry entry, std::vector<std::size_t> indexes);
   void apply_outcomes(const QueueId& id,

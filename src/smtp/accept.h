@@ -8,6 +8,11 @@
 //      it is DKIM-signed with the key of the user's domain (dkim/domain_signer.h) as it is
 //      written: the DKIM-Signature field goes in front of our Received line, once, durably. A
 //      key that cannot be used is logged and the message is queued unsigned.
+//   0. List commands (<list>-ctl) run first; their failure is the answer. Then mailing-list
+//      recipients: each list gets its post (tegami_lists::post_to_list:
+//      policy, serial number, fan-out). A temporary failure there fails the transaction
+//      (451/452) before anything else is delivered; a post refused by the list's policy is
+//      the answer when nothing else was accepted (550 5.7.1), else a failure DSN.
 //   3. Local copies refused permanently (over quota, too big) while others succeeded: a
 //      failure DSN (RFC 3464) to the sender is queued, as NOTIFY allows, never for <>.
 // Reply: 250 when every recipient's copy is durable in a Maildir or in the queue (and the
@@ -47,6 +52,14 @@ struct AcceptJob {
   std::uint64_t max_size = 0;
   tegami_queue::Queue* queue = nullptr;
   std::string hostname;  // Reporting-MTA of a DSN
+  // Mailing lists posted to ("sales@example.com"); REQUIRES: config set when not empty.
+  std::vector<std::string> lists;
+  // The list whose -ctl address was a recipient ("" = none): its commands run for
+  // envelope.auth_user (tegami_lists::run_ctl), the reply mail is queued.
+  std::string list_ctl;
+  // Lists whose -bounces address was a recipient: the message is counted as a bounce
+  // (tegami_lists::handle_bounce) once it is delivered to the list admins.
+  std::vector<std::string> bounce_lists;
   // DKIM keys (domains' dkim sections); nullptr = nothing is signed.
   std::shared_ptr<const tegami::config::Config> config;
 };

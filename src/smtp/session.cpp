@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "delivery/local_delivery.h"
+#include "lists/expand.h"
 #include "metrics/counters.h"
 
 namespace tegami_smtp {
@@ -62,6 +63,9 @@ void Session::reset_transaction() {
   mail_params_ = MailParams{};
   locals_.clear();
   remotes_.clear();
+  lists_.clear();
+  ctl_.clear();
+  bounce_lists_.clear();
   rcpt_count_ = 0;
   data_.reset();
   body_.clear();
@@ -277,6 +281,33 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
     }
     return true;
   }
+  if (!v.list_ctl.empty()) {
+    // List commands are taken only from an account logged in with SMTP AUTH that is an admin
+    // of the list; the From: header never counts (docs/lists.md).
+    tegami::config::AddressTarget t = config_->resolve(v.list_ctl);
+    bool admin = identity_ && t.kind == tegami::config::AddressTarget::Kind::kList &&
+                 std::find(t.list->admins.begin(), t.list->admins.end(), identity_->address) !=
+                     t.list->admins.end();
+    if (!admin) {
+      refuse(c, Reply{550, "5.7.1",
+                      "List commands are taken only from the list's admins, logged in (AUTH)"});
+      return true;
+    }
+    if (!ctl_.empty() && ctl_ != v.list_ctl) {
+      reply(c, Reply{452, "4.5.3", "One list command address per message"});
+      return true;
+    }
+    ctl_ = v.list_ctl;
+    ++rcpt_count_;
+    reply(c, Reply{250, "2.1.5", "Ok"});
+    return true;
+  }
+  for (const std::string& list : v.lists) {
+    if (auto no = list_rcpt_refusal(list)) {
+      refuse(c, *no);
+      return true;
+    }
+  }
   if (!v.forward.empty() && settings_.queue == nullptr) {
     count_rejected(SmtpStage::kRcpt);
     reply(c, Reply{451, "4.3.2", "Forwarding to other servers is not available, try again later"});
@@ -285,6 +316,8 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
   std::string rcpt_address = cmd.path.address();
   RcptParams params = cmd.rcpt;
   std::vector<std::string> forward = std::move(v.forward);
+  std::vector<std::string> lists = std::move(v.lists);
+  std::string list_bounces = std::move(v.list_bounces);
   // Quota at RCPT reads maildirsize: off the loop, then answer and go on with the pipeline.
   phase_ = Phase::kBusy;
   c.pause_input();
@@ -301,7 +334,7 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
           }
         }
       },
-      [this, &c, boxes, result, rcpt_address, params, forward] {
+      [this, &c, boxes, result, rcpt_address, params, forward, lists, list_bounces] {
         phase_ = Phase::kCommand;
         if (!result->ok()) {
           count_rejected(SmtpStage::kRcpt);
@@ -320,6 +353,11 @@ bool Session::cmd_rcpt(net::Connection& c, const Command& cmd) {
             locals_.push_back(std::move(t));
           }
           for (const std::string& f : forward) add_remote(f, params);
+          for (const std::string& l : lists)
+            if (std::find(lists_.begin(), lists_.end(), l) == lists_.end()) lists_.push_back(l);
+          if (!list_bounces.empty() && std::find(bounce_lists_.begin(), bounce_lists_.end(),
+                                                 list_bounces) == bounce_lists_.end())
+            bounce_lists_.push_back(list_bounces);
           reply(c, Reply{250, "2.1.5", "Ok"});
         }
         c.resume_input();
@@ -332,7 +370,7 @@ bool Session::cmd_data(net::Connection& c, bool more_buffered) {
     refuse(c, Reply{503, "5.5.1", "Need MAIL command"});
     return true;
   }
-  if (locals_.empty() && remotes_.empty()) {
+  if (locals_.empty() && remotes_.empty() && lists_.empty() && ctl_.empty()) {
     refuse(c, Reply{554, "5.5.1", "No valid recipients"});
     return true;
   }
@@ -375,9 +413,13 @@ void Session::finish_data(net::Connection& c) {
   if (identity_) trace.protocol += "A";  // RFC 3848: ESMTPA / ESMTPSA
   trace.tls = c.tls_version();
   trace.id = std::to_string(c.id()) + "." + std::to_string(transactions_);
-  std::string for_addr = locals_.size() + remotes_.size() == 1
-                             ? (locals_.empty() ? remotes_[0].address : locals_[0].mailbox.address)
-                             : std::string();
+  std::string for_addr;
+  if (locals_.size() + remotes_.size() + lists_.size() + (ctl_.empty() ? 0 : 1) == 1)
+    for_addr = !locals_.empty()    ? locals_[0].mailbox.address
+               : !remotes_.empty() ? remotes_[0].address
+               : !lists_.empty()
+                   ? lists_[0]
+                   : ctl_.substr(0, ctl_.rfind('@')) + "-ctl" + ctl_.substr(ctl_.rfind('@'));
   auto job = std::make_shared<AcceptJob>();
   job->received = tegami_delivery::received_header(trace, for_addr, ::time(nullptr));
   job->message = std::move(body_);
@@ -390,6 +432,10 @@ void Session::finish_data(net::Connection& c) {
   if (identity_) job->envelope.auth_user = identity_->address;
   job->locals = std::move(locals_);
   job->remotes = std::move(remotes_);
+  job->lists = std::move(lists_);
+  job->list_ctl = std::move(ctl_);
+  job->bounce_lists = std::move(bounce_lists_);
+  job->config = config_;
   job->max_size = config_->limits.max_message_size;
   job->queue = settings_.queue;
   job->hostname = hostname();
@@ -539,6 +585,25 @@ bool Session::sasl_step(net::Connection& c, tegami_auth::SaslStep step) {
         c.resume_input();
       });
   return false;
+}
+
+std::optional<Reply> Session::list_rcpt_refusal(const std::string& list) const {
+  if (sender_->null)
+    return Reply{550, "5.7.1", "Mailing list " + list + " takes no mail from the null sender"};
+  tegami::config::AddressTarget t = config_->resolve(list);
+  if (t.kind != tegami::config::AddressTarget::Kind::kList) return std::nullopt;
+  if (t.list->posting == tegami::config::PostingPolicy::kAnyone) return std::nullopt;
+  // Unauthenticated on port 25 the From: may still name a member: decided after DATA. An
+  // authenticated user is who they are: refused now.
+  if (!identity_) return std::nullopt;
+  tegami_lists::Expansion e = tegami_lists::expand_list(*config_, *t.domain, *t.list);
+  if (tegami_lists::may_post(*t.list, e, sender_->address()) ||
+      tegami_lists::may_post(*t.list, e, identity_->address))
+    return std::nullopt;
+  return Reply{550, "5.7.1",
+               t.list->posting == tegami::config::PostingPolicy::kAdmins
+                   ? "Only the admins of " + list + " may post to it"
+                   : "Only members of " + list + " may post to it"};
 }
 
 // The authenticated account's own address or one of its aliases, in its domain.

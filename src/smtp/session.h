@@ -84,6 +84,9 @@ class Session final : public net::Handler {
   bool cmd_auth(net::Connection& c, const Command& cmd);
   bool sasl_step(net::Connection& c, tegami_auth::SaslStep step);
   bool sender_allowed(const Path& p) const;
+  // The RCPT-time posting check of a list (null sender, authenticated non-member): the
+  // refusal, or nullopt when the post may go on (the From: check follows after DATA).
+  std::optional<Reply> list_rcpt_refusal(const std::string& list) const;
   void add_remote(const std::string& address, const RcptParams& params);
   std::string hostname() const { return config_->server.hostname; }
 
@@ -99,6 +102,9 @@ class Session final : public net::Handler {
   MailParams mail_params_;
   std::vector<LocalTarget> locals_;               // local mailboxes (deduplicated)
   std::vector<tegami_queue::Recipient> remotes_;  // for the queue (deduplicated)
+  std::vector<std::string> lists_;                // mailing lists posted to (deduplicated)
+  std::string ctl_;                               // list whose -ctl address is a recipient
+  std::vector<std::string> bounce_lists_;         // lists whose -bounces address is a recipient
   unsigned rcpt_count_ = 0;
   std::optional<DataReader> data_;
   std::string body_;

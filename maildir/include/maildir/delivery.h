@@ -141,6 +141,10 @@ class MessageWriter {
   Status error_;
 };
 
+// Above this many distinct new/ directories, deliver_links makes its links durable with one
+// syncfs(2) per file system instead of one fsync per directory.
+inline constexpr std::size_t kLinkFsyncBatch = 16;
+
 // One more folder for a message already delivered (see deliver_links).
 struct LinkTarget {
   std::string folder_dir;
@@ -159,7 +163,8 @@ struct LinkTarget {
 //      source already expunged) the source file is copied byte for byte instead (tmp/, fsync,
 //      rename), so the result is the same message.
 //   2. then each distinct new/ directory is fsync'ed once (on ext4 one journal commit makes
-//      every link durable); a target's result is OK only after that. A failed fsync takes
+//      every link durable; past kLinkFsyncBatch directories one syncfs per file system
+//      replaces the fsyncs); a target's result is OK only after that. A failed fsync takes
 //      that target's link back (and its quota line).
 //   3. quota warnings (QuotaWarning) for the targets that got the message.
 // Results come in target order. Errors per target: kOverQuota, kNotFound (folder missing),

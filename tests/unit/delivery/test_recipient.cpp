@@ -44,7 +44,7 @@ TEST_CASE("a domain alias expands to each local account once") {
   CHECK(v.mailboxes[1].address == "bob@example.jp");
 }
 
-TEST_CASE("unknown, disabled, looping and not-yet-supported targets are refused") {
+TEST_CASE("unknown, disabled and looping targets are refused") {
   auto c = make_config("/m");
   auto unknown = verdict(c, "nobody@example.jp");
   CHECK(unknown.kind == RcptVerdict::Kind::kRefused);
@@ -52,8 +52,27 @@ TEST_CASE("unknown, disabled, looping and not-yet-supported targets are refused"
   CHECK(unknown.reply.enhanced == "5.1.1");
   CHECK(verdict(c, "off@example.jp").reply.enhanced == "5.2.1");
   CHECK(verdict(c, "loop1@example.jp").reply.enhanced == "5.4.6");
-  // No list expansion yet: a temporary error, never a false 250.
-  CHECK(verdict(c, "sales@example.jp").reply.code == 451);
+}
+
+TEST_CASE("a list address is a list post; -ctl and -bounces are the list's service addresses") {
+  auto c = make_config("/m");
+  auto post = verdict(c, "Sales@example.jp");
+  REQUIRE(post.kind == RcptVerdict::Kind::kLocal);
+  CHECK(post.mailboxes.empty());
+  REQUIRE(post.lists.size() == 1);
+  CHECK(post.lists[0] == "sales@example.jp");
+  auto ctl = verdict(c, "sales-ctl@example.jp");
+  REQUIRE(ctl.kind == RcptVerdict::Kind::kLocal);
+  CHECK(ctl.list_ctl == "sales@example.jp");
+  // The fixture's list has no admins: its bounces have nobody to go to.
+  CHECK(verdict(c, "sales-bounces@example.jp").reply.code == 550);
+  c.domains[0].lists[0].admins = {"bob@example.jp", "x@elsewhere.example"};
+  auto b = verdict(c, "sales-bounces@example.jp");
+  REQUIRE(b.kind == RcptVerdict::Kind::kLocal);
+  REQUIRE(b.mailboxes.size() == 1);
+  CHECK(b.mailboxes[0].address == "bob@example.jp");
+  CHECK(b.forward == std::vector<std::string>{"x@elsewhere.example"});
+  CHECK(verdict(c, "bob-ctl@example.jp").reply.code == 550);
 }
 
 TEST_CASE("an alias with an external target forwards it and keeps its local part") {
