@@ -5,8 +5,10 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
+#include <semaphore>
 
 namespace tegami_auth {
 
@@ -168,14 +170,25 @@ bool argon2_format_ok(std::string_view rest) {
          rest.find("t=") != std::string_view::npos && rest.find("p=") != std::string_view::npos;
 }
 
+// Bounds the memory of concurrent Argon2 checks (see kMaxConcurrentArgon2).
+std::counting_semaphore<kMaxConcurrentArgon2> argon2_slots(kMaxConcurrentArgon2);
+std::atomic<int> argon2_running{0};
+std::atomic<int> argon2_peak{0};
+
 Verify verify_argon2(std::string_view password, std::string_view rest) {
   if (!argon2_format_ok(rest) || !sodium_ready()) return Verify::kUnsupported;
   std::string stored(rest);  // NUL-terminated copy for libsodium
+  argon2_slots.acquire();
+  int running = argon2_running.fetch_add(1) + 1;
+  int peak = argon2_peak.load();
+  while (running > peak && !argon2_peak.compare_exchange_weak(peak, running)) {
+  }
   // crypto_pwhash_str_verify compares in constant time; it cannot tell a malformed string
   // from a wrong password, so the format was checked above.
-  return crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0
-             ? Verify::kMatch
-             : Verify::kMismatch;
+  bool match = crypto_pwhash_str_verify(stored.c_str(), password.data(), password.size()) == 0;
+  argon2_running.fetch_sub(1);
+  argon2_slots.release();
+  return match ? Verify::kMatch : Verify::kMismatch;
 }
 
 Verify verify_plain(std::string_view password, std::string_view rest) {
@@ -265,6 +278,10 @@ maildir::Result<std::string> hash_password(std::string_view password, HashScheme
     }
   }
   return Status(Code::kInvalidArgument, "unknown scheme");
+}
+
+int argon2_peak_concurrency() {
+  return argon2_peak.load();
 }
 
 Verify verify_password(std::string_view password, std::string_view stored) {

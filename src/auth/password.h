@@ -63,7 +63,14 @@ enum class Verify {
 // Checks `password` against `stored` (`{SCHEME}hash`, or a bare crypt(3) string).
 // A password with NUL or longer than kMaxPasswordBytes is kMismatch. A locked crypt value
 // (`*`, `!...`) is kMismatch.
+// Argon2 checks each take the hash's memory (64 MiB by default): at most
+// kMaxConcurrentArgon2 run at once in the process, the others wait (on their worker thread),
+// so a login flood cannot take (pool threads × 64 MiB) of memory.
 Verify verify_password(std::string_view password, std::string_view stored);
+
+inline constexpr int kMaxConcurrentArgon2 = 4;
+// The most Argon2 checks that ran at the same time since the process started (for tests).
+int argon2_peak_concurrency();
 
 // What `config check` needs to know about a stored value without a password.
 struct StoredHashInfo {

@@ -27,6 +27,7 @@
 #include "imap/response_code.h"
 #include "imap/session.h"
 #include "imap/special_use.h"
+#include "imap/user_storage.h"
 #include "maildir/maildir.h"
 #include "maildir/mutf7.h"
 #include "maildir/subscriptions.h"
@@ -49,12 +50,14 @@ struct Entry {
 };
 
 // Builds the untagged lines; blocking.
-maildir::Status run_list(maildir::Maildir& md, const ListRequest& r, std::string& out) {
+maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
+                         const tegami::config::ImapConfig& names, std::string& out) {
   auto folders = md.list_folders();
   if (!folders.ok()) return folders.status();
   auto subs = maildir::Subscriptions::load(md.root());
   auto su = SpecialUseMap::load(md.root());
   SpecialUseMap uses = su.ok() ? std::move(*su) : SpecialUseMap();
+  uses.use_names(names);
   std::map<std::string, Entry> all;  // sorted: parents before children
   for (const maildir::FolderInfo& f : *folders) {
     Entry& e = all[f.name];
@@ -151,13 +154,14 @@ void cmd_list_extended(Session& s, Command& c) {
   auto req = std::make_shared<ListRequest>(std::move(r));
   std::string tag = c.tag;
   s.blocking(
-      [out, root, req] {
-        auto md = maildir::Maildir::open(root);
+      [out, root, req, mo = maildir_options(*s.options().config),
+       names = s.options().config->imap] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           out->status = md.status();
           return;
         }
-        out->status = run_list(*md, *req, out->text);
+        out->status = run_list(*md, *req, names, out->text);
       },
       [&s, out, tag] {
         if (!out->status.ok()) {
@@ -211,8 +215,8 @@ void cmd_create_special_use(Session& s, Command& c) {
   std::string root = s.identity().maildir_path;
   std::string tag = c.tag;
   s.blocking(
-      [status, root, n = *name, attr] {
-        auto md = maildir::Maildir::open(root);
+      [status, root, n = *name, attr, mo = maildir_options(*s.options().config)] {
+        auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           *status = md.status();
           return;

@@ -86,7 +86,7 @@ maildir::Result<SpecialUseMap> SpecialUseMap::load(const std::string& root) {
 std::string_view SpecialUseMap::attribute(std::string_view name) const {
   auto it = chosen_.find(name);
   if (it != chosen_.end()) return it->second;
-  return special_use_attribute(name);
+  return special_use_attribute(defaults_, name);
 }
 
 void SpecialUseMap::set(const std::string& name, std::string_view attribute) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/config.h"
 #include "maildir/status.h"
 
 namespace imap {
@@ -26,8 +27,10 @@ class SpecialUseMap {
   static SpecialUseMap parse(std::string_view contents);
   std::string serialize() const;
 
-  // The attribute of a folder ("" if none): a chosen one first, else the default by name.
+  // The attribute of a folder ("" if none): a chosen one first, else the default by name
+  // (the names of the config's imap: section; Drafts, Sent, ... unless use_names was called).
   std::string_view attribute(std::string_view name) const;
+  void use_names(const tegami::config::ImapConfig& names) { defaults_ = names; }
   void set(const std::string& name, std::string_view attribute);
   // Forgets a deleted folder; moves the attribute of a renamed one (and of its children).
   void remove(std::string_view name);
@@ -40,6 +43,7 @@ class SpecialUseMap {
 
  private:
   std::map<std::string, std::string, std::less<>> chosen_;  // name -> attribute
+  tegami::config::ImapConfig defaults_{};                   // the folders made at first login
 };
 
 // After DELETE / RENAME of a folder: drops / moves its chosen attribute (and its children's).

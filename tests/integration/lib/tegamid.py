@@ -88,7 +88,10 @@ class Tegamid:
     """tegamid on a throw-away config. `listeners` are (name, protocol, tls) triples (or
     (name, protocol, tls, {key: value}) with more listener keys); each gets
     a free port. `main_extra` is YAML appended to the main file; `domains` maps a domain file's
-    name to its YAML text (relative paths in it are relative to the domains directory)."""
+    name to its YAML text (relative paths in it are relative to the domains directory).
+    Remote delivery is off unless `main_extra` has an `outbound:` section: the machine has no
+    internet, and a test that looks at the queue must not race the delivery (test_outbound.py
+    points tegamid at its own DNS and receivers)."""
 
     def __init__(self, listeners, domains=None, main_extra="", drain_timeout=5,
                  hostname="mail.test", self_signed=False, drain_in_config=False):
@@ -145,7 +148,10 @@ class Tegamid:
         lines += ["metrics:", f"  listen: 127.0.0.1:{self.metrics_port}",
                   "tls:", f"  cert: {self.cert}", f"  key: {self.key}",
                   f"  self_signed_if_missing: {'true' if self.self_signed else 'false'}"]
-        return "\n".join(lines) + "\n" + (self.main_extra if extra is None else extra)
+        extra = self.main_extra if extra is None else extra
+        if not any(line.startswith("outbound:") for line in extra.splitlines()):
+            lines += ["outbound:", "  enabled: false"]
+        return "\n".join(lines) + "\n" + extra
 
     def write_main(self, **kw):
         write_atomically(self.config, self.main_text(**kw))

@@ -2,7 +2,10 @@
 // round trips of the hashes tegami writes.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth/password.h"
 
@@ -196,4 +199,23 @@ TEST_CASE("scheme names parse case-insensitively") {
   CHECK(tegami_auth::parse_hash_scheme("blf-crypt") == HashScheme::kBlfCrypt);
   CHECK_FALSE(tegami_auth::parse_hash_scheme("PLAIN").has_value());
   CHECK_FALSE(tegami_auth::parse_hash_scheme("MD5-CRYPT").has_value());
+}
+
+TEST_CASE("a flood of Argon2 checks runs at most kMaxConcurrentArgon2 at once (bounded memory)") {
+  HashOptions cheap;
+  cheap.argon2_ops = 1;
+  cheap.argon2_mem_bytes = 8u * 1024 * 1024;
+  auto stored = hash_password("flood", HashScheme::kArgon2id, cheap);
+  REQUIRE(stored.ok());
+  std::atomic<int> matches{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&] {
+      if (verify_password("flood", *stored) == Verify::kMatch) ++matches;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(matches.load() == 12);
+  CHECK(tegami_auth::argon2_peak_concurrency() >= 1);
+  CHECK(tegami_auth::argon2_peak_concurrency() <= tegami_auth::kMaxConcurrentArgon2);
 }
