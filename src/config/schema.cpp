@@ -109,6 +109,14 @@ struct OptStrC : StrC {  // emitted only when not empty
   static bool present(const std::string& v) { return !v.empty(); }
 };
 
+// A secret (a relay's AUTH password): loaded like any string, never printed. The dump shows
+// "********" so that `tegami config dump` output can be shared without leaking it; the dump
+// stays loadable, and the admin puts the real secret back when reusing it as a config.
+struct SecretC : OptStrC {
+  static constexpr const char* kMask = "********";
+  static void emit(YAML::Emitter& e, const std::string&) { e << YAML::DoubleQuoted << kMask; }
+};
+
 struct PathC : OptStrC {
   static bool parse(Ctx& c, const YAML::Node& n, std::string& v) {
     if (!get_scalar(c, n, v, "a path")) return false;
@@ -594,7 +602,9 @@ std::vector<Field<S>> relay_rows() {
                              GET(v.tls)),
       row<OptStrC, S>("user", kOptional, "relay-user", "AUTH user name; empty = no AUTH",
                       GET(v.user)),
-      row<OptStrC, S>("password", kOptional, "relay-secret", "AUTH password", GET(v.password)),
+      row<SecretC, S>("password", kOptional, "relay-secret",
+                      "AUTH password (shown as \"********\" by `tegami config dump`)",
+                      GET(v.password)),
   };
 }
 

@@ -68,6 +68,13 @@ Wording wording_for(Action a) {
               "The server will keep trying; you do not need to send it again.",
               "お送りいただいたメールは、次の宛先にまだ配信されていません。\r\n"
               "サーバーが配信を続けますので、再送の必要はありません。"};
+    case Action::kRelayed:
+      return {"Relayed Mail Delivery Report", "メール中継のお知らせ",
+              "Your message was handed to the following recipients' mail servers.\r\n"
+              "Those servers do not send delivery reports, so this is the last report you\r\n"
+              "will get about it.",
+              "お送りいただいたメールは、次の宛先のメールサーバーに引き渡されました。\r\n"
+              "引き渡し先のサーバーは配信通知に対応していないため、これが最後のお知らせです。"};
     default:
       return {"Successful Mail Delivery Report", "メール配信完了のお知らせ",
               "Your message was delivered to the following recipients.",

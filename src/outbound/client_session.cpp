@@ -1,6 +1,7 @@
 #include "outbound/client_session.h"
 
 #include "auth/sasl.h"
+#include "smtp/params.h"
 
 namespace tegami::outbound {
 namespace {
@@ -31,6 +32,7 @@ Step ClientSession::fail(const Reply& reply) {
       const auto& r = i < rcpt_replies_.size() ? rcpt_replies_[i] : std::nullopt;
       result.recipients.push_back(r && r->permanent() ? *r : reply);
     }
+    result.dsn_passed = caps_.dsn;
     s.result = std::move(result);
     txn_ = Transaction{};
   }
@@ -151,6 +153,25 @@ std::string ClientSession::mail_command() const {
   std::string cmd = "MAIL FROM:<" + txn_.mail_from + ">";
   if (caps_.size) cmd += " SIZE=" + std::to_string(txn_.size);
   if (txn_.eight_bit && caps_.eightbitmime) cmd += " BODY=8BITMIME";
+  if (txn_.utf8 != Utf8Need::kNone && caps_.smtputf8) cmd += " SMTPUTF8";
+  if (caps_.dsn) {
+    if (!txn_.ret.empty()) cmd += " RET=" + txn_.ret;
+    if (txn_.envid) cmd += " ENVID=" + tegami_smtp::encode_xtext(*txn_.envid);
+  }
+  return cmd + "\r\n";
+}
+
+std::string ClientSession::rcpt_command(size_t index) const {
+  std::string cmd = "RCPT TO:<" + txn_.recipients[index] + ">";
+  if (caps_.dsn && index < txn_.dsn.size()) {
+    const RecipientDsn& d = txn_.dsn[index];
+    if (!d.notify.empty()) cmd += " NOTIFY=" + d.notify;
+    if (size_t semi = d.orcpt.find(';'); semi != std::string::npos && semi > 0) {
+      // RFC 3461 §4.2: ORCPT=addr-type ";" xtext
+      cmd += " ORCPT=" + d.orcpt.substr(0, semi) + ";" +
+             tegami_smtp::encode_xtext(std::string_view(d.orcpt).substr(semi + 1));
+    }
+  }
   return cmd + "\r\n";
 }
 
@@ -171,6 +192,18 @@ Step ClientSession::begin(Transaction transaction) {
                    "5.6.3 the message has 8-bit content and the server does not support "
                    "8BITMIME (RFC 6152); it was not converted"));
   }
+  if (!caps_.smtputf8 && txn_.utf8 == Utf8Need::kAddress) {
+    return finish_transaction(
+        make_reply(553,
+                   "5.6.7 the message has a non-ASCII address and the server does not support "
+                   "SMTPUTF8 (RFC 6531)"));
+  }
+  if (!caps_.smtputf8 && txn_.utf8 == Utf8Need::kHeaders) {
+    return finish_transaction(
+        make_reply(554,
+                   "5.6.9 the message has UTF-8 headers and the server does not support "
+                   "SMTPUTF8 (RFC 6531)"));
+  }
   return send_mail();
 }
 
@@ -179,7 +212,7 @@ Step ClientSession::send_mail() {
   state_ = State::kMail;
   if (!pipelined_) return waiting(Phase::kMail, mail_command());
   std::string batch = mail_command();
-  for (const auto& r : txn_.recipients) batch += "RCPT TO:<" + r + ">\r\n";
+  for (size_t i = 0; i < txn_.recipients.size(); ++i) batch += rcpt_command(i);
   batch += "DATA\r\n";
   replies_expected_ = txn_.recipients.size() + 2;
   return waiting(Phase::kMail, std::move(batch));
@@ -205,7 +238,7 @@ Step ClientSession::on_transaction_reply(const Reply& reply) {
     }
     if (!reply.positive()) return finish_transaction(reply);
     state_ = State::kRcpt;
-    return waiting(Phase::kRcpt, "RCPT TO:<" + txn_.recipients[0] + ">\r\n");
+    return waiting(Phase::kRcpt, rcpt_command(0));
   }
   if (state_ == State::kRcpt) {
     rcpt_replies_[rcpt_index_++] = reply;
@@ -215,7 +248,7 @@ Step ClientSession::on_transaction_reply(const Reply& reply) {
       return waiting(state_ == State::kData ? Phase::kDataInit : Phase::kRcpt);
     }
     if (rcpt_index_ < txn_.recipients.size()) {
-      return waiting(Phase::kRcpt, "RCPT TO:<" + txn_.recipients[rcpt_index_] + ">\r\n");
+      return waiting(Phase::kRcpt, rcpt_command(rcpt_index_));
     }
     count_accepted();
     if (!any_accepted) return finish_transaction(std::nullopt);
@@ -266,6 +299,7 @@ Step ClientSession::finish_transaction(std::optional<Reply> all) {
   }
   bool completed_data = state_ == State::kDataEnd && !data_sent_empty_;
   bool nothing_sent = !mail_reply_ && state_ != State::kMail;
+  result.dsn_passed = caps_.dsn && !nothing_sent;
   txn_ = Transaction{};
   Step s;
   if (completed_data || nothing_sent) {

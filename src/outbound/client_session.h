@@ -5,15 +5,17 @@
 //
 // Sequence: greeting 220 → EHLO (HELO if EHLO is refused) → STARTTLS when offered and allowed
 // (EHLO again after the handshake) → AUTH PLAIN/LOGIN when credentials are set → ready. Each
-// transaction: MAIL FROM (SIZE=, BODY=8BITMIME), RCPT TO per recipient, DATA, the body, the
-// final reply; with PIPELINING the MAIL/RCPT/DATA group goes out in one write (RFC 2920).
+// transaction: MAIL FROM (SIZE=, BODY=8BITMIME, SMTPUTF8, RET=, ENVID=), RCPT TO per recipient
+// (NOTIFY=, ORCPT= — the RFC 3461 parameters only to a server that offers DSN), DATA, the body,
+// the final reply; with PIPELINING the MAIL/RCPT/DATA group goes out in one write (RFC 2920).
 // After a transaction the session is ready again (connection reuse) until quit().
 //
 // Checked before MAIL, answered without asking the server: a message larger than the server's
 // SIZE (552 5.3.4), an 8-bit body to a server without 8BITMIME (554 5.6.3, RFC 6152 §3: tegami
-// does not downgrade). A session-level failure (bad greeting, 421, EHLO and HELO refused,
-// required TLS or AUTH impossible or refused) ends the session; the transport then tries the
-// next host. Any thread; one instance per connection.
+// does not downgrade), a message that needs SMTPUTF8 to a server without it (RFC 6531 §3.2:
+// 553 5.6.7 for a non-ASCII address, 554 5.6.9 for UTF-8 headers). A session-level failure (bad
+// greeting, 421, EHLO and HELO refused, required TLS or AUTH impossible or refused) ends the
+// session; the transport then tries the next host. Any thread; one instance per connection.
 #pragma once
 
 #include <cstdint>
@@ -52,17 +54,39 @@ struct SessionSettings {
   std::string auth_password;
 };
 
+// RFC 3461 parameters of one recipient, passed on when the server offers DSN.
+struct RecipientDsn {
+  std::string notify;  // "NEVER" or a comma list of SUCCESS,FAILURE,DELAY; "" = not given
+  std::string orcpt;   // "<addr-type>;<address>" (decoded); "" = not given
+};
+
+// What SMTPUTF8 (RFC 6531) the message asks for.
+enum class Utf8Need {
+  kNone,     // ASCII envelope; SMTPUTF8 not asked for
+  kAsked,    // the sender gave SMTPUTF8 but nothing needs it: passed on when offered
+  kHeaders,  // UTF-8 in the header: needs SMTPUTF8 (554 5.6.9 without)
+  kAddress,  // a non-ASCII envelope address: needs SMTPUTF8 (553 5.6.7 without)
+};
+
 struct Transaction {
   std::string mail_from;                // reverse path without <>, "" for the null sender
   std::vector<std::string> recipients;  // forward paths without <>
   uint64_t size = 0;                    // message size in octets (for SIZE=)
   bool eight_bit = false;               // the body has octets ≥ 0x80 (needs 8BITMIME)
+  Utf8Need utf8 = Utf8Need::kNone;
+  // RFC 3461, sent only when the server offers DSN:
+  std::string ret;                   // "FULL" / "HDRS"; "" = not given
+  std::optional<std::string> envid;  // decoded
+  std::vector<RecipientDsn> dsn;     // per recipient (same order); shorter = not given
 };
 
 // The outcome of a transaction: one reply per recipient, in order (2xx delivered, 4xx later,
 // 5xx never). A reply the session made up carries the server's text where there was one.
 struct TransactionResult {
   std::vector<Reply> recipients;
+  // The server offered DSN, so the RFC 3461 parameters went with the message: the server
+  // reports from here on (RFC 3461 §5.2). False: tegami is the last DSN-capable hop.
+  bool dsn_passed = false;
 };
 
 // What to do after an input.
@@ -134,6 +158,7 @@ class ClientSession {
   Step finish_transaction(std::optional<Reply> all);
   Step reset_after_failed_transaction();
   std::string mail_command() const;
+  std::string rcpt_command(size_t index) const;
 
   SessionSettings settings_;
   State state_ = State::kConnecting;

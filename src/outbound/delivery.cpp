@@ -61,6 +61,25 @@ RecipientOutcome outcome_of(const Reply& reply, const std::string& mta) {
   return o;
 }
 
+bool has_non_ascii(std::string_view s) {
+  for (unsigned char ch : s)
+    if (ch >= 0x80) return true;
+  return false;
+}
+
+// RFC 6531: a non-ASCII envelope address always needs SMTPUTF8; UTF-8 in the header only when
+// the sender said SMTPUTF8 (8-bit headers without it are sent as they are, as before).
+Utf8Need utf8_need(const DeliveryRequest& r, std::string_view message) {
+  bool address = has_non_ascii(r.mail_from);
+  for (const std::string& rc : r.recipients) address = address || has_non_ascii(rc);
+  if (address) return Utf8Need::kAddress;
+  if (!r.smtputf8) return Utf8Need::kNone;
+  size_t end = message.find("\r\n\r\n");
+  if (end == std::string_view::npos) end = message.find("\n\n");
+  if (has_non_ascii(message.substr(0, end))) return Utf8Need::kHeaders;
+  return Utf8Need::kAsked;
+}
+
 void finish_job(Job& job, const Reply& reply, const std::string& mta) {
   std::vector<RecipientOutcome> out(job.request.recipients.size(), outcome_of(reply, mta));
   job.done(std::move(out));
@@ -274,6 +293,7 @@ void Link::on_result(ClientConnection& c, TransactionResult result) {
     const Reply& r =
         i < result.recipients.size() ? result.recipients[i] : make_reply(451, "4.4.0 no reply");
     out.push_back(outcome_of(r, c.host()));
+    out.back().dsn_passed = result.dsn_passed;
     logging::info("outbound: to=<" + logging::sanitize(job->request.recipients[i]) + "> relay=" +
                   c.host() + "[" + c.address().ip() + "]:" + std::to_string(c.address().port()) +
                   (c.tls_active() ? " tls" : "") + " status=" +
@@ -411,6 +431,10 @@ void RemoteDelivery::Impl::accept(std::unique_ptr<Job> job) {
         t.recipients = w->job->request.recipients;
         t.size = message.size();
         t.eight_bit = body.eight_bit;
+        t.utf8 = utf8_need(w->job->request, message);
+        t.ret = w->job->request.ret;
+        t.envid = w->job->request.envid;
+        t.dsn = w->job->request.dsn;
         w->job->body = std::make_shared<const std::string>(std::move(body.bytes));
         if (t.eight_bit) {
           if (std::optional<std::string> seven = downgrade_to_7bit(message)) {

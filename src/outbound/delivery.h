@@ -50,13 +50,20 @@ struct DeliveryRequest {
   std::string domain;                   // the recipients' domain
   std::vector<std::string> recipients;  // all in `domain`
   std::string message_path;             // the message file (CRLF, not dot-stuffed)
+  // Passed on to servers that offer them (client_session.h): RFC 3461 RET/ENVID and
+  // NOTIFY/ORCPT per recipient (same order as `recipients`); RFC 6531 SMTPUTF8 as given.
+  std::string ret;
+  std::optional<std::string> envid;
+  std::vector<RecipientDsn> dsn;
+  bool smtputf8 = false;  // the sender gave SMTPUTF8 (need is worked out from the message)
 };
 
 struct RecipientOutcome {
   enum class Kind { kDelivered, kDeferred, kBounced };
   Kind kind = Kind::kDeferred;
-  std::string reply;       // "550 5.1.1 <bob@example.org>: no such user"
-  std::string remote_mta;  // the server that answered, "" if none did
+  std::string reply;        // "550 5.1.1 <bob@example.org>: no such user"
+  std::string remote_mta;   // the server that answered, "" if none did
+  bool dsn_passed = false;  // the server took the RFC 3461 parameters (it offers DSN)
 };
 
 class RemoteDelivery {

@@ -24,6 +24,23 @@ tegami_queue::Outcome outcome_of(const RecipientOutcome& o) {
                                                           : tegami_queue::Outcome::Kind::kDeferred;
   out.reply = o.reply;
   out.remote_mta = o.remote_mta;
+  out.dsn_passed = o.dsn_passed;
+  return out;
+}
+
+// RFC 3461 §4.1: NOTIFY=NEVER, or a comma list; "" when the sender gave none.
+std::string notify_param(const tegami_queue::Recipient& r) {
+  if (!r.has_notify) return "";
+  if (r.notify == 0) return "NEVER";
+  std::string out;
+  auto add = [&](unsigned bit, const char* name) {
+    if ((r.notify & bit) == 0) return;
+    if (!out.empty()) out += ',';
+    out += name;
+  };
+  add(tegami_smtp::kNotifySuccess, "SUCCESS");
+  add(tegami_smtp::kNotifyFailure, "FAILURE");
+  add(tegami_smtp::kNotifyDelay, "DELAY");
   return out;
 }
 
@@ -99,7 +116,15 @@ void QueueTransport::deliver(const tegami_queue::DeliveryJob& job,
   DeliveryRequest r;
   r.mail_from = job.envelope.sender;
   r.domain = job.domain;
-  for (const tegami_queue::Recipient& rc : job.recipients) r.recipients.push_back(rc.address);
+  for (const tegami_queue::Recipient& rc : job.recipients) {
+    r.recipients.push_back(rc.address);
+    r.dsn.push_back(RecipientDsn{notify_param(rc), rc.orcpt});
+  }
+  r.ret = job.envelope.ret == tegami_smtp::Ret::kFull   ? "FULL"
+          : job.envelope.ret == tegami_smtp::Ret::kHdrs ? "HDRS"
+                                                        : "";
+  r.envid = job.envelope.envid;
+  r.smtputf8 = job.envelope.smtputf8;
   r.message_path = job.message_path;
   d->deliver(std::move(r), [done = std::move(done)](std::vector<RecipientOutcome> outcomes) {
     std::vector<tegami_queue::Outcome> out;

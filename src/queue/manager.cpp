@@ -54,7 +54,9 @@ class Pass {
   Pass(Queue& queue, const Schedule& schedule, std::string hostname, std::int64_t now)
       : queue_(queue), schedule_(schedule), hostname_(std::move(hostname)), now_(now) {}
 
-  void delivered(Entry& e, std::size_t i, std::string reply, std::string mta) {
+  // `dsn_passed`: a remote server took the RFC 3461 parameters (it reports from now on).
+  void delivered(Entry& e, std::size_t i, std::string reply, std::string mta,
+                 bool dsn_passed = false) {
     Recipient& r = e.recipients[i];
     r.state = RcptState::kDelivered;
     ++r.attempts;
@@ -62,11 +64,16 @@ class Pass {
     r.remote_mta = std::move(mta);
     changed_.push_back(i);
     ++delivered_;
-    // Final delivery here (not a relay to another server, whose DSNs are its own business).
+    // Final delivery here: "delivered". Handed to a server that offers DSN: its business from
+    // now on. Handed to one without DSN: "relayed" (RFC 3461 §5.2.2.1), when SUCCESS was asked.
     if (r.remote_mta.empty() &&
         tegami_dsn::dsn_wanted(e.envelope.sender, e.envelope.is_dsn, r.has_notify, r.notify,
                                tegami_dsn::Action::kDelivered))
       succeeded_.push_back(i);
+    if (!r.remote_mta.empty() && !dsn_passed &&
+        tegami_dsn::dsn_wanted(e.envelope.sender, e.envelope.is_dsn, r.has_notify, r.notify,
+                               tegami_dsn::Action::kRelayed))
+      relayed_.push_back(i);
   }
 
   void bounced(Entry& e, std::size_t i, std::string reply, std::string mta) {
@@ -116,6 +123,7 @@ class Pass {
     }
     send_dsn(e, failed_, tegami_dsn::Action::kFailed);
     send_dsn(e, succeeded_, tegami_dsn::Action::kDelivered);
+    send_dsn(e, relayed_, tegami_dsn::Action::kRelayed);
     if (send_dsn(e, delayed_, tegami_dsn::Action::kDelayed)) {
       for (std::size_t i : delayed_) {
         e.recipients[i].delay_notified = true;
@@ -196,7 +204,7 @@ class Pass {
   const Schedule& schedule_;
   std::string hostname_;
   std::int64_t now_;
-  std::vector<std::size_t> changed_, failed_, delayed_, succeeded_;
+  std::vector<std::size_t> changed_, failed_, delayed_, succeeded_, relayed_;
   std::optional<std::string> message_;
   bool removed_ = false;
 };
@@ -679,7 +687,7 @@ void Manager::apply_outcomes(const QueueId& id,
                             ? outcomes[k]
                             : Outcome{Outcome::Kind::kDeferred, "451 4.4.0 No outcome", ""};
             if (o.kind == Outcome::Kind::kDelivered) {
-              pass.delivered(e, i, o.reply, o.remote_mta);
+              pass.delivered(e, i, o.reply, o.remote_mta, o.dsn_passed);
             } else if (o.kind == Outcome::Kind::kBounced) {
               pass.bounced(e, i, o.reply, o.remote_mta);
             } else {

@@ -29,6 +29,10 @@ struct Outcome {
   Kind kind = Kind::kDeferred;
   std::string reply;       // one line, e.g. "550 5.1.1 <bob@example.com>: no such user"
   std::string remote_mta;  // host name (or IP) of the server that answered; "" if none
+  // kDelivered to a server that offers DSN (RFC 3461): the NOTIFY/ORCPT/RET/ENVID parameters
+  // went with it and that server reports from now on. False with NOTIFY=SUCCESS: the manager
+  // sends a "relayed" DSN (RFC 3461 §5.2.2.1).
+  bool dsn_passed = false;
 };
 
 struct DeliveryJob {

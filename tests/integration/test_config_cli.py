@@ -152,6 +152,22 @@ class ConfigCliTest(unittest.TestCase):
         r3 = run(["account", "show", "alice@acme.test", "--json"], dumped)
         self.assertEqual(json.loads(r3.stdout)["quota_mb"], 30)
 
+    def test_dump_masks_relay_passwords(self):
+        with open(self.main, "a") as f:
+            f.write("outbound:\n"
+                    "  smarthost: {host: relay.isp.test, user: acme, password: 'Hunter2-global'}\n"
+                    "  domain_smarthosts:\n"
+                    "    - {domain: acme.test, host: r.test, user: u, password: \"Hunter2-acme\"}\n")
+        r = run(["config", "dump"], self.main)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("Hunter2", r.stdout)
+        self.assertEqual(r.stdout.count('password: "********"'), 2, r.stdout)
+        self.assertIn("user: acme", r.stdout)
+        dumped = os.path.join(self.dir, "dumped.yaml")
+        self.write(dumped, r.stdout)
+        r2 = run(["config", "check"], dumped)
+        self.assertEqual(r2.returncode, 0, r2.stderr)
+
     def test_config_from_environment_variable(self):
         r = run(["domain", "show", "acme.test"], env_extra={"TEGAMI_CONFIG": self.main})
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -12,7 +12,26 @@ import threading
 import time
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
+
+DSN_PARAMS = ("RET", "ENVID", "NOTIFY", "ORCPT")
+
+
+class DsnSMTP(SMTP):
+    """aiosmtpd answers 555 to parameters it does not know; this one takes the RFC 3461 ones
+    (they stay in mail_options / rcpt_options, as the client sent them, upper-cased)."""
+
+    def _getparams(self, params):
+        result = super()._getparams(params)
+        if result is not None:
+            for k in DSN_PARAMS:
+                result.pop(k, None)
+        return result
+
+
+class DsnController(Controller):
+    def factory(self):
+        return DsnSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class Received:
@@ -33,10 +52,13 @@ class Handler:
       reject.test    550 5.1.1 ... no such user here (tegami-test)
       hold.test      DATA waits while `hold` is set (then 250)
       anything else  250
-    `no_8bit`: the EHLO reply leaves out 8BITMIME."""
+    `no_8bit`: the EHLO reply leaves out 8BITMIME. `dsn`: the EHLO reply offers DSN.
+    `rcpt_params`: recipient → RCPT parameters of each attempt."""
 
-    def __init__(self, no_8bit=False):
+    def __init__(self, no_8bit=False, dsn=False):
         self.no_8bit = no_8bit
+        self.dsn = dsn
+        self.rcpt_params = {}
         self.messages = []
         self.rcpt_attempts = {}
         self.senders = {}  # recipient → MAIL FROM of each RCPT attempt
@@ -47,6 +69,8 @@ class Handler:
         session.host_name = hostname
         if self.no_8bit:
             responses = [r for r in responses if "8BITMIME" not in r]
+        if self.dsn:
+            responses = responses[:-1] + ["250-DSN"] + responses[-1:]
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -55,6 +79,7 @@ class Handler:
             n = self.rcpt_attempts.get(address, 0) + 1
             self.rcpt_attempts[address] = n
             self.senders.setdefault(address, []).append(envelope.mail_from)
+            self.rcpt_params.setdefault(address, []).append(list(rcpt_options))
         if domain == "defer.test" and n == 1:
             return "451 4.3.0 try again later (tegami-test)"
         if domain == "tempfail.test":
@@ -91,11 +116,12 @@ def server_tls_context(cert, key):
 
 class Receiver:
     """aiosmtpd on 127.0.0.1:port. `tls`: (cert, key) to offer STARTTLS. `auth`: {user: pw}
-    to require AUTH (and STARTTLS before it)."""
+    to require AUTH (and STARTTLS before it). `dsn`: offer DSN (RFC 3461) and record its
+    parameters. `smtputf8`: offer SMTPUTF8 (RFC 6531; aiosmtpd's Controller does by default)."""
 
-    def __init__(self, port, tls=None, auth=None, no_8bit=False):
-        self.handler = Handler(no_8bit=no_8bit)
-        kwargs = {}
+    def __init__(self, port, tls=None, auth=None, no_8bit=False, dsn=False, smtputf8=True):
+        self.handler = Handler(no_8bit=no_8bit, dsn=dsn)
+        kwargs = {"enable_SMTPUTF8": smtputf8}
         if tls:
             kwargs["tls_context"] = server_tls_context(*tls)
         if auth is not None:
@@ -104,8 +130,9 @@ class Receiver:
                 return AuthResult(success=ok, handled=False, auth_data=data)
             kwargs.update(authenticator=authenticator, auth_required=True,
                           auth_require_tls=True, require_starttls=True)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port,
-                                     decode_data=False, **kwargs)
+        cls = DsnController if dsn else Controller
+        self.controller = cls(self.handler, hostname="127.0.0.1", port=port, decode_data=False,
+                              **kwargs)
         self.port = port
 
     def __enter__(self):

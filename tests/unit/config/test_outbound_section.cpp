@@ -44,11 +44,37 @@ TEST_CASE("smarthost and per-domain relays load, lower-case domains, and survive
   CHECK(o.domain_smarthosts[0].tls == tegami::config::TlsMode::kImplicit);
   CHECK(o.retry_first == std::chrono::minutes(1));
 
+  CHECK(o.smarthost->password == "pw");
+
+  // The dump never shows the relay password, and stays loadable.
+  std::string dump = tegami::config::dump_config(*r.config);
+  CHECK(dump.find("pw") == std::string::npos);
+  CHECK(dump.find("password: \"********\"") != std::string::npos);
   ConfigFiles g;
-  g.write("tegami.yaml", tegami::config::dump_config(*r.config));
+  g.write("tegami.yaml", dump);
   auto again = g.load();
   REQUIRE_MESSAGE(again.ok(), g.first_error(again));
-  CHECK(again.config->outbound == o);
+  REQUIRE(again.config->outbound.smarthost);
+  CHECK(again.config->outbound.smarthost->password == "********");
+  auto masked = o;
+  masked.smarthost->password = "********";
+  CHECK(again.config->outbound == masked);
+}
+
+TEST_CASE("per-domain relay passwords are masked in the dump too") {
+  ConfigFiles f;
+  f.write("tegami.yaml",
+          "outbound:\n  domain_smarthosts:\n"
+          "    - {domain: a.test, host: r.test, user: u, password: \"s3cr3t-A\"}\n"
+          "    - {domain: b.test, host: r.test, user: v, password: 'p@ss: \"B\"'}\n");
+  auto r = f.load();
+  REQUIRE_MESSAGE(r.ok(), f.first_error(r));
+  REQUIRE(r.config->outbound.domain_smarthosts.size() == 2);
+  CHECK(r.config->outbound.domain_smarthosts[1].password == "p@ss: \"B\"");
+  std::string dump = tegami::config::dump_config(*r.config);
+  CHECK(dump.find("s3cr3t") == std::string::npos);
+  CHECK(dump.find("p@ss") == std::string::npos);
+  CHECK(dump.find("user: u") != std::string::npos);
 }
 
 TEST_CASE("outbound errors: relay keys, duplicates, DNS servers, schedule") {

@@ -208,3 +208,98 @@ TEST_CASE("required TLS not offered, EHLO refused falls back to HELO, bad greeti
   REQUIRE(step.failure);
   CHECK(step.failure->code == 554);
 }
+
+namespace {
+
+Transaction dsn_txn() {
+  Transaction t = txn({"bob@example.org", "carol@example.org"});
+  t.ret = "HDRS";
+  t.envid = "QQ 314+1=x";
+  t.dsn = {RecipientDsn{"SUCCESS,DELAY", "rfc822;Bob+Smith@old.example"},
+           RecipientDsn{"NEVER", ""}};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("DSN parameters go to a server that offers DSN (RFC 3461), xtext-encoded") {
+  auto s = ready_session({"PIPELINING", "DSN"});
+  auto st = s.begin(dsn_txn());
+  CHECK(st.send ==
+        "MAIL FROM:<alice@example.com> RET=HDRS ENVID=QQ+20314+2B1+3Dx\r\n"
+        "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;Bob+2BSmith@old.example\r\n"
+        "RCPT TO:<carol@example.org> NOTIFY=NEVER\r\nDATA\r\n");
+  s.on_reply(make_reply(250, "ok"));
+  s.on_reply(make_reply(250, "ok"));
+  s.on_reply(make_reply(250, "ok"));
+  s.on_reply(make_reply(354, "go"));
+  s.on_body_sent();
+  st = s.on_reply(make_reply(250, "ok"));
+  REQUIRE(st.result);
+  CHECK(st.result->dsn_passed);
+}
+
+TEST_CASE("DSN parameters are left out for a server without DSN; without pipelining too") {
+  auto s = ready_session({"8BITMIME"});
+  auto st = s.begin(dsn_txn());
+  CHECK(st.send == "MAIL FROM:<alice@example.com>\r\n");
+  CHECK(s.on_reply(make_reply(250, "ok")).send == "RCPT TO:<bob@example.org>\r\n");
+  CHECK(s.on_reply(make_reply(250, "ok")).send == "RCPT TO:<carol@example.org>\r\n");
+  s.on_reply(make_reply(250, "ok"));
+  s.on_reply(make_reply(354, "go"));
+  s.on_body_sent();
+  st = s.on_reply(make_reply(250, "ok"));
+  REQUIRE(st.result);
+  CHECK_FALSE(st.result->dsn_passed);
+
+  // One-by-one RCPT with DSN offered carries the parameters as well.
+  auto d = ready_session({"DSN"});
+  d.begin(dsn_txn());
+  CHECK(d.on_reply(make_reply(250, "ok")).send ==
+        "RCPT TO:<bob@example.org> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;Bob+2BSmith@old.example\r\n");
+  CHECK(d.on_reply(make_reply(250, "ok")).send == "RCPT TO:<carol@example.org> NOTIFY=NEVER\r\n");
+}
+
+TEST_CASE("SMTPUTF8 is passed on when offered, refused locally when needed and not offered") {
+  {
+    auto s = ready_session({"8BITMIME", "SMTPUTF8"});
+    Transaction t = txn({"josé@example.org"}, true);
+    t.utf8 = Utf8Need::kAddress;
+    CHECK(s.begin(t).send == "MAIL FROM:<alice@example.com> BODY=8BITMIME SMTPUTF8\r\n");
+  }
+  {
+    auto s = ready_session({"SMTPUTF8"});
+    Transaction t = txn({"bob@example.org"});
+    t.utf8 = Utf8Need::kAsked;
+    CHECK(s.begin(t).send == "MAIL FROM:<alice@example.com> SMTPUTF8\r\n");
+  }
+  {
+    auto s = ready_session({"8BITMIME"});
+    Transaction t = txn({"bob@example.org"});
+    t.utf8 = Utf8Need::kAsked;  // nothing needs it: sent without
+    CHECK(s.begin(t).send == "MAIL FROM:<alice@example.com>\r\n");
+  }
+  {
+    auto s = ready_session({"8BITMIME", "PIPELINING"});
+    Transaction t = txn({"josé@example.org", "bob@example.org"}, true);
+    t.utf8 = Utf8Need::kAddress;
+    auto st = s.begin(t);
+    CHECK(st.send.empty());
+    REQUIRE(st.result);
+    REQUIRE(st.result->recipients.size() == 2);
+    CHECK(st.result->recipients[0].code == 553);
+    CHECK(st.result->recipients[1].code == 553);
+    CHECK(st.result->recipients[0].one_line().find("5.6.7") != std::string::npos);
+    CHECK(s.ready());
+  }
+  {
+    auto s = ready_session({"8BITMIME"});
+    Transaction t = txn({"bob@example.org"}, true);
+    t.utf8 = Utf8Need::kHeaders;
+    auto st = s.begin(t);
+    REQUIRE(st.result);
+    CHECK(st.result->recipients[0].code == 554);
+    CHECK(st.result->recipients[0].one_line().find("5.6.9") != std::string::npos);
+    CHECK_FALSE(st.result->dsn_passed);
+  }
+}

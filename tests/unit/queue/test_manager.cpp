@@ -282,6 +282,40 @@ TEST_CASE("NOTIFY=SUCCESS: a local final delivery from the queue sends a deliver
   CHECK(f.queue->list()->empty());
 }
 
+TEST_CASE("NOTIFY=SUCCESS relayed to a server without DSN: a relayed DSN; with DSN: none") {
+  for (bool dsn_passed : {false, true}) {
+    CAPTURE(dsn_passed);
+    Fixture f;
+    Envelope e;
+    e.sender = "alice@example.jp";
+    e.arrival = f.clock;
+    Recipient success;
+    success.address = "x@remote.example";
+    success.has_notify = true;
+    success.notify = tegami_smtp::kNotifySuccess | tegami_smtp::kNotifyFailure;
+    Recipient plain;  // no NOTIFY: failures only, never a success report
+    plain.address = "y@remote.example";
+    REQUIRE(f.queue->enqueue(e, {success, plain}, "Subject: x\r\n\r\nx\r\n").ok());
+    auto t = std::make_shared<FakeTransport>();
+    t->outcome = {Outcome::Kind::kDelivered, "250 2.0.0 Ok: queued", "mx.remote.example",
+                  dsn_passed};
+    f.start();
+    f.manager->set_transport(t);
+    f.exec.drain();
+    CHECK(f.queue->list()->empty());
+    REQUIRE(f.inbox("alice") == (dsn_passed ? 0u : 1u));
+    if (dsn_passed) continue;
+    std::string dir = f.tmp.path() + "/mail/example.jp/alice/new";
+    std::ifstream in(fs::directory_iterator(dir)->path().string(), std::ios::binary);
+    std::string dsn((std::istreambuf_iterator<char>(in)), {});
+    CHECK(dsn.find("Action: relayed") != std::string::npos);
+    CHECK(dsn.find("Final-Recipient: rfc822; x@remote.example") != std::string::npos);
+    CHECK(dsn.find("y@remote.example") == std::string::npos);
+    CHECK(dsn.find("Remote-MTA: dns; mx.remote.example") != std::string::npos);
+    CHECK(dsn.find("Status: 2.0.0") != std::string::npos);
+  }
+}
+
 // Holds every job until the test answers it (a delivery in progress).
 class HoldingTransport : public RemoteTransport {
  public:
