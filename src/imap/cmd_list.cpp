@@ -130,7 +130,7 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
 
 // The shared namespace's entries (shared_archive.h): "shared" itself (\Noselect, as Dovecot)
 // and the list archives this user may read. Not subscribable and no special use, so the
-// SUBSCRIBED and SPECIAL-USE selections skip them; no LIST-STATUS for them.
+// SUBSCRIBED and SPECIAL-USE selections skip them.
 void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& r,
                  std::string& out) {
   if (archives.empty() || r.sel_subscribed || r.sel_special_use) return;
@@ -145,6 +145,10 @@ void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& 
     if (!list_request_matches(r, a.name)) continue;
     out += (!r.extended || r.ret_children) ? "* LIST (\\HasNoChildren) \"/\" " : "* LIST () \"/\" ";
     out += mailbox_to_wire(a.name) + "\r\n";
+    if (r.ret_status) {
+      auto line = status_response_at(a.dir, a.name, r.status_items);
+      if (line.ok()) out += *line;  // no archive yet (no post): no STATUS
+    }
   }
 }
 

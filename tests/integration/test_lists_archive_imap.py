@@ -96,6 +96,16 @@ class ListArchiveImap(unittest.TestCase):
             self.assertIn(b"[NONEXISTENT]", data[0])
         typ, data = bob.status(SALES.decode(), "(MESSAGES)")
         self.assertEqual(typ, "NO")
+        self.assertIn(b"[NONEXISTENT]", data[0])
+
+    def test_status(self):
+        m = self.login("alice")
+        typ, data = m.status(SALES.decode(), "(MESSAGES UNSEEN)")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(data[0], SALES + b" (MESSAGES 3 UNSEEN 3)")
+        typ, data = m._simple_command("LIST", '""', "shared/*", "RETURN", "(STATUS (MESSAGES))")
+        typ, data = m._untagged_response(typ, data, "STATUS")
+        self.assertEqual(data, [SALES + b" (MESSAGES 3)"])
 
     def test_admin_reads_posts_in_serial_order(self):
         m = self.login("alice")
