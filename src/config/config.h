@@ -238,6 +238,8 @@ struct MailingList {
   // Rewrite From: to the list's address when the poster's domain publishes a DMARC policy of
   // reject or quarantine (Mailman's munge_from); the original From: goes to Reply-To.
   bool munge_from = false;
+  // Permanent bounces after which a member is disabled (posts skip it); 0 = never.
+  std::uint32_t bounce_limit = 5;
 };
 
 struct Domain {

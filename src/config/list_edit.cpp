@@ -55,6 +55,8 @@ std::string list_block(int col, const std::vector<MailingList>& lists) {
       out += k + "reply_to: " + std::string(to_string(l.reply_to)) + "\n";
     if (l.archive) out += k + "archive: true\n";
     if (l.munge_from) out += k + "munge_from: true\n";
+    if (l.bounce_limit != defaults.bounce_limit)
+      out += k + "bounce_limit: " + std::to_string(l.bounce_limit) + "\n";
   }
   return out;
 }
@@ -128,7 +130,7 @@ bool same_lists(const std::vector<MailingList>& a, const std::vector<MailingList
     if (x.local_part != y.local_part || x.admins != y.admins || x.subject_tag != y.subject_tag ||
         x.subject_format != y.subject_format || x.posting != y.posting ||
         x.reply_to != y.reply_to || x.archive != y.archive || x.munge_from != y.munge_from ||
-        x.members.size() != y.members.size())
+        x.bounce_limit != y.bounce_limit || x.members.size() != y.members.size())
       return false;
     for (size_t j = 0; j < x.members.size(); ++j)
       if (x.members[j].address != y.members[j].address ||

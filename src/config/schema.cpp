@@ -762,6 +762,9 @@ const std::vector<Field<ListDoc>>& fields() {
                     "From: becomes the list when the poster's domain has DMARC p=reject or "
                     "quarantine",
                     GET(v.munge_from)),
+      row<UIntC<std::uint32_t>, S>("bounce_limit", kDefault, "5",
+                                   "permanent bounces that disable a member; 0 = never",
+                                   GET(v.bounce_limit)),
   };
   return t;
 }

@@ -2,6 +2,7 @@
 // (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
 #include "imap/session.h"
+#include "imap/shared_archive.h"
 
 namespace imap {
 
@@ -69,7 +70,7 @@ void cmd_idle(Session& s, Command& c) {
 }
 
 void cmd_namespace(Session& s, Command& c) {
-  s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+  s.untagged("NAMESPACE ((\"\" \"/\")) NIL ((\"" + std::string(kSharedPrefix) + "\" \"/\"))");
   s.tagged(c.tag, "OK Namespace completed.");
 }
 

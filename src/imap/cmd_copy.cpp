@@ -48,7 +48,7 @@ void cmd_copy(Session& s, Command& c) {
     return;
   }
   if (move && box->read_only) {
-    s.tagged(c.tag, "NO [READ-ONLY] Mailbox is read-only.");
+    s.tagged(c.tag, read_only_refusal(*s.selected()));
     return;
   }
   std::string root = s.identity().maildir_path;

@@ -26,6 +26,7 @@
 #include "imap/mailbox_status.h"
 #include "imap/response_code.h"
 #include "imap/session.h"
+#include "imap/shared_archive.h"
 #include "imap/special_use.h"
 #include "imap/user_storage.h"
 #include "maildir/maildir.h"
@@ -127,6 +128,30 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
   return {};
 }
 
+// The shared namespace's entries (shared_archive.h): "shared" itself (\Noselect, as Dovecot)
+// and the list archives this user may read. Not subscribable and no special use, so the
+// SUBSCRIBED and SPECIAL-USE selections skip them.
+void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& r,
+                 std::string& out) {
+  if (archives.empty() || r.sel_subscribed || r.sel_special_use) return;
+  std::string top(kSharedPrefix.substr(0, kSharedPrefix.size() - 1));
+  if (list_request_matches(r, top)) {
+    out += r.extended ? (r.ret_children ? "* LIST (\\Noselect \\HasChildren) \"/\" "
+                                        : "* LIST (\\Noselect) \"/\" ")
+                      : "* LIST (\\Noselect \\HasChildren) \"/\" ";
+    out += mailbox_to_wire(top) + "\r\n";
+  }
+  for (const SharedArchive& a : archives) {
+    if (!list_request_matches(r, a.name)) continue;
+    out += (!r.extended || r.ret_children) ? "* LIST (\\HasNoChildren) \"/\" " : "* LIST () \"/\" ";
+    out += mailbox_to_wire(a.name) + "\r\n";
+    if (r.ret_status) {
+      auto line = status_response_at(a.dir, a.name, r.status_items);
+      if (line.ok()) out += *line;  // no archive yet (no post): no STATUS
+    }
+  }
+}
+
 }  // namespace
 
 void cmd_list_extended(Session& s, Command& c) {
@@ -154,14 +179,15 @@ void cmd_list_extended(Session& s, Command& c) {
   auto req = std::make_shared<ListRequest>(std::move(r));
   std::string tag = c.tag;
   s.blocking(
-      [out, root, req, mo = maildir_options(*s.options().config),
-       names = s.options().config->imap] {
+      [out, root, req, mo = maildir_options(*s.options().config), names = s.options().config->imap,
+       archives = shared_archives(*s.options().config, s.identity())] {
         auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           out->status = md.status();
           return;
         }
         out->status = run_list(*md, *req, names, out->text);
+        if (out->status.ok()) list_shared(archives, *req, out->text);
       },
       [&s, out, tag] {
         if (!out->status.ok()) {

@@ -12,6 +12,7 @@
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/shared_archive.h"
 #include "imap/special_use.h"
 #include "imap/user_storage.h"
 #include "maildir/mailbox.h"
@@ -279,7 +280,40 @@ void cmd_subscribe(Session& s, Command& c) {
                });
 }
 
+namespace {
+
+// STATUS of a list archive in the shared namespace: NONEXISTENT unless the user may read it.
+void status_shared(Session& s, Command& c, SharedArchive archive) {
+  std::vector<std::string> wanted;
+  std::string error;
+  if (!parse_status_items(c.args[1], wanted, error)) {
+    s.bad(c.tag, error);
+    return;
+  }
+  if (archive.dir.empty()) {
+    s.tagged(c.tag, "NO [NONEXISTENT] Mailbox doesn't exist");
+    return;
+  }
+  auto out = std::make_shared<maildir::Result<std::string>>(std::string());
+  s.blocking(
+      [out, archive, wanted] { *out = status_response_at(archive.dir, archive.name, wanted); },
+      [&s, out, tag = c.tag] {
+        if (!out->ok()) {
+          s.tagged(tag, no_response(out->status()));
+          return;
+        }
+        s.conn().send(**out);
+        s.tagged(tag, "OK Status completed.");
+      });
+}
+
+}  // namespace
+
 void cmd_status(Session& s, Command& c) {
+  if (auto shared = find_shared_archive(c.args[0], *s.options().config, s.identity())) {
+    status_shared(s, c, std::move(*shared));
+    return;
+  }
   std::string name;
   if (!name_arg(s, c, 0, name)) return;
   std::vector<std::string> wanted;

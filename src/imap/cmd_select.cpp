@@ -1,13 +1,16 @@
 // SELECT, EXAMINE, CLOSE, UNSELECT, EXPUNGE, CHECK, and NOOP's mailbox updates in the selected
 // state. The mailbox is opened and synced on a worker thread; the session keeps it in a
 // SelectedBox (selected_box.h).
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/shared_archive.h"
 #include "imap/user_storage.h"
 #include "maildir/maildir.h"
 
@@ -55,7 +58,19 @@ void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_e
 
 void cmd_select(Session& s, Command& c) {
   bool examine = c.name == "EXAMINE";
-  auto name = mailbox_from_wire(c.args[0]);
+  // A list archive in the shared namespace (shared_archive.h): always read-only.
+  std::optional<SharedArchive> shared =
+      find_shared_archive(c.args[0], *s.options().config, s.identity());
+  if (shared) {
+    tegami::login::Identity id = s.identity();
+    s.state() = Authenticated{id};
+    if (shared->dir.empty()) {
+      s.tagged(c.tag, "NO [NONEXISTENT] Mailbox doesn't exist");
+      return;
+    }
+    examine = true;
+  }
+  auto name = shared ? maildir::Result<std::string>(shared->name) : mailbox_from_wire(c.args[0]);
   if (!name.ok()) {
     if (!c.args[0].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name.");
@@ -74,18 +89,30 @@ void cmd_select(Session& s, Command& c) {
   mo.quota = quota_options(id, *s.options().config);
   mo.quota_policy = quota_policy(id);
   s.blocking(
-      [out, root, mailbox, examine, mo, dmo = maildir_options(*s.options().config)] {
-        auto md = maildir::Maildir::open(root, dmo);
-        if (!md.ok()) {
-          out->status = md.status();
-          return;
+      [out, root, mailbox, examine, mo, dmo = maildir_options(*s.options().config),
+       shared_dir = shared ? shared->dir : std::string()] {
+        std::string dir;
+        if (!shared_dir.empty()) {
+          // The archive exists from the list's first post; until then it is empty.
+          std::error_code ec;
+          for (const char* sub : {"/cur", "/new", "/tmp"}) {
+            std::filesystem::create_directories(shared_dir + sub, ec);
+          }
+          dir = shared_dir;
+        } else {
+          auto md = maildir::Maildir::open(root, dmo);
+          if (!md.ok()) {
+            out->status = md.status();
+            return;
+          }
+          auto path = md->folder_path(mailbox);
+          if (!path.ok()) {
+            out->status = path.status();
+            return;
+          }
+          dir = *path;
         }
-        auto dir = md->folder_path(mailbox);
-        if (!dir.ok()) {
-          out->status = dir.status();
-          return;
-        }
-        auto mb = maildir::Mailbox::open(*dir, mo);
+        auto mb = maildir::Mailbox::open(dir, shared_dir.empty() ? mo : maildir::MailboxOptions{});
         if (!mb.ok()) {
           out->status = mb.status();
           return;
@@ -102,6 +129,7 @@ void cmd_select(Session& s, Command& c) {
           }
         }
         auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
+        box->shared = !shared_dir.empty();
         maildir::Mailbox& m = box->mailbox;
         std::vector<std::uint32_t> all;
         all.reserve(m.count());
@@ -183,7 +211,7 @@ void cmd_expunge(Session& s, Command& c) {
     }
   }
   if (s.selected()->read_only) {
-    s.tagged(c.tag, "NO [READ-ONLY] Mailbox is read-only.");
+    s.tagged(c.tag, read_only_refusal(*s.selected()));
     return;
   }
   run_selected(s, c.tag, "Expunge completed.", true,

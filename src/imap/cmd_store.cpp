@@ -86,7 +86,7 @@ void cmd_store(Session& s, Command& c) {
     return;
   }
   if (box->read_only) {
-    s.tagged(c.tag, "NO [READ-ONLY] Mailbox is read-only.");
+    s.tagged(c.tag, read_only_refusal(*s.selected()));
     return;
   }
   run_selected(s, c.tag, "Store completed.", false,

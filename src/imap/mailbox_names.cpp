@@ -1,5 +1,6 @@
 #include "imap/mailbox_names.h"
 
+#include "imap/shared_archive.h"
 #include "maildir/mailbox_name.h"
 #include "maildir/mutf7.h"
 
@@ -11,6 +12,10 @@ maildir::Result<std::string> mailbox_from_wire(const Arg& arg) {
   }
   auto utf8 = maildir::decode_mutf7(arg.text);
   if (!utf8.ok()) return utf8.status();
+  // The shared namespace (shared_archive.h) holds no personal folders and is read-only.
+  if (in_shared_namespace(*utf8)) {
+    return maildir::Status(maildir::Code::kPermission, "shared mailboxes are read-only");
+  }
   return maildir::normalize_mailbox_name(*utf8);
 }
 

@@ -35,7 +35,13 @@ maildir::Result<std::string> status_response(maildir::Maildir& md, const std::st
                                              const std::vector<std::string>& items) {
   auto dir = md.folder_path(name);
   if (!dir.ok()) return dir.status();
-  auto mb = maildir::Mailbox::open(*dir);
+  return status_response_at(*dir, name, items);
+}
+
+maildir::Result<std::string> status_response_at(const std::string& folder_dir,
+                                                const std::string& name,
+                                                const std::vector<std::string>& items) {
+  auto mb = maildir::Mailbox::open(folder_dir);
   if (!mb.ok()) return mb.status();
   uint64_t unseen = 0;
   uint64_t recent = 0;
@@ -43,7 +49,7 @@ maildir::Result<std::string> status_response(maildir::Maildir& md, const std::st
   uint64_t deleted_storage = 0;  // bytes
   // \Recent as a read-only look (maildir/recent.h): what no session has claimed yet.
   std::uint32_t first_recent =
-      maildir::recent_boundary(*dir, mb->uid_validity(), lowest_new_uid(*mb));
+      maildir::recent_boundary(folder_dir, mb->uid_validity(), lowest_new_uid(*mb));
   for (size_t i = 0; i < mb->count(); ++i) {
     if (!mb->flags(i).has(maildir::kFlagSeen)) ++unseen;
     if (mb->record(i).uid >= first_recent) ++recent;

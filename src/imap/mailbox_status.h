@@ -12,8 +12,8 @@
 namespace imap {
 
 // Parses a STATUS item list "(MESSAGES UNSEEN ...)" into upper-case item names. Items:
-// MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE DELETED DELETED-STORAGE. False (and `error` set) when the argument
-// is not a non-empty list of known atoms.
+// MESSAGES RECENT UIDNEXT UIDVALIDITY UNSEEN SIZE DELETED DELETED-STORAGE. False (and `error` set)
+// when the argument is not a non-empty list of known atoms.
 bool parse_status_items(const Arg& list, std::vector<std::string>& items, std::string& error);
 
 // "* STATUS <name> (<item> <value> ...)\r\n" for the folder with API name `name`. Blocking
@@ -21,5 +21,9 @@ bool parse_status_items(const Arg& list, std::vector<std::string>& items, std::s
 // yet, and then keeps them in tegami-index). Errors as maildir::Mailbox::open.
 maildir::Result<std::string> status_response(maildir::Maildir& md, const std::string& name,
                                              const std::vector<std::string>& items);
+// The same for a folder given by its directory (a shared list archive, shared_archive.h).
+maildir::Result<std::string> status_response_at(const std::string& folder_dir,
+                                                const std::string& name,
+                                                const std::vector<std::string>& items);
 
 }  // namespace imap

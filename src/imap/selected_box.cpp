@@ -153,4 +153,9 @@ bool resolve_set(const SelectedBox& box, const SequenceSet& set, bool uid,
   return true;
 }
 
+std::string read_only_refusal(const SelectedBox& box) {
+  return box.shared ? "NO [NOPERM] Shared list archives are read-only."
+                    : "NO [READ-ONLY] Mailbox is read-only.";
+}
+
 }  // namespace imap

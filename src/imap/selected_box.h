@@ -28,6 +28,7 @@ struct SelectedBox {
   // UIDs \Recent in this session, ascending: the ones it claimed first of all sessions
   // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};
+  bool shared = false;  // a list archive in the shared namespace: read-only, writes are NOPERM
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",
@@ -47,6 +48,10 @@ void take_recent(SelectedBox& box, const std::vector<std::uint32_t>& candidates,
                  std::uint32_t fallback);
 // The lowest UID of a message in new/, else the highest UID + 1.
 std::uint32_t lowest_new_uid(const maildir::Mailbox& mb);
+
+// The tagged NO for a write to a read-only selected mailbox: "NO [READ-ONLY] ..." after EXAMINE,
+// "NO [NOPERM] ..." for a shared list archive (no client may write there).
+std::string read_only_refusal(const SelectedBox& box);
 
 // Sequence number (1-based) of `uid` in what the client knows, 0 if none.
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);

@@ -151,10 +151,11 @@ maildir::Result<BounceResult> handle_bounce(const tegami::config::Config& config
   if (!lock.ok()) return lock.status();
   std::map<std::string, unsigned> counts = read_counts(state);
   std::set<std::string> disabled = disabled_members(state);
+  const unsigned limit = t.list->bounce_limit;
   for (const std::string& f : failed) {
     if (!finals.count(f) || disabled.count(f)) continue;
     out.counted.push_back(f);
-    if (++counts[f] >= kBouncesToDisable) {
+    if (++counts[f] >= limit && limit != 0) {
       disabled.insert(f);
       out.disabled.push_back(f);
     }
@@ -166,10 +167,10 @@ maildir::Result<BounceResult> handle_bounce(const tegami::config::Config& config
   }
   for (const std::string& f : out.counted)
     logging::info("list " + list_address + ": permanent bounce " + std::to_string(counts[f]) +
-                  " of " + std::to_string(kBouncesToDisable) + " for " + f);
+                  (limit ? " of " + std::to_string(limit) : std::string()) + " for " + f);
   for (const std::string& f : out.disabled)
     logging::warning("list " + list_address + ": member " + f + " disabled after " +
-                     std::to_string(kBouncesToDisable) + " permanent bounces");
+                     std::to_string(limit) + " permanent bounces");
   if (!out.disabled.empty() && queue != nullptr) {
     std::int64_t now = ::time(nullptr);
     std::string ctl = t.list->local_part + "-ctl@" + t.domain->name;
@@ -183,7 +184,7 @@ maildir::Result<BounceResult> handle_bounce(const tegami::config::Config& config
                          ">\r\nAuto-Submitted: auto-generated\r\nMIME-Version: 1.0\r\n"
                          "Content-Type: text/plain; charset=utf-8\r\n\r\n"
                          "These members of " +
-                         list_address + " bounced " + std::to_string(kBouncesToDisable) +
+                         list_address + " bounced " + std::to_string(limit) +
                          " posts permanently and no longer receive posts:\r\n" + names +
                          "\r\nThey stay in the list; the server admin re-enables one with\r\n"
                          "  tegami list member enable " +

@@ -1,7 +1,8 @@
 // Bounces of list posts (mail to `<list>-bounces@domain`, the posts' envelope sender): every
 // permanent failure a DSN names for a member of the list is counted; a member with
-// kBouncesToDisable permanent bounces is disabled — posts skip it — and the list admins get a
-// notice. The bounce itself is also delivered to the list admins (delivery/recipient.h).
+// `bounce_limit` (config, default 5; 0 = never) permanent bounces is disabled — posts skip it — and
+// the list admins get a notice. The bounce itself is also delivered to the list admins
+// (delivery/recipient.h).
 //
 // State, next to the serial counter (serial.h) and under its lock: `<state>/bounces`, lines
 // "<count> <address>", and `<state>/disabled`, one address per line; each replaced by temp
@@ -19,8 +20,6 @@
 #include "queue/queue.h"
 
 namespace tegami_lists {
-
-inline constexpr unsigned kBouncesToDisable = 5;
 
 // The recipients an RFC 3464 report names as failed permanently (Action: failed and a 5.x.x
 // Status), lower-case, each once. Pure; never fails (not a DSN: empty).

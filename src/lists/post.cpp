@@ -12,6 +12,7 @@
 #include "lists/post_headers.h"
 #include "lists/serial.h"
 #include "log/log.h"
+#include "maildir/mailbox.h"
 #include "queue/bounce.h"
 
 namespace tegami_lists {
@@ -157,6 +158,16 @@ PostResult post_to_list(const PostJob& job) {
     logging::notice("list " + address + ": post " + std::to_string(serial) + " not delivered to " +
                     boxes[i].address + ": " + rr.diagnostic);
     refused.push_back(std::move(rr));
+  }
+  if (list.archive && !archive_failed) {
+    // The archive's UID is given now, under the serial lock, so IMAP shows the posts in
+    // number order (a later sync would order several new files by their names, which do not
+    // sort by delivery within one second). The post is durable already: a failure here only
+    // leaves the UID to the next reader.
+    auto archive = maildir::Mailbox::open(state + "/archive");
+    if (!archive.ok()) {
+      logging::warning("list " + address + ": archive UID: " + archive.status().to_string());
+    }
   }
   if (archive_failed && out.delivered == 0 && queued.empty() && refused.empty())
     return failed(Reply{451, "4.3.0", "List archive not writable, try again"});

@@ -69,7 +69,7 @@ class ImapLogin(unittest.TestCase):
         typ, data = m.login("alice@example.com", PASSWORD)
         self.assertEqual(typ, "OK")
         typ, data = m.namespace()
-        self.assertEqual(data[0], b'(("" "/")) NIL NIL')
+        self.assertEqual(data[0], b'(("" "/")) NIL (("shared/" "/"))')
         typ, data = m.xatom("ID", "NIL")
         self.assertEqual(typ, "OK")
         self.assertEqual(m.logout()[0], "BYE")

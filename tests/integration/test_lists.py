@@ -429,6 +429,66 @@ class ListCtlTest(unittest.TestCase):
                               msg("bob@example.com", "after bounces"))
 
 
+class ListBounceLimitTest(unittest.TestCase):
+    """The per-list `bounce_limit`: 2 disables at the second permanent bounce, 0 never."""
+
+    DOMAIN = """domain: example.com
+plan: standard
+max_accounts: 10
+accounts:
+  - user: alice
+    password: "{PLAIN}secret"
+lists:
+  - address: quick
+    members: [alice, ext@remote.test]
+    admins: [alice]
+    bounce_limit: 2
+  - address: patient
+    members: [alice, ext@remote.test]
+    admins: [alice]
+    bounce_limit: 0
+"""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Tegamid([("smtp", "smtp", "none")], domains={"example.com.yaml": cls.DOMAIN})
+        cls.d.start()
+        cls.addClassCleanup(cls.d.__exit__, None, None, None)
+
+    def bounce(self, list_name, times):
+        report = ("From: MAILER-DAEMON@remote.test\r\nSubject: Undelivered Mail\r\n"
+                  "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+                  "report-type=delivery-status; boundary=\"b\"\r\n\r\n--b\r\n"
+                  "Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test"
+                  "\r\n\r\nFinal-Recipient: rfc822; ext@remote.test\r\nAction: failed\r\n"
+                  "Status: 5.1.1\r\n\r\n--b--\r\n").encode()
+        with smtplib.SMTP("127.0.0.1", self.d.port("smtp"), timeout=30) as s:
+            for _ in range(times):
+                self.assertEqual(s.sendmail("<>", [f"{list_name}-bounces@example.com"], report), {})
+
+    def show(self, list_name):
+        r = self.d.tegami("list", "show", f"{list_name}@example.com")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode()
+
+    def test_limit_two(self):
+        self.bounce("quick", 1)
+        self.assertIn("bounce_limit: 2", self.show("quick"))
+        self.assertNotIn("disabled: ext@remote.test", self.show("quick"))
+        self.bounce("quick", 1)
+        self.assertIn("disabled: ext@remote.test", self.show("quick"))
+        self.d.wait_log("member ext@remote.test disabled after 2 permanent bounces")
+
+    def test_limit_zero_never_disables(self):
+        self.bounce("patient", 7)
+        out = self.show("patient")
+        self.assertIn("bounce_limit: 0 (never disable)", out)
+        self.assertNotIn("disabled: ext@remote.test", out)
+        with open(os.path.join(self.d.dir, "var", "mail", "example.com", ".lists", "patient",
+                               "bounces")) as f:
+            self.assertEqual(f.read().split(), ["7", "ext@remote.test"])
+
+
 class ListConfigTest(unittest.TestCase):
     """`tegami config check` and `tegami list` on throw-away configs (no daemon)."""
 

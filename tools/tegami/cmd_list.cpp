@@ -121,6 +121,7 @@ void show_one(const Config& config, const tegami::config::Domain& d,
   std::printf("subject_tag: %s\n", l.subject_tag.c_str());
   std::printf("subject_format: %s\n", l.subject_format.c_str());
   std::printf("archive: %s\n", l.archive ? "true" : "false");
+  std::printf("bounce_limit: %u%s\n", l.bounce_limit, l.bounce_limit ? "" : " (never disable)");
   auto serial = tegami_lists::read_serial(tegami_lists::list_state_dir(config, d, l));
   std::printf("last_serial: %s\n",
               serial.ok() ? std::to_string(*serial).c_str() : serial.status().message().c_str());

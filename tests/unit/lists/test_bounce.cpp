@@ -1,4 +1,4 @@
-// Bounce counting: the DSN reader, the count per member, disabling after kBouncesToDisable.
+// Bounce counting: the DSN reader, the count per member, disabling after the list's bounce_limit.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -50,12 +50,13 @@ TEST_CASE("a member is disabled after five permanent bounces, then skipped by po
   l.posting = PostingPolicy::kAnyone;
   d.lists = {l};
   c->domains = {d};
-  for (unsigned i = 1; i <= kBouncesToDisable; ++i) {
+  REQUIRE(l.bounce_limit == 5);  // the default
+  for (unsigned i = 1; i <= 5; ++i) {
     auto r =
         handle_bounce(*c, "sales@example.jp", dsn("ext@remote.test", "failed", "5.1.1"), nullptr);
     REQUIRE(r.ok());
     CHECK(r->counted.size() == 1);
-    CHECK(r->disabled.size() == (i == kBouncesToDisable ? 1u : 0u));
+    CHECK(r->disabled.size() == (i == 5 ? 1u : 0u));
   }
   // Not a member: not counted.
   auto other =
@@ -91,4 +92,34 @@ TEST_CASE("dmarc_record_policy reads p= of a v=DMARC1 record") {
   CHECK(dmarc_record_policy(" v = DMARC1 ; p = none ") == "none");
   CHECK(dmarc_record_policy("v=spf1 -all").empty());
   CHECK(dmarc_record_policy("p=reject; v=DMARC1").empty());  // v must come first
+}
+
+TEST_CASE("bounce_limit: 2 disables at the second bounce, 0 never") {
+  for (std::uint32_t limit : {2u, 0u}) {
+    CAPTURE(limit);
+    TempDir t;
+    Config c;
+    c.server.mail_root = t.path() + "/mail";
+    Domain d;
+    d.name = "example.jp";
+    MailingList l;
+    l.local_part = "sales";
+    l.members = {{"ext@remote.test", ""}};
+    l.bounce_limit = limit;
+    d.lists = {l};
+    c.domains = {d};
+    for (unsigned i = 1; i <= 7; ++i) {
+      auto r =
+          handle_bounce(c, "sales@example.jp", dsn("ext@remote.test", "failed", "5.1.1"), nullptr);
+      REQUIRE(r.ok());
+      if (limit == 2 && i > 2) {
+        CHECK(r->counted.empty());  // disabled: no longer counted
+      } else {
+        CHECK(r->counted.size() == 1);
+      }
+      CHECK(r->disabled.size() == (limit == 2 && i == 2 ? 1u : 0u));
+    }
+    std::string state = t.path() + "/mail/example.jp/.lists/sales";
+    CHECK(disabled_members(state).size() == (limit == 2 ? 1u : 0u));
+  }
 }
