@@ -151,14 +151,26 @@ std::string renamed_duplicate(std::string_view name) {
 
 // Orders unique names by their leading decimal seconds, then bytewise.
 bool delivery_order_less(std::string_view a, std::string_view b) {
-  auto secs = [](std::string_view n) {
+  // A number of at most 19 digits at the start of `n` (past it: the digits read so far).
+  auto number = [](std::string_view n, size_t& i) {
     unsigned long long v = 0;
-    size_t i = 0;
-    for (; i < n.size() && i < 19 && n[i] >= '0' && n[i] <= '9'; ++i) v = v * 10 + (n[i] - '0');
+    size_t start = i;
+    for (; i < n.size() && i - start < 19 && n[i] >= '0' && n[i] <= '9'; ++i)
+      v = v * 10 + static_cast<unsigned long long>(n[i] - '0');
     return v;
   };
-  unsigned long long sa = secs(a), sb = secs(b);
+  size_t ia = 0, ib = 0;
+  unsigned long long sa = number(a, ia), sb = number(b, ib);
   if (sa != sb) return sa < sb;
+  // Same second: modern delivery ids start with M<microseconds>, written without leading
+  // zeros, so "M99" was delivered before "M100" although it sorts after it as text.
+  if (ia + 1 < a.size() && ib + 1 < b.size() && a.compare(ia, 2, ".M") == 0 &&
+      b.compare(ib, 2, ".M") == 0) {
+    ia += 2;
+    ib += 2;
+    unsigned long long ua = number(a, ia), ub = number(b, ib);
+    if (ua != ub) return ua < ub;
+  }
   return a < b;
 }
 

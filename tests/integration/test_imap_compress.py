@@ -304,10 +304,13 @@ class Compress(unittest.TestCase):
         self.assertLess(time.monotonic() - start, 30)
         c.close()
         self.assert_server_alive()
-        # tegamid's memory stayed small (no 200 MB buffer).
-        with open(f"/proc/{self.d.proc.pid}/status") as f:
-            rss_kb = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
-        self.assertLess(rss_kb, 150 * 1024)
+        # tegamid's memory stayed small (no 200 MB buffer). Not in the ASan build: its allocator
+        # keeps freed blocks in a quarantine of up to 256 MB, so the peak there says nothing
+        # about what the server holds; the normal build checks it.
+        if os.environ.get("TEGAMI_SANITIZED", "0") != "1":
+            with open(f"/proc/{self.d.proc.pid}/status") as f:
+                rss_kb = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1))
+            self.assertLess(rss_kb, 150 * 1024)
 
     # --- mbsync ------------------------------------------------------------------------------
     def metric_bytes_sent(self):

@@ -282,3 +282,24 @@ TEST_CASE("concurrent syncs from two processes give each file exactly one UID") 
     CHECK(uids_by_base(after) == seen[0]);
   }
 }
+
+TEST_CASE(
+    "files of one second get UIDs in delivery order: M99 before M100 (microseconds unpadded)") {
+  TempDir t;
+  make_folder(t.path());
+  Mailbox m = open_ok(t.path());
+  // Found by one sync; as text "M100" < "M99", as delivery order 99 µs comes first.
+  write_file(t.path() + "/new/1700000000.M100P7Q2.host", "Subject: second\n\nb\n");
+  write_file(t.path() + "/new/1700000000.M99P7Q1.host", "Subject: first\n\na\n");
+  write_file(t.path() + "/new/1699999999.M999999P7Q0.host", "Subject: zeroth\n\nz\n");
+  SyncChanges c = sync_ok(m);
+  REQUIRE(c.added.size() == 3);
+  REQUIRE(m.count() == 3);
+  std::map<std::uint32_t, std::string> names;
+  for (size_t i = 0; i < 3; ++i) names[m.record(i).uid] = std::string(m.base_name(i));
+  std::vector<std::string> by_uid;
+  for (const auto& [uid, name] : names) by_uid.push_back(name);
+  CHECK(by_uid[0].rfind("1699999999.M999999", 0) == 0);
+  CHECK(by_uid[1].rfind("1700000000.M99P", 0) == 0);
+  CHECK(by_uid[2].rfind("1700000000.M100P", 0) == 0);
+}
