@@ -118,7 +118,10 @@ class FetchStream(unittest.TestCase):
         slow.sock.sendall(b"r%d FETCH 1:* (UID BODY.PEEK[])\r\n" % slow.n)
         time.sleep(1.5)  # the client reads nothing: tegamid must stop producing
         grew = status_kb(pid, "VmRSS") - rss_before
-        self.assertLess(grew, 16 * 1024, "RSS grew by %d KB while the client stalled" % grew)
+        # Not in the ASan build: its allocator keeps freed blocks in a quarantine of up to
+        # 256 MB, so RSS grows with every batch freed; the normal build checks the bound.
+        if os.environ.get("TEGAMI_SANITIZED", "0") != "1":
+            self.assertLess(grew, 16 * 1024, "RSS grew by %d KB while the client stalled" % grew)
         other = self.client()
         t0 = time.monotonic()
         for _ in range(5):
