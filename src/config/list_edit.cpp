@@ -227,6 +227,22 @@ Status no_list(const std::string& local, const Domain& d) {
   return Status(Code::kNotFound, "no mailing list " + local + "@" + d.name);
 }
 
+// A change to one existing list; `address` is the list's "local@domain" (for messages).
+using ListChange =
+    std::function<Status(MailingList& list, const Domain& domain, const std::string& address)>;
+
+// edit_lists for the list named by `list_address`, which must exist (else kNotFound).
+Status edit_list(const std::string& config_path, std::string_view list_address,
+                 const EditOptions& options, const ListChange& change) {
+  return edit_lists(config_path, list_address, options,
+                    [&](const Config&, const Domain& d, const std::string& local,
+                        std::vector<MailingList>& lists) -> Status {
+                      MailingList* l = find_list(lists, local);
+                      if (l == nullptr) return no_list(local, d);
+                      return change(*l, d, local + "@" + d.name);
+                    });
+}
+
 }  // namespace
 
 Status add_list(const std::string& config_path, std::string_view list_address, const NewList& nl,
@@ -281,95 +297,77 @@ Status delete_list(const std::string& config_path, std::string_view list_address
 Status add_list_member(const std::string& config_path, std::string_view list_address,
                        std::string_view member, std::string_view comment,
                        const EditOptions& options) {
-  return edit_lists(config_path, list_address, options,
-                    [&](const Config&, const Domain& d, const std::string& local,
-                        std::vector<MailingList>& lists) -> Status {
-                      MailingList* l = find_list(lists, local);
-                      if (l == nullptr) return no_list(local, d);
-                      std::string m = full(member, d.name);
-                      for (const ListMember& x : l->members)
-                        if (x.address == m)
-                          return Status(Code::kExists,
-                                        m + " is already a member of " + local + "@" + d.name);
-                      l->members.push_back(ListMember{m, std::string(comment)});
-                      return Status::Ok();
-                    });
+  return edit_list(config_path, list_address, options,
+                   [&](MailingList& l, const Domain& d, const std::string& address) -> Status {
+                     std::string m = full(member, d.name);
+                     for (const ListMember& x : l.members)
+                       if (x.address == m)
+                         return Status(Code::kExists, m + " is already a member of " + address);
+                     l.members.push_back(ListMember{m, std::string(comment)});
+                     return Status::Ok();
+                   });
 }
 
 Status delete_list_member(const std::string& config_path, std::string_view list_address,
                           std::string_view member, const EditOptions& options) {
-  return edit_lists(
-      config_path, list_address, options,
-      [&](const Config&, const Domain& d, const std::string& local,
-          std::vector<MailingList>& lists) -> Status {
-        MailingList* l = find_list(lists, local);
-        if (l == nullptr) return no_list(local, d);
-        std::string m = full(member, d.name);
-        auto it = std::find_if(l->members.begin(), l->members.end(),
-                               [&](const ListMember& x) { return x.address == m; });
-        if (it == l->members.end())
-          return Status(Code::kNotFound, m + " is not a member of " + local + "@" + d.name);
-        l->members.erase(it);
-        l->admins.erase(std::remove(l->admins.begin(), l->admins.end(), m), l->admins.end());
-        return Status::Ok();
-      });
+  return edit_list(config_path, list_address, options,
+                   [&](MailingList& l, const Domain& d, const std::string& address) -> Status {
+                     std::string m = full(member, d.name);
+                     auto it = std::find_if(l.members.begin(), l.members.end(),
+                                            [&](const ListMember& x) { return x.address == m; });
+                     if (it == l.members.end())
+                       return Status(Code::kNotFound, m + " is not a member of " + address);
+                     l.members.erase(it);
+                     l.admins.erase(std::remove(l.admins.begin(), l.admins.end(), m),
+                                    l.admins.end());
+                     return Status::Ok();
+                   });
 }
 
 Status set_list_member_comment(const std::string& config_path, std::string_view list_address,
                                std::string_view member, std::string_view comment,
                                const EditOptions& options) {
-  return edit_lists(config_path, list_address, options,
-                    [&](const Config&, const Domain& d, const std::string& local,
-                        std::vector<MailingList>& lists) -> Status {
-                      MailingList* l = find_list(lists, local);
-                      if (l == nullptr) return no_list(local, d);
-                      std::string m = full(member, d.name);
-                      for (ListMember& x : l->members) {
-                        if (x.address != m) continue;
-                        x.comment = std::string(comment);
-                        return Status::Ok();
-                      }
-                      return Status(Code::kNotFound,
-                                    m + " is not a member of " + local + "@" + d.name);
-                    });
+  return edit_list(config_path, list_address, options,
+                   [&](MailingList& l, const Domain& d, const std::string& address) -> Status {
+                     std::string m = full(member, d.name);
+                     for (ListMember& x : l.members) {
+                       if (x.address != m) continue;
+                       x.comment = std::string(comment);
+                       return Status::Ok();
+                     }
+                     return Status(Code::kNotFound, m + " is not a member of " + address);
+                   });
 }
 
 Status add_list_admin(const std::string& config_path, std::string_view list_address,
                       std::string_view admin, const EditOptions& options) {
-  return edit_lists(
-      config_path, list_address, options,
-      [&](const Config&, const Domain& d, const std::string& local,
-          std::vector<MailingList>& lists) -> Status {
-        MailingList* l = find_list(lists, local);
-        if (l == nullptr) return no_list(local, d);
-        std::string a = full(admin, d.name);
-        if (std::count(l->admins.begin(), l->admins.end(), a))
-          return Status(Code::kExists, a + " is already an admin of " + local + "@" + d.name);
-        bool member = std::any_of(l->members.begin(), l->members.end(),
-                                  [&](const ListMember& x) { return x.address == a; });
-        if (!member)
-          return Status(Code::kInvalidArgument, a + " is not a member of " + local + "@" + d.name +
-                                                    " (admins are chosen from the members)");
-        l->admins.push_back(a);
-        return Status::Ok();
-      });
+  return edit_list(config_path, list_address, options,
+                   [&](MailingList& l, const Domain& d, const std::string& address) -> Status {
+                     std::string a = full(admin, d.name);
+                     if (std::count(l.admins.begin(), l.admins.end(), a))
+                       return Status(Code::kExists, a + " is already an admin of " + address);
+                     bool member = std::any_of(l.members.begin(), l.members.end(),
+                                               [&](const ListMember& x) { return x.address == a; });
+                     if (!member)
+                       return Status(Code::kInvalidArgument,
+                                     a + " is not a member of " + address +
+                                         " (admins are chosen from the members)");
+                     l.admins.push_back(a);
+                     return Status::Ok();
+                   });
 }
 
 Status delete_list_admin(const std::string& config_path, std::string_view list_address,
                          std::string_view admin, const EditOptions& options) {
-  return edit_lists(config_path, list_address, options,
-                    [&](const Config&, const Domain& d, const std::string& local,
-                        std::vector<MailingList>& lists) -> Status {
-                      MailingList* l = find_list(lists, local);
-                      if (l == nullptr) return no_list(local, d);
-                      std::string a = full(admin, d.name);
-                      auto it = std::find(l->admins.begin(), l->admins.end(), a);
-                      if (it == l->admins.end())
-                        return Status(Code::kNotFound,
-                                      a + " is not an admin of " + local + "@" + d.name);
-                      l->admins.erase(it);
-                      return Status::Ok();
-                    });
+  return edit_list(config_path, list_address, options,
+                   [&](MailingList& l, const Domain& d, const std::string& address) -> Status {
+                     std::string a = full(admin, d.name);
+                     auto it = std::find(l.admins.begin(), l.admins.end(), a);
+                     if (it == l.admins.end())
+                       return Status(Code::kNotFound, a + " is not an admin of " + address);
+                     l.admins.erase(it);
+                     return Status::Ok();
+                   });
 }
 
 }  // namespace tegami::config
