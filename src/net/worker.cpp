@@ -108,6 +108,9 @@ void WorkerImpl::run_blocking(std::function<void()> work, std::function<void()> 
 }
 
 void WorkerImpl::after(std::chrono::milliseconds delay, std::function<void()> fn) {
+  // A stopping worker arms no new timer: it would keep the loop (and stop()) alive until it
+  // fired — a queue retry scheduled by a job finishing during shutdown is minutes away.
+  if (finishing_) return;
   auto t = std::make_unique<WorkerTimer>();
   t->worker = this;
   t->fn = std::move(fn);

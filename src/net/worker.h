@@ -57,7 +57,7 @@ class Worker {
   virtual void post(std::function<void()> fn) = 0;
   // Loop thread only: `work` on the libuv thread pool, then `done` on this loop thread.
   virtual void run_blocking(std::function<void()> work, std::function<void()> done) = 0;
-  // Loop thread only: one-shot timer.
+  // Loop thread only: one-shot timer; dropped (never runs) once the worker is stopping.
   virtual void after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   // Loop thread only: connections open on this worker now.
   virtual size_t connection_count() const = 0;

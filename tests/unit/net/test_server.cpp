@@ -428,6 +428,37 @@ TEST_CASE("graceful_stop_returns_early_when_sessions_end") {
   CHECK(std::chrono::steady_clock::now() - t0 < 2s);
 }
 
+TEST_CASE("timer_armed_while_stopping_does_not_delay_the_stop") {
+  // A blocking job still running when stop() begins; its completion arms a long timer (as the
+  // queue manager arms its next retry). stop() must not wait for that timer.
+  TestServer ts;
+  REQUIRE(ts.start({spec("imap")}, {}, 1) == "");
+  std::atomic<bool> started{false};
+  std::atomic<bool> done_ran{false};
+  std::atomic<bool> timer_ran{false};
+  ts.server->post_all([&](net::Worker& w) {
+    w.run_blocking(
+        [&] {
+          started = true;
+          std::this_thread::sleep_for(300ms);
+        },
+        [&w, &done_ran, &timer_ran] {
+          done_ran = true;
+          w.after(30s, [&timer_ran] { timer_ran = true; });
+        });
+  });
+  auto deadline = std::chrono::steady_clock::now() + 2s;
+  while (!started.load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(started.load());
+  auto t0 = std::chrono::steady_clock::now();
+  ts.server->stop(0ms);
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(done_ran.load());
+  CHECK_FALSE(timer_ran.load());
+}
+
 TEST_CASE("post_runs_on_every_worker") {
   TestServer ts;
   REQUIRE(ts.start({spec("imap")}, {}, 3) == "");
