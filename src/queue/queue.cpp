@@ -30,6 +30,8 @@ constexpr std::size_t kMaxHead = 64 * 1024 * 1024;
 constexpr std::size_t kCompactLinesPerRecipient = 4;
 constexpr std::size_t kCompactSlack = 16;
 constexpr std::string_view kMessageKey = "message ";
+// Spare files kept in free/ for reuse (Queue::remove / enqueue).
+constexpr std::size_t kMaxFree = 1024;
 
 Status make_dir(Env& env, const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
@@ -107,9 +109,10 @@ Queue::Queue(std::string dir, QueueOptions options)
 
 Result<std::unique_ptr<Queue>> Queue::open(const std::string& dir, QueueOptions options) {
   std::unique_ptr<Queue> q(new Queue(dir, options));
-  for (const std::string& d : {dir, dir + "/tmp", dir + "/env"}) {
+  for (const std::string& d : {dir, dir + "/tmp", dir + "/env", dir + "/free"}) {
     if (Status s = make_dir(q->env(), d); !s.ok()) return s;
   }
+  q->recycle_ = true;
   q->legacy_ = q->env().stat(dir + "/msg").ok();
   if (Status s = q->clean_leftovers(); !s.ok()) return s;
   if (q->legacy_) {
@@ -124,6 +127,7 @@ Result<std::unique_ptr<Queue>> Queue::attach(const std::string& dir, QueueOption
   if (!st.ok()) return st.status();
   if (!S_ISDIR(st->st_mode)) return Status(Code::kNotFound, dir + "/env is not a directory");
   q->legacy_ = q->env().stat(dir + "/msg").ok();
+  q->recycle_ = q->env().stat(dir + "/free").ok();
   return q;
 }
 
@@ -136,7 +140,14 @@ Status Queue::clean_leftovers() {
   Env& e = env();
   Result<std::vector<std::string>> tmp = e.list_dir(dir_ + "/tmp");
   if (!tmp.ok()) return tmp.status();
-  for (const std::string& name : *tmp) (void)e.unlink(dir_ + "/tmp/" + name);
+  // An unfinished enqueue's file is as good as a spare one.
+  for (const std::string& name : *tmp) {
+    if (!e.rename(dir_ + "/tmp/" + name, dir_ + "/free/" + name).ok())
+      (void)e.unlink(dir_ + "/tmp/" + name);
+  }
+  Result<std::vector<std::string>> spares = e.list_dir(dir_ + "/free");
+  if (!spares.ok()) return spares.status();
+  for (const std::string& name : *spares) give_free(dir_ + "/free/" + name);
   if (!legacy_) return Status::Ok();
   Result<std::vector<std::string>> envs = e.list_dir(dir_ + "/env");
   if (!envs.ok()) return envs.status();
@@ -177,6 +188,25 @@ Status Queue::migrate_version1() {
   return Status::Ok();
 }
 
+std::string Queue::take_free() {
+  std::lock_guard<std::mutex> lock(free_mutex_);
+  if (free_.empty()) return {};
+  std::string p = std::move(free_.back());
+  free_.pop_back();
+  return p;
+}
+
+void Queue::give_free(std::string path) {
+  {
+    std::lock_guard<std::mutex> lock(free_mutex_);
+    if (free_.size() < kMaxFree) {
+      free_.push_back(std::move(path));
+      return;
+    }
+  }
+  (void)env().unlink(path);
+}
+
 Result<QueueId> Queue::enqueue(const Envelope& envelope, const std::vector<Recipient>& recipients,
                                std::string_view message) {
   return enqueue(envelope, recipients, std::vector<std::string_view>{message});
@@ -201,9 +231,19 @@ Result<QueueId> Queue::enqueue(const Envelope& envelope, const std::vector<Recip
   }
   Env& e = env();
   const QueueId id = maildir::make_unique_name();
-  const std::string tmp = dir_ + "/tmp/" + id;
   const std::string path = dir_ + "/env/" + id;
-  Result<int> fd = e.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  // A spare file of a removed entry if there is one (no inode allocated), else a new one in
+  // tmp/. Either way nothing reads it before the rename into env/.
+  std::string tmp = take_free();
+  Result<int> fd = Status(Code::kNotFound, "no spare file");
+  if (!tmp.empty()) {
+    fd = e.open(tmp, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0);
+    if (!fd.ok()) (void)e.unlink(tmp);
+  }
+  if (!fd.ok()) {
+    tmp = dir_ + "/tmp/" + id;
+    fd = e.open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+  }
   if (!fd.ok()) return fd.status();
   Status s = e.write(*fd, text.data(), text.size());
   if (!one_write) {
@@ -391,8 +431,21 @@ Status Queue::rewrite(const Entry& entry) {
 Status Queue::remove(const QueueId& id) {
   if (!valid_id(id)) return Status(Code::kNotFound, "bad queue id");
   Env& e = env();
-  if (Status s = e.unlink(dir_ + "/env/" + id); !s.ok()) return s;
+  const std::string path = dir_ + "/env/" + id;
+  const std::string spare = dir_ + "/free/" + id;
+  bool kept = false;
+  if (recycle_) {
+    Status r = e.rename(path, spare, maildir::RenameMode::kNoReplace);
+    if (!r.ok() && r.code() == Code::kNotFound) return r;
+    kept = r.ok();
+  }
+  if (!kept) {
+    if (Status s = e.unlink(path); !s.ok()) return s;
+  }
   Status s = env_sync_->sync();
+  // Reused only once its removal is durable: a crash can never bring back env/<id> with a
+  // later entry's bytes in it.
+  if (kept && s.ok()) give_free(spare);
   if (legacy_) {
     // msg/ is not synced: should the unlink be lost in a crash, Queue::open removes the
     // message file as a leftover (no env/ file names it).

@@ -4,7 +4,9 @@
 // before the SMTP 250 and stays until every recipient has a final outcome.
 //
 // Layout under the queue directory (server.queue_dir; docs/formats.md "The mail queue"):
-//   tmp/<id>                     being written (removed by Queue::open after a crash)
+//   tmp/<id>                     being written (moved to free/ by Queue::open after a crash)
+//   free/<name>                  spare files of removed entries, reused by enqueue (contents
+//                                meaningless, never read)
 //   env/<id>                     the entry, ONE file: the envelope block (envelope.h), the line
 //                                "message <bytes>", the message — exactly the bytes to send
 //                                (CRLF line ends, not dot-stuffed), our Received header at the
@@ -15,6 +17,13 @@
 // group commit). A crash at any instant leaves either no entry or a complete one. remove()
 // unlinks env/<id> and fsyncs env/ (group commit too). Ids are Maildir unique names
 // (`<sec>.M<usec>P<pid>Q<n>.<host>`), unique across nodes.
+//
+// Files are recycled: remove() renames env/<id> into free/ (after the env/ fsync the entry is
+// gone for good) and enqueue() writes its next entry into such a file (truncate, write, fsync,
+// rename to env/<new id>) instead of creating a new inode and unlinking the old one. A file
+// system allocates no inode per message then: on ext4 without a journal, allocating inodes
+// while many were deleted in the last seconds scans past every one of them (recently_deleted),
+// which took half of tegamid's CPU in bench_outbound.py. At most kMaxFree spares are kept.
 //
 // Version 1 entries (tegami before 2026-12: env/<id> held only the envelope, the message was
 // msg/<id>) are read as they are; open() migrates them to one file each (written and made
@@ -27,6 +36,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,8 +103,9 @@ class Queue {
   // the old one).
   maildir::Status record(const Entry& entry, const std::vector<std::size_t>& changed);
 
-  // Deletes the entry: unlinks env/<id> and fsyncs env/ (group commit; the entry is gone for
-  // good), then, for a version 1 entry, unlinks msg/<id> (not synced: a crash may leave it,
+  // Deletes the entry: moves env/<id> to free/ (for reuse; unlinks it without free/ or when
+  // the pool is full) and fsyncs env/ (group commit; the entry is gone for good), then, for a
+  // version 1 entry, unlinks msg/<id> (not synced: a crash may leave it,
   // and open() removes it as a leftover). kNotFound when already gone. Called when every
   // recipient is final, or by the admin.
   maildir::Status remove(const QueueId& id);
@@ -113,6 +124,9 @@ class Queue {
     return options_.env != nullptr ? *options_.env : maildir::Env::posix();
   }
   maildir::Status clean_leftovers();
+  // A spare file's path in free/ ("" when there is none), and returning one to the pool.
+  std::string take_free();
+  void give_free(std::string path);
   maildir::Status migrate_version1();
   // Writes the entry anew as one version 2 file (tmp, fsync, rename over env/<id>, fsync env/)
   // with only the current state; a version 1 entry's msg/<id> is unlinked afterwards.
@@ -120,8 +134,11 @@ class Queue {
 
   std::string dir_;
   QueueOptions options_;
-  bool legacy_ = false;  // msg/ (version 1) exists
+  bool legacy_ = false;   // msg/ (version 1) exists
+  bool recycle_ = false;  // free/ exists (open() makes it; attach() finds it)
   std::unique_ptr<GroupSync> env_sync_;
+  std::mutex free_mutex_;
+  std::vector<std::string> free_;  // paths in free/
 };
 
 // True when `id` could be a queue id (no '/', no leading '.', printable ASCII, not too long):
