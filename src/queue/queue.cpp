@@ -30,8 +30,10 @@ constexpr std::size_t kMaxHead = 64 * 1024 * 1024;
 constexpr std::size_t kCompactLinesPerRecipient = 4;
 constexpr std::size_t kCompactSlack = 16;
 constexpr std::string_view kMessageKey = "message ";
-// Spare files kept in free/ for reuse (Queue::remove / enqueue).
-constexpr std::size_t kMaxFree = 1024;
+// Spare files kept in free/ for reuse (Queue::remove / enqueue), and the largest file kept:
+// free/ holds at most kMaxFree * kMaxSpareBytes of disk.
+constexpr std::size_t kMaxFree = 256;
+constexpr off_t kMaxSpareBytes = 256 * 1024;
 
 Status make_dir(Env& env, const std::string& dir) {
   if (::mkdir(dir.c_str(), 0700) == 0 || errno == EEXIST) {
@@ -178,7 +180,9 @@ Status Queue::migrate_version1() {
       continue;
     }
     if (entry->version != 1) continue;
-    if (Status s = rewrite(*entry); !s.ok()) return s;
+    // A failure leaves the entry as it was (version 1, still read in place); tegamid starts.
+    if (Status s = rewrite(*entry); !s.ok())
+      logging::error("queue: " + id + ": not migrated: " + s.to_string());
   }
   Result<std::vector<std::string>> left = e.list_dir(dir_ + "/msg");
   if (left.ok() && left->empty() && ::rmdir((dir_ + "/msg").c_str()) == 0) {
@@ -435,9 +439,13 @@ Status Queue::remove(const QueueId& id) {
   const std::string spare = dir_ + "/free/" + id;
   bool kept = false;
   if (recycle_) {
-    Status r = e.rename(path, spare, maildir::RenameMode::kNoReplace);
-    if (!r.ok() && r.code() == Code::kNotFound) return r;
-    kept = r.ok();
+    Result<struct stat> st = e.stat(path, false);
+    if (!st.ok() && st.status().code() == Code::kNotFound) return st.status();
+    if (st.ok() && st->st_size <= kMaxSpareBytes) {
+      Status r = e.rename(path, spare, maildir::RenameMode::kNoReplace);
+      if (!r.ok() && r.code() == Code::kNotFound) return r;
+      kept = r.ok();
+    }
   }
   if (!kept) {
     if (Status s = e.unlink(path); !s.ok()) return s;

@@ -23,7 +23,8 @@
 // rename to env/<new id>) instead of creating a new inode and unlinking the old one. A file
 // system allocates no inode per message then: on ext4 without a journal, allocating inodes
 // while many were deleted in the last seconds scans past every one of them (recently_deleted),
-// which took half of tegamid's CPU in bench_outbound.py. At most kMaxFree spares are kept.
+// which took half of tegamid's CPU in bench_outbound.py. At most 256 spares of at most 256 KB
+// each are kept (larger files are unlinked), so free/ never holds more than 64 MB.
 //
 // Version 1 entries (tegami before 2026-12: env/<id> held only the envelope, the message was
 // msg/<id>) are read as they are; open() migrates them to one file each (written and made

@@ -375,3 +375,18 @@ TEST_CASE("removed entries' files are reused by the next enqueue (no new inode)"
   CHECK(names_in(tmp.path() + "/free").empty());
   CHECK(*(*q2)->read_message(*(*q2)->load(*c)) == "m\r\n");
 }
+
+TEST_CASE("large files are not kept for reuse") {
+  TempDir tmp;
+  auto q = Queue::open(tmp.path());
+  REQUIRE(q.ok());
+  auto big = (*q)->enqueue(envelope(), recipients({"a@x.example"}), std::string(300 * 1024, 'b'));
+  auto small = (*q)->enqueue(envelope(), recipients({"a@x.example"}), "small\r\n");
+  REQUIRE(big.ok());
+  REQUIRE(small.ok());
+  REQUIRE((*q)->remove(*big).ok());
+  CHECK(names_in(tmp.path() + "/free").empty());
+  REQUIRE((*q)->remove(*small).ok());
+  CHECK(names_in(tmp.path() + "/free") == std::vector<std::string>{*small});
+  CHECK((*q)->remove(*small).code() == maildir::Code::kNotFound);
+}
