@@ -56,9 +56,10 @@ struct QueueOptions {
 
 class Queue {
  public:
-  // Opens (creating `dir`, tmp/ and env/ when missing) and cleans up what a crash left: files
-  // in tmp/ (an enqueue that never finished) and, from version 1, msg/<id> without env/<id>;
-  // then migrates version 1 entries to one file each and removes msg/ once it is empty.
+  // Opens (creating `dir`, tmp/, env/ and free/ when missing) and cleans up what a crash left:
+  // files in tmp/ (an enqueue that never finished) become spares in free/, and, from version
+  // 1, msg/<id> without env/<id> are removed; then migrates version 1 entries to one file
+  // each (one that cannot be is logged and left) and removes msg/ once it is empty.
   // REQUIRES: no other process uses `dir` (leftovers of a running enqueue would be removed).
   // Errors: kPermission / kIo / kNoSpace from the file system.
   static maildir::Result<std::unique_ptr<Queue>> open(const std::string& dir,
