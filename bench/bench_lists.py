@@ -1,4 +1,5 @@
-"""Mailing-list fan-out benchmark (issue 9): one post to a list of 1,000 local members.
+"""Mailing-list fan-out benchmark (issue 9): one post to a list of 1,000 local members, and one
+post to a list of 1,000 EXTERNAL members.
 
 tegami: the post goes over SMTP to tegamid (port 25) for a list whose members are 1,000
 accounts with existing Maildirs; the 250 is sent only when every member's copy is durable, and
@@ -11,8 +12,22 @@ durable; checked in every Maildir afterwards); `file_bytes` the bytes of the mes
 under the members' new/ counted once per inode (one file hard-linked = one message);
 `write_bytes` what the server process caused to be written (/proc/<pid>/io: message data and
 the per-member maildirsize/index bookkeeping, whole pages); `ratio_*` those over the message's
-size. Prints `BENCH lists_fanout_1000 ...`. Environment: BENCH_LISTS_MEMBERS to scale down,
-BENCH_LISTS_MSG_KB for the message size (default 20)."""
+size. Prints `BENCH lists_fanout_1000 ...`.
+
+External members: a list of 1,000 addresses m0000@sink.test ... on Postfix's smtp-sink
+(loopback; outbound.smarthost points tegami at it; the sink dumps each transaction with
+-d, and its X-Rcpt-Args lines are counted). `ms` runs from the start of the SMTP transaction
+that posts to the list until the sink has received every one of the 1,000 recipients. Peer, in
+the same run: Debian's Postfix (own config directory, `postfix -c`) expanding the same 1,000
+addresses from a virtual alias (virtual_alias_maps, texthash) and relaying to its own
+smtp-sink with relayhost — Postfix's defaults otherwise (20 parallel deliveries, 50 recipients
+per transaction); tegami's defaults likewise (outbound.connections_per_domain 4, all
+recipients of a domain in one transaction). BENCH_LISTS_EXT_ROUNDS (default 3) rounds
+alternate tegami and Postfix, each posting one new message. Prints
+  BENCH lists_external_1000 tegami_ms=<median> postfix_ms=<median> ratio=<tegami/postfix>
+        tegami_range=<min-max> postfix_range=<min-max>
+Environment: BENCH_LISTS_MEMBERS to scale down, BENCH_LISTS_MSG_KB for the message size
+(default 20), BENCH_LISTS_ONLY=local|external."""
 import os
 import shutil
 import smtplib
@@ -25,11 +40,14 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, "..")),
                                 "tests", "integration", "lib"))
-from tegamid import Tegamid  # noqa: E402
+from tegamid import Tegamid, free_port  # noqa: E402
+from smtp_receiver import SmtpSink  # noqa: E402
 import dovecot as dc  # noqa: E402
 
 N = int(os.environ.get("BENCH_LISTS_MEMBERS", "1000"))
 KB = int(os.environ.get("BENCH_LISTS_MSG_KB", "20"))
+EXT_ROUNDS = int(os.environ.get("BENCH_LISTS_EXT_ROUNDS", "3"))
+ONLY = os.environ.get("BENCH_LISTS_ONLY", "")
 
 
 def message(tag):
@@ -216,7 +234,126 @@ service anvil {{
         proc.wait(timeout=15)
 
 
+class DumpSink:
+    """smtp-sink dumping every transaction into its own directory (-d), so that the recipients
+    it has received can be counted."""
+
+    def __init__(self, work, name):
+        self.dir = os.path.join(work, name + "-dump")
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o777)  # smtp-sink runs as postfix
+        self.sink = SmtpSink(free_port(), ["-d", os.path.join(self.dir, "%M%S.")])
+        self.port = self.sink.port
+
+    def clear(self):
+        for n in os.listdir(self.dir):
+            os.unlink(os.path.join(self.dir, n))
+
+    def recipients(self, marker):
+        """Recipients of the complete transactions that carry `marker` (Message-ID)."""
+        total = 0
+        for n in os.listdir(self.dir):
+            try:
+                with open(os.path.join(self.dir, n), "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                continue
+            if marker in data:
+                total += data.count(b"\nX-Rcpt-Args: ")
+        return total
+
+    def stop(self):
+        self.sink.stop()
+
+
+def post_and_wait(port, sender, list_addr, msg, sink, marker, expected):
+    """ms from the start of the SMTP transaction until `sink` got `expected` recipients."""
+    with smtplib.SMTP("127.0.0.1", port, timeout=120) as s:
+        s.ehlo()
+        t0 = time.monotonic()
+        s.sendmail(sender, [list_addr], msg)
+    deadline = time.monotonic() + 300
+    while True:
+        got = sink.recipients(marker)
+        if got >= expected:
+            return (time.monotonic() - t0) * 1000
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the sink got {got} of {expected} recipients")
+        time.sleep(0.005)
+
+
+POSTFIX_EXTRA = """virtual_alias_domains = example.com
+virtual_alias_maps = texthash:{dir}/etc/virtual
+virtual_alias_expansion_limit = 100000
+"""
+
+
+def bench_external(work):
+    import bench_outbound as bo
+    members = [f"m{i:04d}@sink.test" for i in range(N)]
+    t_sink, p_sink = DumpSink(work, "tegami"), DumpSink(work, "postfix")
+    d = pf = None
+    try:
+        domain = ("domain: example.com\naccounts:\n  - user: boss\n"
+                  "lists:\n  - address: ext\n    posting: anyone\n    members:\n" +
+                  "".join(f"      - {m}\n" for m in members))
+        d = Tegamid([("smtp", "smtp", "none")], domains={"example.com.yaml": domain},
+                    main_extra=f"outbound:\n  smarthost:\n    host: 127.0.0.1\n"
+                               f"    port: {t_sink.port}\n    tls: none\n")
+        d.start()
+        pf = bo.Postfix(work, p_sink.port)
+        with open(os.path.join(pf.etc, "main.cf"), "a") as f:
+            f.write(POSTFIX_EXTRA.format(dir=pf.dir))
+        with open(os.path.join(pf.etc, "virtual"), "w") as f:
+            f.write("ext@example.com " + ", ".join(members) + "\n")
+        pf.start()
+        times = {"tegami": [], "postfix": []}
+        turns = [("tegami", d.port("smtp"), "ext@example.com", t_sink),
+                 ("postfix", pf.port, "ext@example.com", p_sink)]
+        # A warm-up post each (connection set-up, Maildirs of nothing, Postfix's processes).
+        for name, port, addr, sink in turns:
+            post_and_wait(port, "boss@example.com", addr, message(b"warmup-" + name.encode()),
+                          sink, b"<warmup-" + name.encode() + b"@bench>", N)
+        for rnd in range(EXT_ROUNDS):
+            for name, port, addr, sink in (turns if rnd % 2 == 0 else turns[::-1]):
+                sink.clear()
+                tag = b"ext%d-%s" % (rnd, name.encode())
+                ms = post_and_wait(port, "boss@example.com", addr, message(tag), sink,
+                                   b"<" + tag + b"@bench>", N)
+                times[name].append(ms)
+                print(f"round {rnd + 1} {name}: {N} external recipients in {ms:.0f} ms",
+                      flush=True)
+        return times
+    finally:
+        if pf is not None:
+            pf.stop()
+        if d is not None:
+            d.stop()
+            shutil.rmtree(d.dir, ignore_errors=True)
+        t_sink.stop()
+        p_sink.stop()
+
+
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
 def main():
+    if ONLY != "local":
+        work = tempfile.mkdtemp(prefix="tegami-bench-lists-ext-")
+        os.chmod(work, 0o755)  # Postfix's processes read their config in it
+        try:
+            times = bench_external(work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        tm, pm = median(times["tegami"]), median(times["postfix"])
+        print(f"BENCH lists_external_{N} tegami_ms={tm:.0f} postfix_ms={pm:.0f} "
+              f"ratio={tm / pm:.2f} tegami_range={min(times['tegami']):.0f}-"
+              f"{max(times['tegami']):.0f} postfix_range={min(times['postfix']):.0f}-"
+              f"{max(times['postfix']):.0f}", flush=True)
+        if ONLY == "external":
+            return
     work = tempfile.mkdtemp(prefix="tegami-bench-lists-")
     os.chmod(work, 0o755)  # Dovecot's auth process (user dovecot) reads the passwd file in it
     try:

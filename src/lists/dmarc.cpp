@@ -1,5 +1,6 @@
 #include "lists/dmarc.h"
 
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
 #include <resolv.h>
@@ -16,11 +17,43 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// Points `st` at the IPv4 entries of `servers` ("ip[:port],..."); others are skipped.
+void use_servers(struct __res_state& st, std::string_view servers) {
+  int n = 0;
+  while (!servers.empty() && n < MAXNS) {
+    size_t comma = servers.find(',');
+    std::string entry(trim(servers.substr(0, comma)));
+    servers = comma == std::string_view::npos ? std::string_view() : servers.substr(comma + 1);
+    unsigned port = 53;
+    size_t colon = entry.find(':');
+    if (colon != std::string::npos && entry.find(':', colon + 1) == std::string::npos) {
+      port = 0;
+      for (char c : entry.substr(colon + 1)) {
+        if (c < '0' || c > '9' || port > 65535) {
+          port = 0;  // not a port: the entry is skipped
+          break;
+        }
+        port = port * 10 + static_cast<unsigned>(c - '0');
+      }
+      entry.resize(colon);
+    }
+    struct in_addr a {};
+    if (port == 0 || port > 65535 || inet_pton(AF_INET, entry.c_str(), &a) != 1) continue;
+    st.nsaddr_list[n] = sockaddr_in{};
+    st.nsaddr_list[n].sin_family = AF_INET;
+    st.nsaddr_list[n].sin_port = htons(static_cast<std::uint16_t>(port));
+    st.nsaddr_list[n].sin_addr = a;
+    ++n;
+  }
+  if (n > 0) st.nscount = n;
+}
+
 // TXT records at `name` (each record's strings joined). Empty on any failure.
-std::vector<std::string> txt_records(const std::string& name) {
+std::vector<std::string> txt_records(const std::string& name, std::string_view servers) {
   std::vector<std::string> out;
   struct __res_state st {};
   if (res_ninit(&st) != 0) return out;
+  if (!servers.empty()) use_servers(st, servers);
   unsigned char answer[4096];
   int len = res_nquery(&st, name.c_str(), ns_c_in, ns_t_txt, answer, sizeof answer);
   if (len > 0) {
@@ -74,10 +107,10 @@ std::string dmarc_record_policy(std::string_view txt) {
   return policy;
 }
 
-std::string dmarc_policy(std::string_view domain) {
+std::string dmarc_policy(std::string_view domain, std::string_view servers) {
   std::string d = lower_ascii(std::string(domain));
   for (int i = 0; i < 4 && !d.empty(); ++i) {
-    for (const std::string& txt : txt_records("_dmarc." + d)) {
+    for (const std::string& txt : txt_records("_dmarc." + d, servers)) {
       std::string p = dmarc_record_policy(txt);
       if (!p.empty()) return p;
     }

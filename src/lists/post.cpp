@@ -82,7 +82,8 @@ PostResult post_to_list(const PostJob& job) {
   bool munge = false;
   if (list.munge_from && from.find('@') != std::string::npos) {
     std::string from_domain = lower_ascii(from.substr(from.rfind('@') + 1));
-    std::string p = job.dmarc_policy ? job.dmarc_policy(from_domain) : dmarc_policy(from_domain);
+    std::string p = job.dmarc_policy ? job.dmarc_policy(from_domain)
+                                     : dmarc_policy(from_domain, config.outbound.dns_servers);
     munge = p == "reject" || p == "quarantine";
   }
 

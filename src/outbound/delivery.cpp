@@ -415,14 +415,17 @@ void RemoteDelivery::Impl::accept(std::unique_ptr<Job> job) {
       &loop, &w->req,
       [](uv_work_t* req) {
         auto* w = static_cast<Work*>(req->data);
-        std::ifstream in(w->job->request.message_path, std::ios::binary);
-        std::string message((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        if (!in.good() && !in.eof()) {
-          w->error = "cannot read " + w->job->request.message_path;
+        const DeliveryRequest& rq = w->job->request;
+        std::ifstream in(rq.message_path, std::ios::binary);
+        if (!in.is_open()) {
+          w->error = "cannot open " + rq.message_path;
           return;
         }
-        if (!in.is_open()) {
-          w->error = "cannot open " + w->job->request.message_path;
+        in.seekg(static_cast<std::streamoff>(rq.message_offset));
+        std::string message(static_cast<std::size_t>(rq.message_size), '\0');
+        in.read(message.data(), static_cast<std::streamsize>(message.size()));
+        if (!in || static_cast<std::uint64_t>(in.gcount()) != rq.message_size) {
+          w->error = "cannot read " + rq.message_path;
           return;
         }
         WireBody body = make_wire_body(message);

@@ -49,7 +49,11 @@ struct DeliveryRequest {
   std::string mail_from;                // "" for the null sender (DSNs)
   std::string domain;                   // the recipients' domain
   std::vector<std::string> recipients;  // all in `domain`
-  std::string message_path;             // the message file (CRLF, not dot-stuffed)
+  // The message (CRLF, not dot-stuffed): `message_size` bytes from `message_offset` of the
+  // file `message_path`.
+  std::string message_path;
+  std::uint64_t message_offset = 0;
+  std::uint64_t message_size = 0;
   // Passed on to servers that offer them (client_session.h): RFC 3461 RET/ENVID and
   // NOTIFY/ORCPT per recipient (same order as `recipients`); RFC 6531 SMTPUTF8 as given.
   std::string ret;

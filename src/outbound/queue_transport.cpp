@@ -126,6 +126,8 @@ void QueueTransport::deliver(const tegami_queue::DeliveryJob& job,
   r.envid = job.envelope.envid;
   r.smtputf8 = job.envelope.smtputf8;
   r.message_path = job.message_path;
+  r.message_offset = job.message_offset;
+  r.message_size = job.message_size;
   d->deliver(std::move(r), [done = std::move(done)](std::vector<RecipientOutcome> outcomes) {
     std::vector<tegami_queue::Outcome> out;
     out.reserve(outcomes.size());

@@ -13,7 +13,8 @@ using tegami_smtp::encode_xtext;
 
 namespace {
 
-constexpr std::string_view kMagic = "tegami-queue 1";
+constexpr std::string_view kMagic = "tegami-queue 2";
+constexpr std::string_view kMagicV1 = "tegami-queue 1";
 // A recipient index beyond this is corrupt (the SMTP limit is far below).
 constexpr std::size_t kMaxRecipients = 100000;
 
@@ -119,7 +120,7 @@ bool Entry::done() const {
                      [](const Recipient& r) { return r.final(); });
 }
 
-Result<std::string> format_envelope(const Envelope& e, const std::vector<Recipient>& recipients) {
+Result<std::string> format_head(const Envelope& e, const std::vector<Recipient>& recipients) {
   if (recipients.empty()) return Status(Code::kInvalidArgument, "queue entry without recipients");
   for (const Recipient& r : recipients)
     if (r.address.empty() || has_bad_byte(r.address))
@@ -139,13 +140,24 @@ Result<std::string> format_envelope(const Envelope& e, const std::vector<Recipie
     s += "rcpt " + encode_xtext(r.address) + " " + notify_text(r) + " " + xtext_or_dash(r.orcpt) +
          "\n";
   s += "end\n";
-  // Recipients created in a state other than the default get their state line right away.
+  return s;
+}
+
+std::string format_current_states(const std::vector<Recipient>& recipients) {
+  // Recipients in a state other than the initial one get their state line.
+  std::string s;
   for (std::size_t i = 0; i < recipients.size(); ++i)
     if (!(recipients[i].state == RcptState::kPending && recipients[i].attempts == 0 &&
           recipients[i].next_attempt == 0 && !recipients[i].delay_notified &&
           recipients[i].remote_mta.empty() && recipients[i].last_reply.empty()))
       s += format_state(i, recipients[i]);
   return s;
+}
+
+Result<std::string> format_envelope(const Envelope& e, const std::vector<Recipient>& recipients) {
+  Result<std::string> head = format_head(e, recipients);
+  if (!head.ok()) return head;
+  return *head + format_current_states(recipients);
 }
 
 std::string format_state(std::size_t index, const Recipient& r) {
@@ -174,7 +186,11 @@ Result<Entry> parse_envelope(std::string_view text, const QueueId& id) {
     pos = nl + 1;
     ++line_no;
     if (part == Part::kMagic) {
-      if (line != kMagic) return corrupt(line_no, "not a tegami queue file");
+      if (line == kMagicV1) {
+        entry.version = 1;
+      } else if (line != kMagic) {
+        return corrupt(line_no, "not a tegami queue file");
+      }
       part = Part::kHeader;
       continue;
     }

@@ -1,8 +1,10 @@
-// A queue entry's envelope and per-recipient state, and the text format of `env/<id>`
-// (docs/formats.md "The mail queue").
+// A queue entry's envelope and per-recipient state, and their text format inside `env/<id>`
+// (docs/formats.md "The mail queue"; queue.h puts the message between the initial block and
+// the state lines).
 //
-// The file is line-based ASCII. An initial block, written once with the entry:
-//   tegami-queue 1
+// The text is line-based ASCII. An initial block, written once with the entry:
+//   tegami-queue 2                (version 1: the same block, written by tegami before
+//                                  2026-12; its message was a separate file msg/<id>)
 //   arrival <unix seconds>
 //   sender <xtext>                ("" after the space = the null sender <>)
 //   envid <xtext>                 (only when ENVID was given)
@@ -78,19 +80,30 @@ struct Entry {
   QueueId id;
   Envelope envelope;
   std::vector<Recipient> recipients;
+  int version = 2;  // of the file's format (the "tegami-queue <n>" line)
+  // Where the message is (set by Queue::load): a byte range of `message_file` — env/<id>
+  // itself (version 2) or msg/<id> (version 1, offset 0).
+  std::string message_file;
+  std::uint64_t message_offset = 0;
+  std::uint64_t message_size = 0;
   // True when every recipient is final: the entry can be removed.
   bool done() const;
 };
 
-// The initial block (ends with "end\n"). REQUIRES: at least one recipient (else
+// The initial block, version 2 (ends with "end\n"). REQUIRES: at least one recipient (else
 // kInvalidArgument).
+maildir::Result<std::string> format_head(const Envelope& envelope,
+                                         const std::vector<Recipient>& recipients);
+// One state line for every recipient not in its initial state (pending, no attempt).
+std::string format_current_states(const std::vector<Recipient>& recipients);
+// format_head + format_current_states: an envelope text parse_envelope reads back.
 maildir::Result<std::string> format_envelope(const Envelope& envelope,
                                              const std::vector<Recipient>& recipients);
 // One state line (ends with "\n") for recipient `index`.
 std::string format_state(std::size_t index, const Recipient& r);
 
-// Parses a whole env/ file. `id` is copied into the Entry. Errors: kCorrupt with a message
-// naming the line.
+// Parses an envelope text (version 1 or 2: the initial block and the state lines, without the
+// message). `id` is copied into the Entry. Errors: kCorrupt with a message naming the line.
 maildir::Result<Entry> parse_envelope(std::string_view text, const QueueId& id = {});
 
 }  // namespace tegami_queue

@@ -152,7 +152,7 @@ class Pass {
 
   const std::string& message(const Entry& e) {
     if (!message_) {
-      auto m = queue_.read_message(e.id);
+      auto m = queue_.read_message(e);
       message_ = m.ok() ? std::move(m).value() : std::string();
     }
     return *message_;
@@ -624,7 +624,6 @@ void Manager::finish(const QueueId& id, PassResult& r) {
 
 void Manager::hand_to_transport(Entry entry, std::vector<std::size_t> indexes) {
   std::map<std::string, DeliveryJob> by_domain;
-  std::string path = options_.queue->message_path(entry.id);
   for (std::size_t i : indexes) {
     const Recipient& r = entry.recipients[i];
     DeliveryJob& job = by_domain[domain_of(r.address)];
@@ -633,7 +632,9 @@ void Manager::hand_to_transport(Entry entry, std::vector<std::size_t> indexes) {
     job.domain = domain_of(r.address);
     job.recipients.push_back(r);
     job.indexes.push_back(i);
-    job.message_path = path;
+    job.message_path = entry.message_file;
+    job.message_offset = entry.message_offset;
+    job.message_size = entry.message_size;
   }
   struct Pending {
     std::size_t left = 0;

@@ -41,8 +41,11 @@ struct DeliveryJob {
   std::string domain;                 // the recipients' domain (lower-case)
   std::vector<Recipient> recipients;  // copies of the entry's recipients for this domain
   std::vector<std::size_t> indexes;   // their indexes in the entry (same order)
-  std::string message_path;           // CRLF, not dot-stuffed
-  std::uint64_t message_size = 0;     // bytes of the file
+  // The message: `message_size` bytes at `message_offset` of the file `message_path` (CRLF,
+  // not dot-stuffed; the queue entry's own file, see queue.h).
+  std::string message_path;
+  std::uint64_t message_offset = 0;
+  std::uint64_t message_size = 0;
 };
 
 class RemoteTransport {

@@ -23,28 +23,6 @@ bool temporary(const maildir::Status& s) {
   return tegami_delivery::reply_for(s).code < 500;
 }
 
-// Reads the given pieces one after the other (the queue file is written from them without
-// joining them into one more copy of the message).
-maildir::MessageReader pieces_reader(std::vector<std::string_view> pieces) {
-  auto state = std::make_shared<std::pair<std::size_t, std::size_t>>(0, 0);  // piece, offset
-  return [pieces = std::move(pieces), state](char* buf,
-                                             std::size_t cap) -> maildir::Result<std::size_t> {
-    std::size_t n = 0;
-    while (n < cap && state->first < pieces.size()) {
-      std::string_view p = pieces[state->first].substr(state->second);
-      std::size_t take = std::min(cap - n, p.size());
-      std::copy_n(p.data(), take, buf + n);
-      n += take;
-      state->second += take;
-      if (state->second == pieces[state->first].size()) {
-        ++state->first;
-        state->second = 0;
-      }
-    }
-    return n;
-  };
-}
-
 // The DKIM-Signature field for a message an authenticated user sends to remote recipients;
 // "" when it is not to be signed or cannot be (logged: it then goes out unsigned).
 std::string dkim_field(const AcceptJob& job, std::int64_t now, std::string& domain) {
@@ -195,8 +173,8 @@ AcceptResult accept_message(const AcceptJob& job) {
       return out;
     }
     std::string signature = dkim_field(job, now, out.dkim_domain);
-    auto id = job.queue->enqueue(job.envelope, queued,
-                                 pieces_reader({signature, job.received, job.message}));
+    auto id = job.queue->enqueue(
+        job.envelope, queued, std::vector<std::string_view>{signature, job.received, job.message});
     if (!id.ok()) {
       out.reply = tegami_delivery::reply_for(id.status());
       if (out.reply.code >= 500) out.reply = Reply{451, "4.3.0", "Queue write failed, try again"};

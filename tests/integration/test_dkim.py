@@ -18,6 +18,7 @@ import dkim
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
+from queue_files import split_entry  # noqa: E402
 
 MAIN_EXTRA = """dkim:
   key_dir: var/dkim
@@ -104,10 +105,10 @@ class DkimTest(unittest.TestCase):
         return None
 
     def grab_new_messages(self, action):
-        """Runs `action` while a thread opens every file that appears in msg/, and returns the
-        contents of the new ones. Opened at once, a file stays readable even if remote delivery
-        finishes and removes the entry right after the 250."""
-        msg_dir = os.path.join(self.queue, "msg")
+        """Runs `action` while a thread opens every queue entry that appears in env/, and returns
+        the messages of the new ones. Opened at once, a file stays readable even if remote
+        delivery finishes and removes the entry right after the 250."""
+        msg_dir = os.path.join(self.queue, "env")
         before = set(os.listdir(msg_dir))
         opened = {}
         stop = threading.Event()
@@ -133,7 +134,7 @@ class DkimTest(unittest.TestCase):
             t.join(timeout=10)
         out = []
         for f in opened.values():
-            out.append(f.read())
+            out.append(split_entry(f.read())[1])
             f.close()
         return out
 

@@ -13,6 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid  # noqa: E402
+from queue_files import write_version1, write_version2  # noqa: E402
 
 DOMAIN = """domain: example.com
 accounts:
@@ -41,27 +42,25 @@ class QueueCliTest(unittest.TestCase):
     def setUp(self):
         self.d = Tegamid([("smtp", "smtp", "none")], domains={"example.com.yaml": DOMAIN})
         self.queue = os.path.join(self.d.dir, "var", "queue")
-        for sub in ("tmp", "msg", "env"):
-            os.makedirs(os.path.join(self.queue, sub), exist_ok=True)
         self.serial = 0
 
     def tearDown(self):
         self.d.__exit__(None, None, None)
 
     def add_entry(self, rcpt, subject, arrival_ago=3600, next_in=86400,
-                  reply="451 4.3.0 Mailbox temporarily unavailable"):
+                  reply="451 4.3.0 Mailbox temporarily unavailable", version=2):
+        """A deferred entry; version 1 is the layout of tegami before 2026-12 (env/ + msg/),
+        which tegamid migrates at start and `tegami queue` reads as it is."""
         self.serial += 1
         now = int(time.time())
         qid = f"{now - arrival_ago}.M{self.serial}P1Q{self.serial}.test"
         body = (f"From: carol@example.org\r\nTo: {rcpt}\r\nSubject: {subject}\r\n\r\n"
-                f"body of {subject}\r\n")
-        with open(os.path.join(self.queue, "msg", qid), "w", newline="") as f:
-            f.write(body)
-        env = (f"tegami-queue 1\narrival {now - arrival_ago}\nsender {xtext('carol@example.org')}\n"
+                f"body of {subject}\r\n").encode()
+        env = (f"tegami-queue {version}\narrival {now - arrival_ago}\n"
+               f"sender {xtext('carol@example.org')}\n"
                f"rcpt {xtext(rcpt)} - -\nend\n"
-               f"state 0 deferred 2 {now + next_in} - - {xtext(reply)}\n")
-        with open(os.path.join(self.queue, "env", qid), "w") as f:
-            f.write(env)
+               f"state 0 deferred 2 {now + next_in} - - {xtext(reply)}\n").encode()
+        (write_version1 if version == 1 else write_version2)(self.queue, qid, env, body)
         return qid, len(body)
 
     def inbox(self, user):
@@ -81,7 +80,7 @@ class QueueCliTest(unittest.TestCase):
         self.assertEqual((rc, out.strip()), (0, "Mail queue is empty"))
         a, size_a = self.add_entry("alice@example.com", "first", arrival_ago=7200)
         b, _ = self.add_entry("bob@example.com", "second", arrival_ago=60,
-                              reply="452 4.2.2 Mailbox full")
+                              reply="452 4.2.2 Mailbox full", version=1)
         rc, out, err = self.tegami("queue", "list")
         self.assertEqual(rc, 0, err)
         self.assertLess(out.index(a), out.index(b))  # oldest first
@@ -91,6 +90,9 @@ class QueueCliTest(unittest.TestCase):
         self.assertIn("452 4.2.2 Mailbox full", out)
         self.assertIn("2h", out)
         self.assertIn("in 2 messages", out)
+        rc, out, err = self.tegami("queue", "show", b)  # a version 1 entry
+        self.assertEqual(rc, 0, err)
+        self.assertIn("Subject: second", out)
         rc, out, err = self.tegami("queue", "list", "--json")
         self.assertEqual(rc, 0, err)
         data = json.loads(out)
@@ -117,7 +119,7 @@ class QueueCliTest(unittest.TestCase):
         self.assertEqual(rc, 1)
 
     def test_delete_and_retry_without_daemon(self):
-        a, _ = self.add_entry("alice@example.com", "one")
+        a, _ = self.add_entry("alice@example.com", "one", version=1)
         b, _ = self.add_entry("bob@example.com", "two")
         rc, out, err = self.tegami("queue", "delete", a)
         self.assertEqual(rc, 0, err)
@@ -134,11 +136,16 @@ class QueueCliTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: not os.path.exists(os.path.join(self.queue, "env", b))))
 
     def test_retry_flush_delete_with_running_daemon(self):
-        a, _ = self.add_entry("alice@example.com", "retry me")
+        a, _ = self.add_entry("alice@example.com", "retry me", version=1)
         b, _ = self.add_entry("bob@example.com", "flush me")
-        c, _ = self.add_entry("bob@example.com", "delete me")
+        c, _ = self.add_entry("bob@example.com", "delete me", version=1)
         self.d.start()
         time.sleep(1.0)  # the manager's first scan: nothing is due
+        # The version 1 entries were migrated to one file each, their msg/ is gone.
+        self.assertFalse(os.path.exists(os.path.join(self.queue, "msg")))
+        for qid in (a, c):
+            with open(os.path.join(self.queue, "env", qid), "rb") as f:
+                self.assertTrue(f.read().startswith(b"tegami-queue 2\n"))
         self.assertEqual(self.inbox("alice"), [])
         self.assertEqual(self.inbox("bob"), [])
         rc, out, err = self.tegami("queue", "delete", c)

@@ -18,6 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
+from queue_files import read_entry  # noqa: E402
 
 # Remote delivery is off here: these tests look at what stays in the queue (test_outbound.py
 # covers delivery to remote servers).
@@ -205,15 +206,13 @@ class DsnTest(QueueTestBase):
         self.assertEqual(len(self.inbox("example.com", "bob")), bob_before + 1)
         entries = self.entries()
         self.assertEqual(len(entries), 1)
-        env = self.read(os.path.join(self.queue, "env", entries[0]))
+        env, msg = read_entry(self.queue, entries[0])
         self.assertIn(b"\nrcpt someone@elsewhere.test - -\n", env)
         self.assertIn(b"\nsender x@remote.test\n", env)
-        msg = self.read(os.path.join(self.queue, "msg", entries[0]))
         self.assertTrue(msg.startswith(b"Received: from "))
         self.assertTrue(msg.endswith(b"Subject: forwarded\r\n\r\nhi\r\n"))
-        for name in entries:  # clean up for the other tests: remove env/ first, as tegami does
+        for name in entries:  # clean up for the other tests
             os.unlink(os.path.join(self.queue, "env", name))
-            os.unlink(os.path.join(self.queue, "msg", name))
 
 
 class RelayCrashTest(QueueTestBase):
@@ -232,7 +231,8 @@ class RelayCrashTest(QueueTestBase):
         self.assertEqual(len(bob), 1)
         entries = self.entries()
         self.assertEqual(len(entries), 1)
-        env = self.read(os.path.join(self.queue, "env", entries[0]))
+        env, msg = read_entry(self.queue, entries[0])
+        self.assertTrue(msg.endswith(b"Subject: to the world\r\n\r\nhello\r\n"))
         self.assertIn(b"\nrcpt friend@elsewhere.test - -\n", env)
         self.assertIn(b"\nauth alice@example.com\n", env)
         self.assertIn(b"\nenvid env-1\n", env)
@@ -242,7 +242,7 @@ class RelayCrashTest(QueueTestBase):
         time.sleep(0.5)  # the manager's start-up scan has run
         self.assertEqual(self.entries(), entries)
         self.assertEqual(self.inbox("example.com", "bob"), bob)  # not delivered twice
-        self.assertTrue(os.path.exists(os.path.join(self.queue, "msg", entries[0])))
+        self.assertEqual(read_entry(self.queue, entries[0]), (env, msg))
         self.assertEqual(os.listdir(os.path.join(self.queue, "tmp")), [])
 
 
@@ -274,7 +274,8 @@ class PopBeforeSmtpTest(QueueTestBase):
                                         b"Subject: via 25\r\n\r\nhi\r\n"), {})
         entries = self.entries()
         self.assertEqual(len(entries), 1)
-        env = self.read(os.path.join(self.queue, "env", entries[0]))
+        env, msg = read_entry(self.queue, entries[0])
+        self.assertTrue(msg.endswith(b"Subject: via 25\r\n\r\nhi\r\n"))
         self.assertIn(b"\nrcpt friend@elsewhere.test - -\n", env)
         # The manager knows it: the metrics endpoint shows the queue length.
         url = f"http://127.0.0.1:{self.d.metrics_port}/metrics"

@@ -191,8 +191,7 @@ int run_list(const Invocation& inv) {
   std::uint64_t total = 0;
   std::string json;
   for (const Entry& e : entries) {
-    auto size = ctx.queue->message_size(e.id);
-    std::uint64_t bytes = size.ok() ? *size : 0;
+    std::uint64_t bytes = e.message_size;
     total += bytes;
     if (args.json) {
       json += (json.empty() ? "" : ",\n  ") + entry_json(e, bytes, now);
@@ -231,11 +230,10 @@ int run_show(const Invocation& inv) {
                                                                : e.status().to_string().c_str());
     return 1;
   }
-  auto size = ctx.queue->message_size(id);
-  std::uint64_t bytes = size.ok() ? *size : 0;
+  std::uint64_t bytes = e->message_size;
   // The message header (never the whole message: it can be 20 MB).
   std::string head;
-  auto text = ctx.queue->read_message(id, 0);
+  auto text = ctx.queue->read_message(*e, 0);
   if (text.ok()) {
     std::size_t end = tegami_dkim::header_end(*text);
     head = text->substr(0, std::min(end == std::string::npos ? text->size() : end, kShowHeaderMax));

@@ -110,7 +110,7 @@ TEST_CASE("a torn last state line is ignored, a torn header is corrupt") {
 TEST_CASE("malformed files are corrupt") {
   const char* bad[] = {
       "",
-      "tegami-queue 2\narrival 1\nsender \nrcpt a@b - -\nend\n",
+      "tegami-queue 3\narrival 1\nsender \nrcpt a@b - -\nend\n",
       "tegami-queue 1\narrival 1\nsender \nend\n",     // no rcpt
       "tegami-queue 1\nsender \nrcpt a@b - -\nend\n",  // no arrival
       "tegami-queue 1\narrival x\nsender \nrcpt a@b - -\nend\n",

@@ -133,7 +133,8 @@ TEST_CASE("remote recipients wait for a transport, then go to it grouped by doma
   std::map<std::string, std::size_t> sizes;
   for (const DeliveryJob& j : t->jobs) {
     sizes[j.domain] = j.recipients.size();
-    CHECK(j.message_path == f.queue->message_path(id));
+    CHECK(j.message_path == f.queue->dir() + "/env/" + id);
+    CHECK(j.message_size == std::string("Subject: queued\r\n\r\nhello\r\n").size());
     CHECK(j.envelope.sender == "alice@example.jp");
   }
   CHECK(sizes["remote.example"] == 2);
@@ -377,11 +378,11 @@ TEST_CASE("delete waits for a delivery in progress, then removes the entry witho
   f.manager->remove(id);
   f.exec.drain();
   CHECK(f.queue->exists(id));  // the transport still uses the message file
-  CHECK(fs::exists(f.queue->message_path(id)));
+  CHECK(fs::exists(f.queue->dir() + "/env/" + id));
   t->answer_all({Outcome::Kind::kBounced, "550 5.1.1 no such user", "mx"});
   f.exec.drain();
   CHECK_FALSE(f.queue->exists(id));
-  CHECK_FALSE(fs::exists(f.queue->message_path(id)));
+  CHECK_FALSE(fs::exists(f.queue->dir() + "/env/" + id));
   // An idle entry goes at once; nothing else was queued (the bounce recorded before the delete
   // queued its DSN to the local sender, which the manager delivers).
   f.manager->remove(idle);
