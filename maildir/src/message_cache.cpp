@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -148,10 +149,18 @@ std::optional<std::string> MessageCache::get(std::uint32_t uid) {
   }
   auto it = where_.find(uid);
   if (it == where_.end()) {
-    // Another process may have appended, or replaced the file.
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) != ino_) {
-      open_file();
+    // Another process may have appended, or replaced the file. Replacement (rare: a
+    // compaction) is looked for at most every 100 ms: a first SORT or FETCH misses on every
+    // message, and a path lookup per miss cost more than the appends it finds.
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    const std::int64_t now_ms = std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000;
+    if (fd_ < 0 || now_ms - replaced_check_ms_ >= 100) {
+      replaced_check_ms_ = now_ms;
+      struct stat st {};
+      if (::stat(path_.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) != ino_) {
+        open_file();
+      }
     }
     scan();
     it = where_.find(uid);

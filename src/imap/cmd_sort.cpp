@@ -160,8 +160,16 @@ struct SortJob {
         SortHeader h;
         if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile
         unsigned all = need | (e != cache.end() ? e->second.need : 0);
-        hits.push_back(make_sort_message(facts.seq, u, access.internal_date().value_or(0),
-                                         access.size().value_or(0), h, all));
+        // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
+        // size (may read the whole file) only for SIZE: most sorts need neither.
+        std::int64_t arrival = 0;
+        if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
+          arrival = access.internal_date().value_or(0);
+          all |= sort_need(SortKey::kArrival);
+        }
+        std::uint64_t size = 0;
+        if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
+        hits.push_back(make_sort_message(facts.seq, u, arrival, size, h, all));
         if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
           cache[u] = SortKeyCache::Entry{all, hits.back()};
         }

@@ -65,6 +65,7 @@ class MessageCache {
   bool opened_ = false;        // open_file() was tried
   bool unusable_ = false;      // the file must be replaced, not appended to
   std::size_t records_ = 0;    // records found by scan()
+  std::int64_t replaced_check_ms_ = INT64_MIN / 2;  // last look for a replaced file (monotonic)
   struct Where {
     std::uint64_t offset;  // of the record
     std::uint32_t length;  // of the blob
