@@ -1,6 +1,7 @@
 #include "imap/sort.h"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 
 #include "imap/base_subject.h"
@@ -264,6 +265,47 @@ SortMessage make_sort_message(std::uint32_t seq, std::uint32_t uid, std::int64_t
     }
   }
   return m;
+}
+
+namespace {
+
+std::string* sort_header_fields(SortHeader& h, size_t k) {
+  std::string* fields[] = {&h.date, &h.subject,    &h.from,        &h.to,
+                           &h.cc,   &h.message_id, &h.in_reply_to, &h.references};
+  return k < std::size(fields) ? fields[k] : nullptr;
+}
+
+}  // namespace
+
+std::string encode_sort_header(const SortHeader& h) {
+  SortHeader copy = h;
+  std::string out(1, '\x01');
+  for (size_t k = 0; std::string* f = sort_header_fields(copy, k); ++k) {
+    auto n = static_cast<std::uint32_t>(f->size());
+    for (int b = 0; b < 4; ++b) out += static_cast<char>((n >> (8 * b)) & 0xff);
+    out += *f;
+  }
+  return out;
+}
+
+bool decode_sort_header(std::string_view blob, SortHeader& h) {
+  if (blob.empty() || blob[0] != '\x01') return false;
+  size_t pos = 1;
+  SortHeader out;
+  for (size_t k = 0; std::string* f = sort_header_fields(out, k); ++k) {
+    if (blob.size() - pos < 4) return false;
+    std::uint32_t n = 0;
+    for (int b = 0; b < 4; ++b) {
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(blob[pos + b])) << (8 * b);
+    }
+    pos += 4;
+    if (blob.size() - pos < n) return false;
+    f->assign(blob.substr(pos, n));
+    pos += n;
+  }
+  if (pos != blob.size()) return false;
+  h = std::move(out);
+  return true;
 }
 
 std::string header_field(std::string_view header, std::string_view name) {

@@ -30,11 +30,15 @@
 namespace maildir {
 
 inline constexpr const char* kMessageCacheFileName = "tegami-cache";
+// The same format holding other derived data (IMAP: the header fields SORT and THREAD use).
+inline constexpr const char* kSortCacheFileName = "tegami-cache.sort";
 
 class MessageCache {
  public:
-  // REQUIRES: `folder_dir` is the folder's directory (holding cur/).
-  MessageCache(std::string folder_dir, std::uint32_t uidvalidity);
+  // REQUIRES: `folder_dir` is the folder's directory (holding cur/). `file_name`: the cache
+  // file in it (one kind of blob per file).
+  MessageCache(std::string folder_dir, std::uint32_t uidvalidity,
+               std::string file_name = kMessageCacheFileName);
   ~MessageCache();
   MessageCache(const MessageCache&) = delete;
   MessageCache& operator=(const MessageCache&) = delete;
@@ -57,6 +61,7 @@ class MessageCache {
   Status replace(std::size_t live_uids);
 
   std::string dir_;
+  std::string name_;
   std::string path_;
   std::uint32_t uidvalidity_;
   int fd_ = -1;
