@@ -32,6 +32,8 @@ namespace maildir {
 inline constexpr const char* kMessageCacheFileName = "tegami-cache";
 // The same format holding other derived data (IMAP: the header fields SORT and THREAD use).
 inline constexpr const char* kSortCacheFileName = "tegami-cache.sort";
+// Likewise: the header fields IMAP SEARCH's common keys match.
+inline constexpr const char* kSearchCacheFileName = "tegami-cache.search";
 
 class MessageCache {
  public:
