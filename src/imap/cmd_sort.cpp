@@ -146,6 +146,29 @@ bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references,
   return true;
 }
 
+// The fields of `m` that the keys in `need` use (a cached entry may hold more: a repeated SORT
+// copies no string it does not compare).
+SortMessage needed_keys(const SortMessage& m, unsigned need) {
+  SortMessage out;
+  out.seq = m.seq;
+  out.uid = m.uid;
+  out.arrival = m.arrival;
+  out.sent = m.sent;
+  out.size = m.size;
+  out.reply_or_forward = m.reply_or_forward;
+  if (need & (sort_need(SortKey::kSubject) | kNeedThreadIds)) out.subject = m.subject;
+  if (need & sort_need(SortKey::kFrom)) out.from = m.from;
+  if (need & sort_need(SortKey::kTo)) out.to = m.to;
+  if (need & sort_need(SortKey::kCc)) out.cc = m.cc;
+  if (need & sort_need(SortKey::kDisplayFrom)) out.display_from = m.display_from;
+  if (need & sort_need(SortKey::kDisplayTo)) out.display_to = m.display_to;
+  if (need & kNeedThreadIds) {
+    out.message_id = m.message_id;
+    out.references = m.references;
+  }
+  return out;
+}
+
 }  // namespace
 
 // The keys SORT and THREAD computed, by UID, for the rest of the selection: a message's
@@ -217,7 +240,7 @@ struct SortJob {
       if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
       auto& cache = box->sort_keys->by_uid;
       if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
-        hits.push_back(e->second.keys);
+        hits.push_back(needed_keys(e->second.keys, need));
         hits.back().seq = facts.seq;
         if (next % 256 != 0) continue;  // cheap: look at the clock now and then
       } else {

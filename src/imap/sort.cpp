@@ -345,8 +345,26 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
   std::vector<std::uint32_t> ranks(n * k);
   std::vector<size_t> order(n);
   for (size_t c = 0; c < k; ++c) {
-    std::iota(order.begin(), order.end(), size_t{0});
     SortKey key = criteria[c].key;
+    if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
+      // A number: ranked from a compact (value, index) array, not through the SortMessages.
+      std::vector<std::pair<std::int64_t, std::uint32_t>> v(n);
+      for (size_t i = 0; i < n; ++i) {
+        const SortMessage& m = msgs[i];
+        std::int64_t x = key == SortKey::kArrival ? m.arrival
+                         : key == SortKey::kDate  ? m.sent
+                                                  : static_cast<std::int64_t>(m.size);
+        v[i] = {x, static_cast<std::uint32_t>(i)};
+      }
+      std::sort(v.begin(), v.end());
+      std::uint32_t rank = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && v[i - 1].first != v[i].first) ++rank;
+        ranks[size_t{v[i].second} * k + c] = criteria[c].reverse ? ~rank : rank;
+      }
+      continue;
+    }
+    std::iota(order.begin(), order.end(), size_t{0});
     std::sort(order.begin(), order.end(),
               [&](size_t x, size_t y) { return compare_key(msgs[x], msgs[y], key) < 0; });
     std::uint32_t rank = 0;
