@@ -126,6 +126,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
 void release_idle_memory(SelectedBox& box) {
   box.mailbox.release_memory();
   box.structures.reset();
+  box.sort_keys.reset();  // megabytes on a big folder; tegami-cache.sort gives them back fast
   box.client_uids.shrink_to_fit();
   box.recent.shrink_to_fit();
 }
