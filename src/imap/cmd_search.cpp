@@ -146,10 +146,13 @@ struct SearchJob {
       if (m.matches(root)) hits.push_back(uid ? u : facts.seq);
       // Checking the clock costs little next to a message; cheap keys still check every 256.
       if ((next % 256 == 0 || m.header_read()) &&
-          std::chrono::steady_clock::now() - start >= kBatchTime)
+          std::chrono::steady_clock::now() - start >= kBatchTime) {
+        // Each batch writes what it found (memory stays bounded; a cache: errors cost a re-read).
+        if (header_cache) (void)header_cache->flush(mb.count());
         return;
+      }
     }
-    if (header_cache) (void)header_cache->flush(mb.count());  // a cache: errors cost a re-read
+    if (header_cache) (void)header_cache->flush(mb.count());
     auto u = sync_updates(*box, false);
     if (u.ok()) {
       updates = std::move(*u);

@@ -48,7 +48,9 @@ struct CachedSearchHeader {
 };
 // The blob: the byte 1, the sent day (a byte 0/1, then 8 bytes little-endian), the field
 // count (4 bytes), then per field its name and value, each a 4-byte little-endian length and
-// its bytes. decode_search_header refuses anything else (false, `out` untouched).
+// its bytes. decode_search_header refuses anything else (false, `out` untouched). The values
+// are stored normalised: a change to header decoding or to mime::normalize_for_search must
+// bump the version byte, so that older records are refused (and rebuilt).
 std::string encode_search_header(const CachedSearchHeader& h);
 bool decode_search_header(std::string_view blob, CachedSearchHeader& out);
 
