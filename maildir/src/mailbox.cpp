@@ -53,6 +53,10 @@ void MailboxInternals::set_name(Mailbox& m, MessageRecord& r, std::string_view n
 
 void MailboxInternals::maybe_compact(Mailbox& m) {
   if (m.names_garbage_ < 65536 || m.names_garbage_ * 2 < m.names_.size()) return;
+  compact(m);
+}
+
+void MailboxInternals::compact(Mailbox& m) {
   std::string pool;
   pool.reserve(m.names_.size() - m.names_garbage_);
   for (MessageRecord& r : m.records_) {
@@ -244,6 +248,14 @@ Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
   r.vsize = bytes + lfs;
   index_dirty_ = true;
   return r.vsize;
+}
+
+void Mailbox::release_memory() {
+  uidlist_.reset();
+  if (names_garbage_ > 0) MailboxInternals::compact(*this);
+  records_.shrink_to_fit();
+  names_.shrink_to_fit();
+  expunged_uids_.shrink_to_fit();
 }
 
 Status Mailbox::save_index() {

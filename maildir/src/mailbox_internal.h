@@ -22,6 +22,8 @@ class MailboxInternals {
   static void set_name(Mailbox& m, MessageRecord& r, std::string_view name);
   // Rebuilds the pool when most of it is garbage.
   static void maybe_compact(Mailbox& m);
+  // Rebuilds the pool with only the names the records point to.
+  static void compact(Mailbox& m);
 
   // Removes the records at the positions flagged in `gone` (same size as records_), adding
   // their UIDs to expunged_uids_ and to `expunged`.

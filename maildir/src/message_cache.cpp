@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,9 +80,10 @@ std::string encode_cache_record(std::uint32_t uid, std::string_view blob) {
   return r;
 }
 
-MessageCache::MessageCache(std::string folder_dir, std::uint32_t uidvalidity)
+MessageCache::MessageCache(std::string folder_dir, std::uint32_t uidvalidity, std::string file_name)
     : dir_(std::move(folder_dir)),
-      path_(dir_ + "/" + kMessageCacheFileName),
+      name_(std::move(file_name)),
+      path_(dir_ + "/" + name_),
       uidvalidity_(uidvalidity) {}
 
 MessageCache::~MessageCache() {
@@ -148,10 +150,18 @@ std::optional<std::string> MessageCache::get(std::uint32_t uid) {
   }
   auto it = where_.find(uid);
   if (it == where_.end()) {
-    // Another process may have appended, or replaced the file.
-    struct stat st {};
-    if (::stat(path_.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) != ino_) {
-      open_file();
+    // Another process may have appended, or replaced the file. Replacement (rare: a
+    // compaction) is looked for at most every 100 ms: a first SORT or FETCH misses on every
+    // message, and a path lookup per miss cost more than the appends it finds.
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    const std::int64_t now_ms = std::int64_t{now.tv_sec} * 1000 + now.tv_nsec / 1000000;
+    if (now_ms - replaced_check_ms_ >= 100) {
+      replaced_check_ms_ = now_ms;
+      struct stat st {};
+      if (::stat(path_.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_ino) != ino_) {
+        open_file();
+      }
     }
     scan();
     it = where_.find(uid);
@@ -178,9 +188,9 @@ Status MessageCache::replace(std::size_t live_uids) {
   std::string content = header_bytes(uidvalidity_);
   for (const auto& [uid, blob] : queued_) content += encode_cache_record(uid, blob);
   queued_.clear();
-  std::string tmp = std::string(kMessageCacheFileName) + ".tmp." + local_hostname() + "." +
-                    std::to_string(::getpid()) + "." + std::to_string(g_counter.fetch_add(1));
-  Status s = internal::replace_file(dir_, kMessageCacheFileName, tmp, content, 0, nullptr);
+  std::string tmp = name_ + ".tmp." + local_hostname() + "." + std::to_string(::getpid()) + "." +
+                    std::to_string(g_counter.fetch_add(1));
+  Status s = internal::replace_file(dir_, name_, tmp, content, 0, nullptr);
   open_file();
   scan();
   return s;

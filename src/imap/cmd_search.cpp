@@ -24,6 +24,7 @@
 #include "imap/search_program.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "maildir/message_cache.h"
 #include "mime/structure.h"
 
 namespace imap {
@@ -35,7 +36,9 @@ constexpr auto kBatchTime = std::chrono::milliseconds(20);
 // MessageAccess over message i of a Maildir view: facts from the view, bytes with pread.
 class FileAccess final : public MessageAccess {
  public:
-  FileAccess(maildir::Mailbox& mb, size_t i) : mb_(mb), i_(i) {}
+  // `cache`: the folder's tegami-cache.search, or null.
+  FileAccess(maildir::Mailbox& mb, size_t i, maildir::MessageCache* cache = nullptr)
+      : mb_(mb), i_(i), cache_(cache) {}
   ~FileAccess() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -60,7 +63,9 @@ class FileAccess final : public MessageAccess {
     out.clear();
     if (fd_ < 0) {
       if (failed_) return false;
-      fd_ = ::open(mb_.path(i_).c_str(), O_RDONLY | O_CLOEXEC);
+      const std::string path = mb_.path(i_);
+      fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);  // see message_file.cpp
+      if (fd_ < 0 && errno == EPERM) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd_ < 0) {
         failed_ = true;  // vanished (expunged elsewhere): the next sync reports it
         return false;
@@ -78,10 +83,19 @@ class FileAccess final : public MessageAccess {
     out.resize(static_cast<size_t>(n));
     return true;
   }
+  bool cached_header(CachedSearchHeader& out) override {
+    if (!cache_) return false;
+    auto blob = cache_->get(mb_.record(i_).uid);
+    return blob && decode_search_header(*blob, out);
+  }
+  void store_header(const CachedSearchHeader& h) override {
+    if (cache_) cache_->put(mb_.record(i_).uid, encode_search_header(h));
+  }
 
  private:
   maildir::Mailbox& mb_;
   size_t i_;
+  maildir::MessageCache* cache_;
   int fd_ = -1;
   bool failed_ = false;
 };
@@ -99,6 +113,9 @@ struct SearchJob {
   bool done = false;
   maildir::Status status;
   std::string updates;  // untagged updates of the final sync
+  // The folder's tegami-cache.search when the program reads headers and needs only the fields
+  // it keeps: a repeated header SEARCH (in any session or process) reads no message files.
+  std::unique_ptr<maildir::MessageCache> header_cache;
 
   // Matches messages until the batch time is used up or all are done; the final batch also
   // syncs (no EXPUNGE during SEARCH, RFC 3501 7.4.1). Worker thread.
@@ -106,6 +123,11 @@ struct SearchJob {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
     const auto& recent = box->recent;
+    const bool cache_headers = needs_message_text(root) && header_cache_suffices(root);
+    if (cache_headers && !header_cache) {
+      header_cache = std::make_unique<maildir::MessageCache>(mb.dir(), mb.uid_validity(),
+                                                             maildir::kSearchCacheFileName);
+    }
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       size_t seq = ++next;
@@ -118,14 +140,19 @@ struct SearchJob {
       facts.max_uid = max_uid;
       facts.flags = mb.flags(*i).system;
       facts.recent = std::binary_search(recent.begin(), recent.end(), u);
-      FileAccess access(mb, *i);
+      FileAccess access(mb, *i, header_cache.get());
       MessageMatcher m(facts, access);
+      if (cache_headers) m.use_header_cache();
       if (m.matches(root)) hits.push_back(uid ? u : facts.seq);
       // Checking the clock costs little next to a message; cheap keys still check every 256.
       if ((next % 256 == 0 || m.header_read()) &&
-          std::chrono::steady_clock::now() - start >= kBatchTime)
+          std::chrono::steady_clock::now() - start >= kBatchTime) {
+        // Each batch writes what it found (memory stays bounded; a cache: errors cost a re-read).
+        if (header_cache) (void)header_cache->flush(mb.count());
         return;
+      }
     }
+    if (header_cache) (void)header_cache->flush(mb.count());
     auto u = sync_updates(*box, false);
     if (u.ok()) {
       updates = std::move(*u);

@@ -5,9 +5,10 @@
 // command names. Like SEARCH, the work is a resumable job run on the worker pool in batches of
 // bounded time over a snapshot of the messages the client knows: each message is matched
 // (search_match.h) and, if it matches, what the sort keys need is taken from its ENVELOPE
-// fields in the folder's structure cache (structure_cache.h; parsed once when missing) — only
-// THREAD=REFERENCES also reads the header block for References. The keys are kept by UID for
-// the rest of the selection (SortKeyCache). The ordering and the threads are pure functions
+// fields in the folder's structure cache (structure_cache.h), or, when the message was never
+// parsed, from its header block alone (no body is read) — THREAD=REFERENCES also reads the
+// header block for References. The keys are kept by UID for the rest of the selection
+// (SortKeyCache). The ordering and the threads are pure functions
 // (sort.h, thread.h) applied once all messages are in.
 #include <chrono>
 #include <memory>
@@ -23,6 +24,8 @@
 #include "imap/sort.h"
 #include "imap/structure_cache.h"
 #include "imap/thread.h"
+#include "maildir/message_cache.h"
+#include "mime/parser.h"
 
 namespace imap {
 
@@ -72,31 +75,98 @@ class HitAccess final : public MessageAccess {
   std::shared_ptr<MessageFile> file_;
 };
 
-// SortHeader from the ENVELOPE fields of the message's structure; References from the header
-// block when `references` (it is not an ENVELOPE field).
-bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references, SortHeader& h) {
-  auto s = structure_cache(box).get(box.mailbox.record(i).uid, [&] { return access.file(); });
-  if (!s.ok()) return false;
-  const mime::Structure& st = **s;
-  if (!st.parts.empty() && st.parts[0].envelope != mime::Part::kNone) {
-    const mime::EnvelopeFields& e = st.envelopes[st.parts[0].envelope];
-    h.date = e.date;
-    h.subject = e.subject;
-    h.from = e.from;
-    h.to = e.to;
-    h.cc = e.cc;
-    h.message_id = e.message_id;
-    h.in_reply_to = e.in_reply_to;
-  }
-  if (references && !st.parts.empty()) {
-    std::string header;
-    size_t len =
-        static_cast<size_t>(std::min<std::uint64_t>(st.parts[0].header.lf, kMaxSearchHeader));
-    if (access.read(st.parts[0].header_offset, len, header)) {
-      h.references = header_field(header, "References");
+void take_envelope(const mime::Structure& st, SortHeader& h) {
+  if (st.parts.empty() || st.parts[0].envelope == mime::Part::kNone) return;
+  const mime::EnvelopeFields& e = st.envelopes[st.parts[0].envelope];
+  h.date = e.date;
+  h.subject = e.subject;
+  h.from = e.from;
+  h.to = e.to;
+  h.cc = e.cc;
+  h.message_id = e.message_id;
+  h.in_reply_to = e.in_reply_to;
+}
+
+// The message's header block (up to and including the blank line that ends it; at most
+// kMaxSearchHeader bytes), read in one 16 KB piece for most messages. False if unreadable.
+bool read_header_block(HitAccess& access, std::string& header) {
+  std::string chunk;
+  std::uint64_t offset = 0;
+  size_t want = 16 * 1024;
+  while (header.size() < kMaxSearchHeader) {
+    if (!access.read(offset, want, chunk)) return false;
+    if (chunk.empty()) return true;
+    offset += chunk.size();
+    size_t from = header.size() > 2 ? header.size() - 2 : 0;
+    header += chunk;
+    if (header[0] == '\n' || header.rfind("\r\n", 0) == 0) {
+      header.resize(header[0] == '\n' ? 1 : 2);
+      return true;
     }
+    size_t end = std::min(header.find("\n\n", from), header.find("\n\r\n", from));
+    if (end != std::string::npos) {
+      header.resize(end + (header[end + 1] == '\n' ? 2 : 3));
+      return true;
+    }
+    if (chunk.size() < want) return true;  // the whole message is header
+    want = 64 * 1024;
   }
   return true;
+}
+
+// SortHeader from the ENVELOPE fields of the message's structure when the structure cache has
+// it; otherwise from its header block alone, parsed by the same MIME parser (a first SORT of a
+// big folder reads and parses no bodies; the structure is parsed when a FETCH needs it).
+// References (not an ENVELOPE field) from the header block when `references`.
+// `complete`: set when every field, References included, was filled (worth keeping in
+// tegami-cache.sort).
+bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references, SortHeader& h,
+                 bool& complete) {
+  complete = false;
+  if (auto st = structure_cache(box).cached(box.mailbox.record(i).uid)) {
+    take_envelope(*st, h);
+    if (references && !st->parts.empty()) {
+      std::string header;
+      size_t len =
+          static_cast<size_t>(std::min<std::uint64_t>(st->parts[0].header.lf, kMaxSearchHeader));
+      if (access.read(st->parts[0].header_offset, len, header)) {
+        h.references = header_field(header, "References");
+        complete = true;
+      }
+    }
+    return true;
+  }
+  std::string header;
+  if (!read_header_block(access, header)) return false;  // vanished meanwhile
+  mime::Parser parser;
+  parser.feed(header);
+  take_envelope(parser.finish(), h);
+  h.references = header_field(header, "References");
+  complete = true;
+  return true;
+}
+
+// The fields of `m` that the keys in `need` use (a cached entry may hold more: a repeated SORT
+// copies no string it does not compare).
+SortMessage needed_keys(const SortMessage& m, unsigned need) {
+  SortMessage out;
+  out.seq = m.seq;
+  out.uid = m.uid;
+  out.arrival = m.arrival;
+  out.sent = m.sent;
+  out.size = m.size;
+  out.reply_or_forward = m.reply_or_forward;
+  if (need & (sort_need(SortKey::kSubject) | kNeedThreadIds)) out.subject = m.subject;
+  if (need & sort_need(SortKey::kFrom)) out.from = m.from;
+  if (need & sort_need(SortKey::kTo)) out.to = m.to;
+  if (need & sort_need(SortKey::kCc)) out.cc = m.cc;
+  if (need & sort_need(SortKey::kDisplayFrom)) out.display_from = m.display_from;
+  if (need & sort_need(SortKey::kDisplayTo)) out.display_to = m.display_to;
+  if (need & kNeedThreadIds) {
+    out.message_id = m.message_id;
+    out.references = m.references;
+  }
+  return out;
 }
 
 }  // namespace
@@ -128,6 +198,23 @@ struct SortJob {
   bool done = false;
   maildir::Status status;
   std::string updates;
+  // The folder's tegami-cache.sort, opened when a message's keys are not in memory: its
+  // header fields, kept for other sessions and processes (a new session's first SORT reads
+  // neither the messages nor their structures).
+  std::unique_ptr<maildir::MessageCache> disk;
+
+  bool load_sort_header(size_t i, std::uint32_t uid, HitAccess& access, SortHeader& h) {
+    if (!disk) {
+      disk = std::make_unique<maildir::MessageCache>(
+          box->mailbox.dir(), box->mailbox.uid_validity(), maildir::kSortCacheFileName);
+    }
+    if (auto blob = disk->get(uid); blob && decode_sort_header(*blob, h)) return true;
+    h = SortHeader{};
+    bool complete = false;
+    if (!sort_header(*box, i, access, references, h, complete)) return false;
+    if (complete) disk->put(uid, encode_sort_header(h));
+    return true;
+  }
 
   // Worker thread: matches and collects until the batch time is used up or all are done; the
   // final batch writes the structure cache and syncs (no EXPUNGE, RFC 3501 7.4.1).
@@ -153,22 +240,34 @@ struct SortJob {
       if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
       auto& cache = box->sort_keys->by_uid;
       if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
-        hits.push_back(e->second.keys);
+        hits.push_back(needed_keys(e->second.keys, need));
         hits.back().seq = facts.seq;
         if (next % 256 != 0) continue;  // cheap: look at the clock now and then
       } else {
         SortHeader h;
-        if (!sort_header(*box, *i, access, references, h)) continue;  // vanished meanwhile
+        if (!load_sort_header(*i, u, access, h)) continue;  // vanished meanwhile
         unsigned all = need | (e != cache.end() ? e->second.need : 0);
-        hits.push_back(make_sort_message(facts.seq, u, access.internal_date().value_or(0),
-                                         access.size().value_or(0), h, all));
+        // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
+        // size (may read the whole file) only for SIZE: most sorts need neither.
+        std::int64_t arrival = 0;
+        if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
+          arrival = access.internal_date().value_or(0);
+          all |= sort_need(SortKey::kArrival);
+        }
+        std::uint64_t size = 0;
+        if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
+        hits.push_back(make_sort_message(facts.seq, u, arrival, size, h, all));
         if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
           cache[u] = SortKeyCache::Entry{all, hits.back()};
         }
       }
-      if (std::chrono::steady_clock::now() - start >= kBatchTime) return;
+      if (std::chrono::steady_clock::now() - start >= kBatchTime) {
+        if (disk) (void)disk->flush(mb.count());  // each batch's finds: memory stays bounded
+        return;
+      }
     }
     if (box->structures) box->structures->flush(mb.count());
+    if (disk) (void)disk->flush(mb.count());  // a cache: a failed write only costs a re-read
     auto up = sync_updates(*box, false);
     if (up.ok()) {
       updates = std::move(*up);

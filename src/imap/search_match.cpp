@@ -23,6 +23,34 @@ std::string upper(std::string_view s) {
   return out;
 }
 
+// The fields CachedSearchHeader holds (upper case).
+bool is_cached_field(std::string_view upper_name) {
+  return upper_name == "SUBJECT" || upper_name == "FROM" || upper_name == "TO" ||
+         upper_name == "CC" || upper_name == "BCC";
+}
+
+void put_u32(std::string& out, std::uint32_t n) {
+  for (int b = 0; b < 4; ++b) out += static_cast<char>((n >> (8 * b)) & 0xff);
+}
+
+bool get_u32(std::string_view blob, size_t& pos, std::uint32_t& n) {
+  if (blob.size() - pos < 4) return false;
+  n = 0;
+  for (int b = 0; b < 4; ++b) {
+    n |= static_cast<std::uint32_t>(static_cast<unsigned char>(blob[pos + b])) << (8 * b);
+  }
+  pos += 4;
+  return true;
+}
+
+bool get_string(std::string_view blob, size_t& pos, std::string& out) {
+  std::uint32_t n = 0;
+  if (!get_u32(blob, pos, n) || blob.size() - pos < n) return false;
+  out.assign(blob.substr(pos, n));
+  pos += n;
+  return true;
+}
+
 bool is_text_key(SearchKey::Kind k) {
   using K = SearchKey::Kind;
   return k == K::kHeader || k == K::kAddress || k == K::kBody || k == K::kText;
@@ -205,6 +233,57 @@ bool needs_message_text(const SearchKey& key) {
   return false;
 }
 
+std::string encode_search_header(const CachedSearchHeader& h) {
+  std::string out(1, '\x01');
+  out += h.sent_day ? '\x01' : '\x00';
+  auto day = static_cast<std::uint64_t>(h.sent_day.value_or(0));
+  put_u32(out, static_cast<std::uint32_t>(day));
+  put_u32(out, static_cast<std::uint32_t>(day >> 32));
+  put_u32(out, static_cast<std::uint32_t>(h.fields.size()));
+  for (const auto& [name, value] : h.fields) {
+    put_u32(out, static_cast<std::uint32_t>(name.size()));
+    out += name;
+    put_u32(out, static_cast<std::uint32_t>(value.size()));
+    out += value;
+  }
+  return out;
+}
+
+bool decode_search_header(std::string_view blob, CachedSearchHeader& out) {
+  if (blob.size() < 2 || blob[0] != '\x01' || (blob[1] != '\x00' && blob[1] != '\x01')) {
+    return false;
+  }
+  size_t pos = 2;
+  CachedSearchHeader h;
+  std::uint32_t lo = 0, hi = 0, count = 0;
+  if (!get_u32(blob, pos, lo) || !get_u32(blob, pos, hi) || !get_u32(blob, pos, count)) {
+    return false;
+  }
+  if (blob[1] == '\x01') {
+    h.sent_day = static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo);
+  }
+  if (count > (blob.size() - pos) / 8) return false;  // each field takes at least 8 bytes
+  h.fields.resize(count);
+  for (auto& [name, value] : h.fields) {
+    if (!get_string(blob, pos, name) || !get_string(blob, pos, value)) return false;
+  }
+  if (pos != blob.size()) return false;
+  out = std::move(h);
+  return true;
+}
+
+bool header_cache_suffices(const SearchKey& key) {
+  using K = SearchKey::Kind;
+  if (key.kind == K::kBody || key.kind == K::kText) return false;
+  if ((key.kind == K::kHeader || key.kind == K::kAddress) && !is_cached_field(upper(key.field))) {
+    return false;
+  }
+  for (const SearchKey& c : key.children) {
+    if (!header_cache_suffices(c)) return false;
+  }
+  return true;
+}
+
 bool MessageMatcher::matches(const SearchKey& root) {
   Tri t = eval(root, kView);
   if (t == Tri::kUnknown) t = eval(root, kHeader);
@@ -315,6 +394,17 @@ const std::string& MessageMatcher::field_value(Field& f) {
 bool MessageMatcher::load_header() {
   if (header_loaded_) return header_ok_;
   header_loaded_ = true;
+  if (use_cache_) {
+    CachedSearchHeader cached;
+    if (access_.cached_header(cached)) {
+      for (auto& [name, value] : cached.fields) {
+        fields_.push_back({std::move(name), {}, std::move(value), true});
+      }
+      sent_day_ = cached.sent_day;
+      header_ok_ = true;
+      return true;
+    }
+  }
   std::string header, chunk;
   std::uint64_t offset = 0;
   size_t end = std::string::npos;
@@ -347,6 +437,14 @@ bool MessageMatcher::load_header() {
   });
   sent_day_ = date;
   header_ok_ = true;
+  if (use_cache_) {
+    CachedSearchHeader keep;
+    keep.sent_day = sent_day_;
+    for (Field& f : fields_) {
+      if (is_cached_field(f.name)) keep.fields.emplace_back(f.name, field_value(f));
+    }
+    access_.store_header(keep);
+  }
   return true;
 }
 

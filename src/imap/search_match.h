@@ -39,6 +39,21 @@ struct MessageFacts {
   bool recent = false;
 };
 
+// What a SEARCH of the common header keys needs from one message, as kept in the folder's
+// tegami-cache.search (docs/formats.md): every Subject, From, To, Cc and Bcc field (upper-case
+// name, value RFC 2047-decoded and normalised for search) and the day of the first Date:.
+struct CachedSearchHeader {
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::optional<std::int64_t> sent_day;
+};
+// The blob: the byte 1, the sent day (a byte 0/1, then 8 bytes little-endian), the field
+// count (4 bytes), then per field its name and value, each a 4-byte little-endian length and
+// its bytes. decode_search_header refuses anything else (false, `out` untouched). The values
+// are stored normalised: a change to header decoding or to mime::normalize_for_search must
+// bump the version byte, so that older records are refused (and rebuilt).
+std::string encode_search_header(const CachedSearchHeader& h);
+bool decode_search_header(std::string_view blob, CachedSearchHeader& out);
+
 // The message's file and the lazily computed facts. Implemented over a Maildir file by
 // cmd_search.cpp and over strings by the tests.
 class MessageAccess {
@@ -53,6 +68,13 @@ class MessageAccess {
   // Reads up to `len` bytes at `offset` (as stored) into `out` (replacing it); fewer at the end
   // of the file. False on a read error.
   virtual bool read(std::uint64_t offset, size_t len, std::string& out) = 0;
+  // The message's cached header fields, when the implementation keeps them (false: none).
+  virtual bool cached_header(CachedSearchHeader& out) {
+    (void)out;
+    return false;
+  }
+  // Called after the header was read by a matcher using the cache, to keep its fields.
+  virtual void store_header(const CachedSearchHeader& h) { (void)h; }
 };
 
 // Replaces every text key of the tree by its normalised form (mime::normalize_for_search), once
@@ -61,6 +83,9 @@ void normalize_search_keys(SearchKey& key);
 
 // True when the tree needs more than the view (header or body) — i.e. SEARCH must open files.
 bool needs_message_text(const SearchKey& key);
+// True when the tree needs nothing but the view and CachedSearchHeader (SUBJECT, FROM, TO,
+// CC, BCC, HEADER of those fields, SENT*), so the header cache can answer it.
+bool header_cache_suffices(const SearchKey& key);
 
 class MessageMatcher {
  public:
@@ -70,6 +95,10 @@ class MessageMatcher {
   // Evaluates `root` (REQUIRES: normalize_search_keys was applied). A message that cannot be
   // read matches only keys decided without reading it.
   bool matches(const SearchKey& root);
+
+  // Take the header fields from MessageAccess::cached_header when it has them, and store
+  // them after reading the header otherwise. REQUIRES: header_cache_suffices(root).
+  void use_header_cache() { use_cache_ = true; }
 
   // How far evaluation had to go (tests check that cheap keys never open the message).
   bool header_read() const { return header_loaded_; }
@@ -93,6 +122,7 @@ class MessageMatcher {
 
   const MessageFacts& facts_;
   MessageAccess& access_;
+  bool use_cache_ = false;
   bool header_loaded_ = false;
   bool header_ok_ = false;
   std::vector<Field> fields_;

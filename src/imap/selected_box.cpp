@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "imap/structure_cache.h"
 #include "maildir/recent.h"
 
 namespace imap {
@@ -120,6 +121,14 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
            std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + ")\r\n";
   }
   return out;
+}
+
+void release_idle_memory(SelectedBox& box) {
+  box.mailbox.release_memory();
+  box.structures.reset();
+  box.sort_keys.reset();  // megabytes on a big folder; tegami-cache.sort gives them back fast
+  box.client_uids.shrink_to_fit();
+  box.recent.shrink_to_fit();
 }
 
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid) {

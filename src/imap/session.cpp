@@ -519,6 +519,7 @@ void Session::idle_sync() {
       [box, text] {
         auto updates = sync_updates(*box, true);
         if (updates.ok()) *text = std::move(*updates);
+        release_idle_memory(*box);  // an idling session holds only what it needs
       },
       [this, text] {
         if (!text->empty()) conn_->send(*text);

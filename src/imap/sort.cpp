@@ -1,6 +1,7 @@
 #include "imap/sort.h"
 
 #include <algorithm>
+#include <iterator>
 #include <numeric>
 
 #include "imap/base_subject.h"
@@ -266,6 +267,47 @@ SortMessage make_sort_message(std::uint32_t seq, std::uint32_t uid, std::int64_t
   return m;
 }
 
+namespace {
+
+std::string* sort_header_fields(SortHeader& h, size_t k) {
+  std::string* fields[] = {&h.date, &h.subject,    &h.from,        &h.to,
+                           &h.cc,   &h.message_id, &h.in_reply_to, &h.references};
+  return k < std::size(fields) ? fields[k] : nullptr;
+}
+
+}  // namespace
+
+std::string encode_sort_header(const SortHeader& h) {
+  SortHeader copy = h;
+  std::string out(1, '\x01');
+  for (size_t k = 0; std::string* f = sort_header_fields(copy, k); ++k) {
+    auto n = static_cast<std::uint32_t>(f->size());
+    for (int b = 0; b < 4; ++b) out += static_cast<char>((n >> (8 * b)) & 0xff);
+    out += *f;
+  }
+  return out;
+}
+
+bool decode_sort_header(std::string_view blob, SortHeader& h) {
+  if (blob.empty() || blob[0] != '\x01') return false;
+  size_t pos = 1;
+  SortHeader out;
+  for (size_t k = 0; std::string* f = sort_header_fields(out, k); ++k) {
+    if (blob.size() - pos < 4) return false;
+    std::uint32_t n = 0;
+    for (int b = 0; b < 4; ++b) {
+      n |= static_cast<std::uint32_t>(static_cast<unsigned char>(blob[pos + b])) << (8 * b);
+    }
+    pos += 4;
+    if (blob.size() - pos < n) return false;
+    f->assign(blob.substr(pos, n));
+    pos += n;
+  }
+  if (pos != blob.size()) return false;
+  h = std::move(out);
+  return true;
+}
+
 std::string header_field(std::string_view header, std::string_view name) {
   size_t pos = 0;
   while (pos < header.size()) {
@@ -303,8 +345,26 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
   std::vector<std::uint32_t> ranks(n * k);
   std::vector<size_t> order(n);
   for (size_t c = 0; c < k; ++c) {
-    std::iota(order.begin(), order.end(), size_t{0});
     SortKey key = criteria[c].key;
+    if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
+      // A number: ranked from a compact (value, index) array, not through the SortMessages.
+      std::vector<std::pair<std::int64_t, std::uint32_t>> v(n);
+      for (size_t i = 0; i < n; ++i) {
+        const SortMessage& m = msgs[i];
+        std::int64_t x = key == SortKey::kArrival ? m.arrival
+                         : key == SortKey::kDate  ? m.sent
+                                                  : static_cast<std::int64_t>(m.size);
+        v[i] = {x, static_cast<std::uint32_t>(i)};
+      }
+      std::sort(v.begin(), v.end());
+      std::uint32_t rank = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if (i > 0 && v[i - 1].first != v[i].first) ++rank;
+        ranks[size_t{v[i].second} * k + c] = criteria[c].reverse ? ~rank : rank;
+      }
+      continue;
+    }
+    std::iota(order.begin(), order.end(), size_t{0});
     std::sort(order.begin(), order.end(),
               [&](size_t x, size_t y) { return compare_key(msgs[x], msgs[y], key) < 0; });
     std::uint32_t rank = 0;

@@ -38,6 +38,12 @@ struct SortHeader {
   bool has_references = false;
 };
 
+// A SortHeader as stored in the folder's tegami-cache.sort (maildir/message_cache.h): the byte
+// 1, then date, subject, from, to, cc, message_id, in_reply_to and references, each as a
+// 4-byte little-endian length and its bytes. decode_sort_header refuses anything else (false).
+std::string encode_sort_header(const SortHeader& h);
+bool decode_sort_header(std::string_view blob, SortHeader& h);
+
 // What SORT and THREAD know about one message. Text fields are in sort_text() form and only
 // filled for the keys asked for (see make_sort_message).
 struct SortMessage {

@@ -19,15 +19,24 @@ std::uint64_t StructureCache::parses() {
   return g_parses.load();
 }
 
-maildir::Result<std::shared_ptr<const mime::Structure>> StructureCache::get(
-    std::uint32_t uid,
-    const std::function<maildir::Result<std::shared_ptr<MessageFile>>()>& open_file) {
+std::shared_ptr<const mime::Structure> StructureCache::cached(std::uint32_t uid) {
   if (last_ && last_uid_ == uid) return last_;
   std::shared_ptr<const mime::Structure> found;
   if (auto blob = disk_.get(uid)) {
     auto decoded = mime::decode_structure(*blob);
     if (decoded.ok()) found = std::make_shared<const mime::Structure>(std::move(*decoded));
   }
+  if (found) {
+    last_uid_ = uid;
+    last_ = found;
+  }
+  return found;
+}
+
+maildir::Result<std::shared_ptr<const mime::Structure>> StructureCache::get(
+    std::uint32_t uid,
+    const std::function<maildir::Result<std::shared_ptr<MessageFile>>()>& open_file) {
+  std::shared_ptr<const mime::Structure> found = cached(uid);
   if (!found) {
     auto file = open_file();
     if (!file.ok()) return file.status();

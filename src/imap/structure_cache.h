@@ -30,6 +30,10 @@ class StructureCache {
       std::uint32_t uid,
       const std::function<maildir::Result<std::shared_ptr<MessageFile>>()>& open_file);
 
+  // The structure of `uid` if it was parsed before (in memory or in tegami-cache), else null;
+  // never reads the message.
+  std::shared_ptr<const mime::Structure> cached(std::uint32_t uid);
+
   // Writes the structures parsed since the last flush to tegami-cache (errors are ignored:
   // it is a cache). `live`: the folder's message count, for compaction.
   void flush(std::size_t live);

@@ -629,7 +629,9 @@ void TcpConnection::pump() {
     auto* w = new WriteReq();
     w->data = std::move(wire_);
     wire_.clear();
-    wire_.reserve(kWireTarget + kWireTarget / 4);  // filled again without growing step by step
+    // Filled again without growing step by step while more output waits; an idle connection
+    // keeps no buffer (1,000 idle sessions would hold 80 MB of address space otherwise).
+    if (!pending_.empty()) wire_.reserve(kWireTarget + kWireTarget / 4);
     w->req.data = w;
     uv_buf_t b = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
     writing_bytes_ = w->data.size();

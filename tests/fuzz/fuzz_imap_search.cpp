@@ -39,6 +39,11 @@ size_t depth(const imap::SearchKey& k) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  // The whole input as a tegami-cache.search blob: refused, or decoded and encoded back to
+  // the same bytes.
+  if (imap::CachedSearchHeader h; imap::decode_search_header(in, h)) {
+    if (imap::encode_search_header(h) != in) std::abort();
+  }
   size_t nul = in.find('\0');
   std::string_view program = in.substr(0, nul);
   std::string_view message = nul == std::string_view::npos ? "" : in.substr(nul + 1);

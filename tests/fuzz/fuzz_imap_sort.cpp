@@ -61,6 +61,11 @@ void check_threads(const std::string& list, size_t count) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
+  // The whole input as a tegami-cache.sort blob: refused or decoded, and what decodes
+  // encodes back to the same bytes.
+  if (imap::SortHeader h; imap::decode_sort_header(in, h)) {
+    if (imap::encode_sort_header(h) != in) std::abort();
+  }
   size_t nl = in.find('\n');
   std::string_view first = in.substr(0, nl);
   std::string_view rest = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);

@@ -346,6 +346,20 @@ class ImapCore(unittest.TestCase):
         other.logout()
         r.send(b"DONE\r\n")
         self.assertTrue(r.until_tagged(b"i")[-1].startswith(b"i OK"))
+        # IDLE gave back what the session can rebuild (the loaded dovecot-uidlist, the MIME
+        # structure and SORT key caches): afterwards it answers as a fresh session does.
+        asks = [(b"f", b"UID FETCH 1:* (BODYSTRUCTURE ENVELOPE)"),
+                (b"o", b"UID SORT (DATE) UTF-8 ALL"), (b"t", b"UID SEARCH SUBJECT idle")]
+        mine = [r.cmd(tag, text) for tag, text in asks]
+        fresh = self.raw("idle")
+        fresh.cmd(b"s", b"EXAMINE INBOX")
+        theirs = [fresh.cmd(tag, text) for tag, text in asks]
+        fresh.close()
+        for (tag, text), a, b in zip(asks, mine, theirs):
+            self.assertTrue(a[-1].startswith(tag + b" OK"), (text, a[-1]))
+            self.assertEqual([ln for ln in a if ln.startswith(b"* ")],
+                             [ln for ln in b if ln.startswith(b"* ")], text)
+        self.assertEqual(len([ln for ln in mine[0] if b" FETCH (" in ln]), exists - 1)
         r.close()
 
     # --- \Recent ---------------------------------------------------------------------------

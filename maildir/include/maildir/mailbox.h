@@ -201,6 +201,12 @@ class Mailbox {
   // after a changing sync; call before closing to keep computed vsizes).
   Status save_index();
 
+  // Gives back memory the view does not need while its owner waits (an IMAP session in IDLE):
+  // the loaded dovecot-uidlist (read again by the next sync that finds new files), the spare
+  // capacity of the records and of the name pool, and the pool's unused names. The view
+  // itself is unchanged.
+  void release_memory();
+
  private:
   friend class MailboxInternals;  // maildir/src/mailbox_internal.h
   Mailbox() = default;

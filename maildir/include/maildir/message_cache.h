@@ -30,11 +30,17 @@
 namespace maildir {
 
 inline constexpr const char* kMessageCacheFileName = "tegami-cache";
+// The same format holding other derived data (IMAP: the header fields SORT and THREAD use).
+inline constexpr const char* kSortCacheFileName = "tegami-cache.sort";
+// Likewise: the header fields IMAP SEARCH's common keys match.
+inline constexpr const char* kSearchCacheFileName = "tegami-cache.search";
 
 class MessageCache {
  public:
-  // REQUIRES: `folder_dir` is the folder's directory (holding cur/).
-  MessageCache(std::string folder_dir, std::uint32_t uidvalidity);
+  // REQUIRES: `folder_dir` is the folder's directory (holding cur/). `file_name`: the cache
+  // file in it (one kind of blob per file).
+  MessageCache(std::string folder_dir, std::uint32_t uidvalidity,
+               std::string file_name = kMessageCacheFileName);
   ~MessageCache();
   MessageCache(const MessageCache&) = delete;
   MessageCache& operator=(const MessageCache&) = delete;
@@ -57,6 +63,7 @@ class MessageCache {
   Status replace(std::size_t live_uids);
 
   std::string dir_;
+  std::string name_;
   std::string path_;
   std::uint32_t uidvalidity_;
   int fd_ = -1;
@@ -65,6 +72,7 @@ class MessageCache {
   bool opened_ = false;        // open_file() was tried
   bool unusable_ = false;      // the file must be replaced, not appended to
   std::size_t records_ = 0;    // records found by scan()
+  std::int64_t replaced_check_ms_ = INT64_MIN / 2;  // last look for a replaced file (monotonic)
   struct Where {
     std::uint64_t offset;  // of the record
     std::uint32_t length;  // of the blob

@@ -325,3 +325,105 @@ TEST_CASE("search match: a key across chunk boundaries is found") {
   CHECK(match("BODY \"needle in the haystack\"", msg));
   CHECK(!match("BODY \"needle in a haystack\"", msg));
 }
+
+namespace {
+
+// StringAccess plus a header cache slot (as FileAccess over tegami-cache.search).
+class CachingAccess final : public imap::MessageAccess {
+ public:
+  explicit CachingAccess(std::string data) : inner_(std::move(data)) {}
+  std::optional<std::uint64_t> size() override { return inner_.size(); }
+  std::optional<std::int64_t> internal_date() override { return inner_.internal_date(); }
+  bool has_keyword(std::string_view name) override { return inner_.has_keyword(name); }
+  bool read(std::uint64_t offset, size_t len, std::string& out) override {
+    return inner_.read(offset, len, out);
+  }
+  bool cached_header(imap::CachedSearchHeader& out) override {
+    return !blob.empty() && imap::decode_search_header(blob, out);
+  }
+  void store_header(const imap::CachedSearchHeader& h) override {
+    blob = imap::encode_search_header(h);
+  }
+  unsigned reads() const { return inner_.reads; }
+  std::string blob;
+
+ private:
+  StringAccess inner_;
+};
+
+bool match_cached(const std::string& program, CachingAccess& msg) {
+  Parsed p = parse(program);
+  REQUIRE_MESSAGE(p.ok, p.error.message);
+  imap::normalize_search_keys(p.program.root);
+  REQUIRE(imap::header_cache_suffices(p.program.root));
+  imap::MessageFacts facts;
+  facts.uid = facts.seq = facts.max_seq = facts.max_uid = 1;
+  imap::MessageMatcher m(facts, msg);
+  m.use_header_cache();
+  return m.matches(p.program.root);
+}
+
+}  // namespace
+
+TEST_CASE("search match: the header cache answers SUBJECT/FROM/TO/CC/BCC/SENT* alike") {
+  const std::string m =
+      "Subject: =?UTF-8?B?5Lya6K2w?= room\nSubject: second\nFrom: Alice <alice@example.com>\n"
+      "To: bob@example.org\nBcc: hidden@example.net\nDate: Mon, 2 Jan 2023 23:30:00 -0500\n"
+      "X-Tag: Blue\n\nbody text\n";
+  CachingAccess msg(m);
+  CHECK(match_cached("CHARSET UTF-8 SUBJECT {6}\r\n会議", msg));  // the first read fills the cache
+  REQUIRE(!msg.blob.empty());
+  const unsigned reads = msg.reads();
+  // Every answer again, now from the cache alone, equal to what the header gives.
+  const char* programs[] = {"CHARSET UTF-8 SUBJECT {6}\r\n会議",
+                            "SUBJECT second",
+                            "SUBJECT absent",
+                            "FROM alice",
+                            "TO bob",
+                            "CC bob",
+                            "BCC hidden",
+                            "HEADER Subject \"\"",
+                            "HEADER CC \"\"",
+                            "SENTON 2-Jan-2023",
+                            "SENTBEFORE 2-Jan-2023",
+                            "OR FROM x TO bob"};
+  for (const char* p : programs) {
+    CAPTURE(p);
+    StringAccess plain(m);
+    CHECK(match_cached(p, msg) == match(p, plain));
+  }
+  CHECK(msg.reads() == reads);
+  // Programs that need other fields or the body do not use it.
+  for (const char* p : {"HEADER X-Tag blue", "TEXT body", "BODY body", "NOT TEXT x"}) {
+    Parsed q = parse(p);
+    REQUIRE(q.ok);
+    CHECK_FALSE(imap::header_cache_suffices(q.program.root));
+  }
+}
+
+TEST_CASE("tegami-cache.search blobs: round trip, and anything else refused") {
+  imap::CachedSearchHeader h;
+  h.sent_day = -5;
+  h.fields = {{"SUBJECT", "会議 room"}, {"FROM", std::string("a\0b", 3)}, {"TO", ""}};
+  std::string blob = imap::encode_search_header(h);
+  imap::CachedSearchHeader back;
+  REQUIRE(imap::decode_search_header(blob, back));
+  CHECK(back.sent_day == h.sent_day);
+  CHECK(back.fields == h.fields);
+  imap::CachedSearchHeader none;
+  REQUIRE(imap::decode_search_header(imap::encode_search_header(none), back));
+  CHECK(!back.sent_day);
+  CHECK(back.fields.empty());
+
+  imap::CachedSearchHeader untouched;
+  untouched.sent_day = 7;
+  CHECK_FALSE(imap::decode_search_header("", untouched));
+  CHECK_FALSE(imap::decode_search_header(std::string("\x02") + blob.substr(1), untouched));
+  CHECK_FALSE(imap::decode_search_header(blob.substr(0, blob.size() - 1), untouched));
+  CHECK_FALSE(imap::decode_search_header(blob + "x", untouched));
+  std::string many = blob;
+  many[10] = '\xff';  // a field count far beyond the bytes
+  many[13] = '\x7f';
+  CHECK_FALSE(imap::decode_search_header(many, untouched));
+  CHECK(untouched.sent_day == 7);
+}

@@ -243,3 +243,38 @@ TEST_CASE("THREAD=REFERENCES on a long chain and a wide fan neither recurses nor
   out = imap::thread_messages(comb, imap::ThreadAlgorithm::kReferences, false);
   CHECK(out.size() > 20000);
 }
+
+TEST_CASE("tegami-cache.sort blobs: round trip, and anything else refused") {
+  imap::SortHeader h;
+  h.date = "Mon, 2 Jan 2023 10:00:00 +0900";
+  h.subject = "Re: =?UTF-8?B?5Lya6K2w?=";
+  h.from = "\"A\" <a@example.com>";
+  h.to = "b@example.com";
+  h.message_id = "<1@x>";
+  h.in_reply_to = "<0@x>";
+  h.references = "<0@x> <00@x>";
+  h.cc = std::string("nul\0inside", 11);
+  std::string blob = imap::encode_sort_header(h);
+  imap::SortHeader back;
+  REQUIRE(imap::decode_sort_header(blob, back));
+  CHECK(back.date == h.date);
+  CHECK(back.subject == h.subject);
+  CHECK(back.from == h.from);
+  CHECK(back.to == h.to);
+  CHECK(back.cc == h.cc);
+  CHECK(back.message_id == h.message_id);
+  CHECK(back.in_reply_to == h.in_reply_to);
+  CHECK(back.references == h.references);
+
+  imap::SortHeader untouched;
+  untouched.subject = "kept";
+  CHECK_FALSE(imap::decode_sort_header("", untouched));
+  CHECK_FALSE(imap::decode_sort_header(std::string("\x02") + blob.substr(1), untouched));
+  CHECK_FALSE(imap::decode_sort_header(blob.substr(0, blob.size() - 1), untouched));
+  CHECK_FALSE(imap::decode_sort_header(blob + "x", untouched));
+  std::string huge = blob;
+  huge[1] = '\xff';  // the first length points past the end
+  huge[4] = '\x7f';
+  CHECK_FALSE(imap::decode_sort_header(huge, untouched));
+  CHECK(untouched.subject == "kept");
+}
