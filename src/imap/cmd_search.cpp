@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "imap/command_table.h"
@@ -22,6 +23,7 @@
 #include "imap/response_code.h"
 #include "imap/search_match.h"
 #include "imap/search_program.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "mime/structure.h"
@@ -144,6 +146,15 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
                             return;
                           }
                           std::string line;
+                          if (job->esearch & kEsearchSave) {
+                            // RFC 5182: a failed SEARCH ... SAVE leaves `$` empty.
+                            std::vector<std::uint32_t> uids;
+                            if (job->status.ok()) {
+                              for (std::uint32_t n : job->hits)
+                                uids.push_back(job->uid ? n : job->uids[n - 1]);
+                            }
+                            job->box->saved_result = saved_selection(job->esearch, uids);
+                          }
                           if (job->esearch != 0) {
                             line = esearch_response(tag, job->uid, job->esearch, job->hits);
                           } else {
@@ -171,6 +182,7 @@ void cmd_search(Session& s, Command& c) {
       mime::iequals(c.args[0].text, "RETURN")) {
     std::string error;
     if (!parse_return_options(c.args[1], esearch, error)) {
+      // A BAD command did not run: `$` keeps its value (as Dovecot).
       s.bad(c.tag, "Error in SEARCH: " + error);
       return;
     }
@@ -180,6 +192,7 @@ void cmd_search(Session& s, Command& c) {
   SearchParseError error;
   if (!parse_search_program(c.args, first, program, error)) {
     if (error.kind == SearchParseError::Kind::kBadCharset) {
+      if (esearch & kEsearchSave) s.selected()->saved_result.clear();  // NO: `$` is empty
       s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
     } else {
       s.bad(c.tag, "Error in SEARCH: " + error.message);
@@ -189,6 +202,8 @@ void cmd_search(Session& s, Command& c) {
   auto job = std::make_shared<SearchJob>();
   job->box = s.selected();
   job->root = std::move(program.root);
+  bind_search_context(job->root, job->box->saved_result,
+                      static_cast<std::int64_t>(::time(nullptr)));
   normalize_search_keys(job->root);
   job->uid = c.name == "UID SEARCH";
   job->esearch = esearch;

@@ -8,6 +8,7 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
@@ -204,8 +205,7 @@ void cmd_expunge(Session& s, Command& c) {
   bool uid = c.name == "UID EXPUNGE";
   std::optional<SequenceSet> set;
   if (uid) {
-    if (c.args.size() != 1 || c.args[0].kind != Arg::Kind::kAtom ||
-        !(set = parse_sequence_set(c.args[0].text))) {
+    if (c.args.size() != 1 || !(set = sequence_set_arg(*s.selected(), c.args[0], true))) {
       s.bad(c.tag, "Invalid UID set.");
       return;
     }

@@ -10,6 +10,7 @@
 // the rest of the selection (SortKeyCache). The ordering and the threads are pure functions
 // (sort.h, thread.h) applied once all messages are in.
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <unordered_map>
 
@@ -18,6 +19,7 @@
 #include "imap/response_code.h"
 #include "imap/search_match.h"
 #include "imap/search_program.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/sort.h"
@@ -221,6 +223,8 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
     return false;
   }
   job.root = std::move(parsed.root);
+  bind_search_context(job.root, s.selected()->saved_result,
+                      static_cast<std::int64_t>(::time(nullptr)));  // `$`, OLDER/YOUNGER
   normalize_search_keys(job.root);
   job.box = s.selected();
   job.uids = job.box->client_uids;

@@ -29,6 +29,8 @@ struct SelectedBox {
   // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};
   bool shared = false;  // a list archive in the shared namespace: read-only, writes are NOPERM
+  // SEARCHRES (RFC 5182, search_result.h): the UIDs `$` names, ascending; empty at SELECT.
+  std::vector<std::uint32_t> saved_result{};
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",

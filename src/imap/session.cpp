@@ -76,6 +76,7 @@ std::string Session::capabilities() const {
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
+    caps += " SEARCHRES WITHIN";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
