@@ -3,6 +3,7 @@
 #include "imap/command_table.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
+#include "mime/structure.h"
 
 namespace imap {
 
@@ -53,15 +54,21 @@ void cmd_id(Session& s, Command& c) {
 }
 
 void cmd_enable(Session& s, Command& c) {
-  // No ENABLE-able extension is implemented yet (CONDSTORE, QRESYNC, UTF8=ACCEPT come with
-  // issue 7): every capability is accepted and none is reported as enabled.
+  // RFC 5161: unknown capabilities are ignored; ENABLED lists what this command turned on.
+  std::string enabled;
   for (const Arg& a : c.args) {
     if (a.kind != Arg::Kind::kAtom) {
       s.bad(c.tag, "Invalid ENABLE arguments.");
       return;
     }
   }
-  s.untagged("ENABLED");
+  for (const Arg& a : c.args) {
+    if (mime::iequals(a.text, "UTF8=ACCEPT") && !s.enabled().utf8_accept) {
+      s.enabled().utf8_accept = true;  // RFC 6855 (utf8_accept.h)
+      enabled += " UTF8=ACCEPT";
+    }
+  }
+  s.untagged("ENABLED" + enabled);
   s.tagged(c.tag, "OK Enabled.");
 }
 

@@ -37,7 +37,7 @@ void cmd_copy(Session& s, Command& c) {
     s.bad(c.tag, "Invalid sequence set.");
     return;
   }
-  auto target = mailbox_from_wire(c.args[1]);
+  auto target = mailbox_from_wire(c.args[1], s.wire_names());
   if (!target.ok()) {
     s.tagged(c.tag, no_response(target.status()));
     return;

@@ -26,6 +26,7 @@
 #include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/utf8_accept.h"
 #include "mime/structure.h"
 
 namespace imap {
@@ -187,6 +188,12 @@ void cmd_search(Session& s, Command& c) {
       return;
     }
     first = 2;
+  }
+  if (first + 1 < c.args.size() && c.args[first].kind == Arg::Kind::kAtom &&
+      mime::iequals(c.args[first].text, "CHARSET") &&
+      charset_conflicts_utf8(s.enabled().utf8_accept, c.args[first + 1].text)) {
+    s.bad(c.tag, "Error in SEARCH: UTF8=ACCEPT is enabled: no other CHARSET (RFC 6855).");
+    return;
   }
   SearchProgram program;
   SearchParseError error;

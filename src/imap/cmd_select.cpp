@@ -71,7 +71,8 @@ void cmd_select(Session& s, Command& c) {
     }
     examine = true;
   }
-  auto name = shared ? maildir::Result<std::string>(shared->name) : mailbox_from_wire(c.args[0]);
+  auto name = shared ? maildir::Result<std::string>(shared->name)
+                     : mailbox_from_wire(c.args[0], s.wire_names());
   if (!name.ok()) {
     if (!c.args[0].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name.");

@@ -25,6 +25,7 @@
 #include "imap/sort.h"
 #include "imap/structure_cache.h"
 #include "imap/thread.h"
+#include "imap/utf8_accept.h"
 
 namespace imap {
 
@@ -206,6 +207,11 @@ void continue_job(Session& s, std::string tag, std::string done_text, std::share
 bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
   if (!c.args[1].is_astring()) {
     s.bad(c.tag, std::string("Error in ") + what + ": missing charset");
+    return false;
+  }
+  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[1].text)) {
+    s.bad(c.tag,
+          std::string("Error in ") + what + ": UTF8=ACCEPT is enabled: charset must be UTF-8");
     return false;
   }
   std::vector<Arg> program;

@@ -76,7 +76,7 @@ std::string Session::capabilities() const {
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
-    caps += " SEARCHRES WITHIN";
+    caps += " SEARCHRES WITHIN UTF8=ACCEPT";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
@@ -278,7 +278,7 @@ void tag_and_name(std::string_view text, std::string& tag, std::string& name) {
 // The target of "tag APPEND <mailbox> ...", decoded to its API name, when it is written as an
 // atom or a quoted string; nullopt for a literal name (its bytes are already in the text) or
 // anything the APPEND handler itself will refuse.
-std::optional<std::string> append_mailbox(std::string_view text) {
+std::optional<std::string> append_mailbox(std::string_view text, WireNames names) {
   size_t sp = text.find(' ');
   if (sp == std::string_view::npos) return std::nullopt;
   sp = text.find(' ', sp + 1);
@@ -300,7 +300,7 @@ std::optional<std::string> append_mailbox(std::string_view text) {
     arg.kind = Arg::Kind::kAtom;
     arg.text = std::string(rest.substr(0, end));
   }
-  auto name = mailbox_from_wire(arg);
+  auto name = mailbox_from_wire(arg, names);
   if (!name.ok()) return std::nullopt;
   return *name;
 }
@@ -325,7 +325,7 @@ void Session::literal_announced(std::uint64_t size) {
     return;
   }
   const tegami::login::Identity& id = identity();
-  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text());
+  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text(), wire_names());
   if (id.quota_bytes == 0 && !mailbox) {
     conn_->send("+ OK\r\n");
     return;

@@ -21,6 +21,7 @@
 
 #include "auth/sasl.h"
 #include "config/config.h"
+#include "imap/mailbox_names.h"
 #include "imap/parser.h"
 #include "login/login.h"
 #include "maildir/watcher.h"
@@ -92,6 +93,18 @@ class Session final : public net::Handler {
   // The selected mailbox, nullptr unless Selected.
   std::shared_ptr<SelectedBox> selected() const;
 
+  // Extensions the client turned on with ENABLE (RFC 5161), for the rest of the session.
+  struct Enabled {
+    bool utf8_accept = false;  // RFC 6855 UTF8=ACCEPT
+    bool imap4rev2 = false;    // RFC 9051
+  };
+  Enabled& enabled() { return enabled_; }
+  const Enabled& enabled() const { return enabled_; }
+  // How mailbox names travel on this session (UTF-8 after ENABLE UTF8=ACCEPT).
+  WireNames wire_names() const {
+    return enabled_.utf8_accept ? WireNames::kUtf8 : WireNames::kMutf7;
+  }
+
   // The CAPABILITY list for the current state and transport.
   std::string capabilities() const;
   // True if LOGIN / AUTHENTICATE must be refused on this transport (LOGINDISABLED).
@@ -145,6 +158,7 @@ class Session final : public net::Handler {
   CommandParser parser_;
   net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
   net::KeyedLimiter::Slot user_slot_;    // likewise
+  Enabled enabled_;
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;
