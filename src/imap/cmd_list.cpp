@@ -102,7 +102,7 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
     std::string_view use = e.exists ? uses.attribute(name) : std::string_view();
     if (!r.extended) {
       // RFC 3501 LIST as before: children and special-use always (CHILDREN, SPECIAL-USE).
-      if (!e.selectable) add("\\Noselect");
+      if (!e.selectable) add(r.rev2 ? "\\NonExistent" : "\\Noselect");
       add(e.has_children ? "\\HasChildren" : "\\HasNoChildren");
       if (e.subscribed) add("\\Subscribed");
       if (!use.empty()) add(use);
@@ -157,6 +157,7 @@ void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& 
 void cmd_list_extended(Session& s, Command& c) {
   ListRequest r;
   std::string error = parse_list_request(c, r, s.wire_names());
+  r.rev2 = s.enabled().imap4rev2;
   if (!error.empty()) {
     s.bad(c.tag, error);
     return;

@@ -188,9 +188,11 @@ void cmd_list(Session& s, Command& c) {
     }
     return false;
   };
+  WireNames names = s.wire_names();
+  bool rev2 = s.enabled().imap4rev2;
   with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
                [matches, word, lsub, special_use_only = req.special_use_only,
-                subscribed_only = req.subscribed_only, names = s.wire_names(),
+                subscribed_only = req.subscribed_only, names, rev2,
                 imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
                  auto folders = md.list_folders();
                  if (!folders.ok()) {
@@ -220,7 +222,9 @@ void cmd_list(Session& s, Command& c) {
                      if (!attrs.empty()) attrs += ' ';
                      attrs += a;
                    };
-                   if (!f.exists) add("\\Noselect");
+                   // IMAP4rev2 (RFC 9051 7.3.1): a name that is only a parent of others
+                   // does not exist: \NonExistent (which implies \Noselect).
+                   if (!f.exists) add(rev2 ? "\\NonExistent" : "\\Noselect");
                    add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
                    if (subscribed) add("\\Subscribed");
                    if (!su.empty()) add(su);

@@ -213,7 +213,8 @@ void cmd_search(Session& s, Command& c) {
                       static_cast<std::int64_t>(::time(nullptr)));
   normalize_search_keys(job->root);
   job->uid = c.name == "UID SEARCH";
-  job->esearch = esearch;
+  // IMAP4rev2 (RFC 9051 6.4.4): the answer is always an ESEARCH; no RETURN means ALL.
+  job->esearch = esearch == 0 && s.enabled().imap4rev2 ? kEsearchAll : esearch;
   job->uids = job->box->client_uids;
   const maildir::Mailbox& mb = job->box->mailbox;
   job->max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;

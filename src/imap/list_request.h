@@ -26,6 +26,7 @@ struct ListRequest {
   std::vector<std::string> patterns;    // reference + pattern, decoded to UTF-8
   bool delimiter_only = false;          // LIST "" "": the hierarchy delimiter
   WireNames names = WireNames::kMutf7;  // how names are read and sent (UTF8=ACCEPT)
+  bool rev2 = false;  // IMAP4rev2 enabled: a parent-only name is \NonExistent, not \Noselect
 };
 
 // Parses LIST's arguments (REQUIRES: at least 2). Returns "" or the text of the BAD answer:

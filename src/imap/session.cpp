@@ -69,7 +69,7 @@ bool Session::plaintext_refused() const {
 }
 
 std::string Session::capabilities() const {
-  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
+  std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
     caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE QUOTA QUOTA=RES-STORAGE";
     // RFC 7889: the largest APPEND the server takes (the same limit as SMTP SIZE).
