@@ -5,6 +5,7 @@
 
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
+#include "imap/notify.h"
 #include "imap/selected_box.h"
 #include "imap/user_storage.h"
 #include "log/log.h"
@@ -39,6 +40,8 @@ ParserLimits post_auth_limits() {
 
 Session::Session(SessionOptions options)
     : options_(std::move(options)), parser_(pre_auth_limits()) {}
+
+Session::~Session() = default;
 
 bool Session::authenticated() const {
   return std::holds_alternative<Authenticated>(state_) || std::holds_alternative<Selected>(state_);
@@ -76,7 +79,7 @@ std::string Session::capabilities() const {
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
-    caps += " SEARCHRES WITHIN UTF8=ACCEPT";
+    caps += " SEARCHRES WITHIN UTF8=ACCEPT NOTIFY";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
@@ -132,6 +135,11 @@ void Session::begin_async() {
 void Session::finish_async() {
   busy_ = false;
   if (!conn_->closing()) conn_->resume_input();
+  if (notify_) {
+    // NOTIFY: follow a SELECT/CLOSE, and send what changed while the command ran.
+    notify_follow_selected();
+    if (notify_->pending) notify_wake();
+  }
 }
 
 void Session::blocking(std::function<void()> work, std::function<void()> done) {

@@ -35,6 +35,7 @@ struct Authenticated {
   tegami::login::Identity identity;
 };
 struct SelectedBox;
+struct NotifyState;
 struct Selected {
   tegami::login::Identity identity;
   std::shared_ptr<SelectedBox> box;
@@ -67,6 +68,7 @@ maildir::Status prepare_user_maildir(const std::string& root, const tegami::conf
 class Session final : public net::Handler {
  public:
   explicit Session(SessionOptions options);
+  ~Session() override;
 
   // --- net::Handler ----------------------------------------------------------------------
   void on_open(net::Connection& c) override;
@@ -133,6 +135,10 @@ class Session final : public net::Handler {
   // sent at once; "* OK Still here" every 2 min.
   void start_idle(std::string tag);
 
+  // NOTIFY (RFC 5465, notify.h): replaces the session's notification setup; nullptr is
+  // NOTIFY NONE. Defined in notify.cpp.
+  void set_notify(std::unique_ptr<NotifyState> state);
+
   // Sends "* BYE text" and closes.
   void bye(std::string_view text);
 
@@ -151,6 +157,10 @@ class Session final : public net::Handler {
   void idle_wake(bool force);
   void idle_sync();
   size_t process(std::string_view data);
+  // NOTIFY (notify.cpp): a watcher fired or the tick came; the selected folder changed.
+  void notify_wake();
+  void notify_tick();
+  void notify_follow_selected();
 
   SessionOptions options_;
   net::Connection* conn_ = nullptr;
@@ -179,6 +189,7 @@ class Session final : public net::Handler {
     bool again = false;                         // woken meanwhile: sync once more after it
   };
   std::unique_ptr<IdleState> idle_;
+  std::unique_ptr<NotifyState> notify_;
 };
 
 }  // namespace imap

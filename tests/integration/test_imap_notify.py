@@ -1,0 +1,183 @@
+"""NOTIFY (RFC 5465) against the real tegamid: argument errors (BAD, NO [BADEVENT (...)]);
+with `NOTIFY SET (SELECTED ...) (PERSONAL ...)` a session that sends nothing hears, within
+seconds, another session's APPEND to the selected mailbox (* n EXISTS), its flag change
+(* n FETCH), its expunge (* n EXPUNGE), an APPEND to another folder (* STATUS ...), a CREATE /
+DELETE (* LIST ... / \\NonExistent) and a SUBSCRIBE (* LIST (\\Subscribed)); SELECTED-DELAYED
+holds EXPUNGE back until a command; SET STATUS answers STATUS at once; NOTIFY NONE stops it;
+more than 64 watched mailboxes is NO [NOTIFICATIONOVERFLOW]."""
+import os
+import re
+import select
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from imap_raw import RawImap  # noqa: E402
+from tegamid import Tegamid  # noqa: E402
+
+PASSWORD = "Secret 1"
+PLAN_EXTRA = """plans:
+  - name: standard
+    mailbox_quota: 50
+    protocols: [smtp, submission, pop3, imap]
+"""
+DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
+          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
+          f"  - user: bob\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
+          f"  - user: carol\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n")
+ALL_EVENTS = ("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) "
+              "(PERSONAL (MessageNew MessageExpunge MailboxName SubscriptionChange))")
+
+
+def message(i):
+    return (f"From: a{i}@example.org\r\nSubject: m{i}\r\n\r\nbody {i}\r\n").encode()
+
+
+class Notify(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Tegamid([("imap", "imap", "none", {"allow_plaintext_auth": "true"})],
+                        domains={"example.com.yaml": DOMAIN}, main_extra=PLAN_EXTRA)
+        cls.d.start()
+        cls.addClassCleanup(cls.d.__exit__, None, None, None)
+
+    def login(self, user="alice"):
+        r = RawImap(self.d.port("imap"))
+        _, st = r.command(f'LOGIN {user}@example.com "{PASSWORD}"')
+        assert b"OK" in st, st
+        return r
+
+    def append(self, r, box, data):
+        r.n += 1
+        tag = b"p%d" % r.n
+        r.sock.sendall(b"%s APPEND %s {%d+}\r\n" % (tag, box.encode(), len(data)) + data + b"\r\n")
+        while True:
+            line = r.response()
+            if line.startswith(tag + b" "):
+                assert b" OK " in line, line
+                return
+
+    @staticmethod
+    def has_data(r, wait):
+        """True when a line can be read: bytes already buffered by the reader, or on the
+        socket within `wait` seconds."""
+        timeout = r.sock.gettimeout()
+        r.sock.setblocking(False)
+        try:
+            buffered = r.f.peek(1)
+        except (BlockingIOError, TypeError):
+            buffered = b""
+        finally:
+            r.sock.settimeout(timeout)
+        if buffered:
+            return True
+        ready, _, _ = select.select([r.sock], [], [], wait)
+        return bool(ready)
+
+    def unsolicited(self, r, want, timeout=5.0):
+        """Lines the server sends without a command, until one matches `want` (regex)."""
+        got = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.has_data(r, min(0.2, max(0.0, deadline - time.monotonic()))):
+                continue
+            line = r.response()
+            got.append(line)
+            if re.search(want, line):
+                return got
+        self.fail(f"no {want!r} within {timeout}s; got {got}")
+
+    def quiet(self, r, seconds=1.5):
+        return not self.has_data(r, seconds)
+
+    def test_1_errors(self):
+        r = self.login()
+        self.assertIn(b"NOTIFY", r.command("CAPABILITY")[0][0].split())
+        for bad in ("NOTIFY BOGUS", "NOTIFY SET", "NOTIFY SET (SELECTED (MessageNew))",
+                    "NOTIFY SET (SELECTED (FlagChange))", "NOTIFY SET (SELECTED (MailboxName))",
+                    "NOTIFY SET (SUBTREE (MessageNew MessageExpunge))",
+                    "NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge))",
+                    "NOTIFY SET (SELECTED NONE) (SELECTED-DELAYED NONE)", "NOTIFY NONE x"):
+            _, st = r.command(bad)
+            self.assertIn(b" BAD ", st, bad)
+        _, st = r.command("NOTIFY SET (PERSONAL (MailboxMetadata))")
+        self.assertIn(b" NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName "
+                      b"SubscriptionChange)]", st)
+        _, st = r.command("NOTIFY SET (SELECTED (AnnotationChange))")
+        self.assertIn(b"[BADEVENT", st)
+        _, st = r.command("NOTIFY NONE")
+        self.assertIn(b" OK ", st)
+        r.close()
+
+    def test_2_events_arrive_unasked(self):
+        r = self.login()
+        _, st = r.command("CREATE Other")
+        _, st = r.command(ALL_EVENTS)
+        self.assertIn(b" OK ", st)
+        r.command("SELECT INBOX")
+        other = self.login()
+        self.append(other, "INBOX", message(1))
+        self.unsolicited(r, rb"^\* 1 EXISTS\r\n")
+        other.command("SELECT INBOX")
+        other.command("STORE 1 +FLAGS (\\Flagged)")
+        got = self.unsolicited(r, rb"^\* 1 FETCH \((UID 1 )?FLAGS \(.*\\Flagged")
+        self.append(other, "Other", message(2))
+        got = self.unsolicited(r, rb'^\* STATUS "Other" \(MESSAGES 1 UIDNEXT 2 UIDVALIDITY \d+ '
+                                  rb'UNSEEN 1\)\r\n')
+        other.command("CREATE NewBox")
+        self.unsolicited(r, rb'^\* LIST \(\) "/" "NewBox"\r\n')
+        other.command("SUBSCRIBE Other")
+        self.unsolicited(r, rb'^\* LIST \(\\Subscribed\) "/" "Other"\r\n')
+        other.command("DELETE NewBox")
+        self.unsolicited(r, rb'^\* LIST \(\\NonExistent\) "/" "NewBox"\r\n')
+        other.command("STORE 1 +FLAGS (\\Deleted)")
+        other.command("EXPUNGE")
+        self.unsolicited(r, rb"^\* 1 EXPUNGE\r\n")
+        # NONE: back to RFC 3501; the change waits for a command.
+        _, st = r.command("NOTIFY NONE")
+        self.assertIn(b" OK ", st)
+        self.append(other, "INBOX", message(3))
+        self.assertTrue(self.quiet(r), "nothing may arrive after NOTIFY NONE")
+        untagged, _ = r.command("NOOP")
+        self.assertIn(b"* 1 EXISTS\r\n", untagged)
+        other.close()
+        r.close()
+
+    def test_3_selected_delayed_and_set_status(self):
+        r = self.login("bob")
+        r.command("CREATE Work")
+        bob2 = self.login("bob")
+        self.append(bob2, "INBOX", message(1))
+        self.append(bob2, "Work", message(2))
+        untagged, st = r.command("NOTIFY SET STATUS (SELECTED-DELAYED (MessageNew MessageExpunge)) "
+                                 "(MAILBOXES (Work INBOX) (MessageNew MessageExpunge))")
+        self.assertIn(b" OK ", st)
+        self.assertEqual(sorted(re.sub(rb"UIDVALIDITY \d+", b"V", u) for u in untagged),
+                         [b'* STATUS "INBOX" (MESSAGES 1 UIDNEXT 2 V UNSEEN 1)\r\n',
+                          b'* STATUS "Work" (MESSAGES 1 UIDNEXT 2 V UNSEEN 1)\r\n'])
+        r.command("SELECT INBOX")
+        bob2.command("SELECT INBOX")
+        bob2.command("STORE 1 +FLAGS (\\Deleted)")
+        bob2.command("EXPUNGE")
+        self.append(bob2, "INBOX", message(3))
+        got = self.unsolicited(r, rb"^\* \d+ EXISTS\r\n")
+        self.assertNotIn(b"EXPUNGE", b"".join(got))  # SELECTED-DELAYED: expunges wait
+        untagged, _ = r.command("NOOP")
+        self.assertIn(b"* 1 EXPUNGE\r\n", untagged)
+        bob2.close()
+        r.close()
+
+    def test_4_overflow(self):
+        r = self.login("carol")
+        for i in range(65):
+            r.command(f"CREATE box{i}")
+        _, st = r.command("NOTIFY SET (PERSONAL (MessageNew MessageExpunge))")
+        self.assertIn(b" NO [NOTIFICATIONOVERFLOW]", st)
+        _, st = r.command("NOTIFY SET (SUBTREE (box1) (MessageNew MessageExpunge))")
+        self.assertIn(b" OK ", st)  # box1 and box10..box19: within the bound
+        r.close()
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
