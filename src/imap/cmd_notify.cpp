@@ -9,6 +9,7 @@
 #include "imap/notify.h"
 #include "imap/notify_request.h"
 #include "imap/response_code.h"
+#include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/user_storage.h"
 
@@ -98,7 +99,7 @@ void cmd_notify(Session& s, Command& c) {
   auto out = std::make_shared<SetOutcome>();
   out->state = std::move(state);
   s.blocking(
-      [out, req, named] {
+      [out, req, named, selected_name = s.selected() ? s.selected()->name : std::string()] {
         NotifyState& st = *out->state;
         auto md = maildir::Maildir::open(st.maildir_root, st.maildir_options);
         if (!md.ok()) {
@@ -127,7 +128,7 @@ void cmd_notify(Session& s, Command& c) {
           b.dir = *dir;
           b.watcher = std::make_unique<maildir::Watcher>(std::move(*w));
           b.watcher->clear();
-          if (req.status) {
+          if (req.status && name != selected_name) {  // the selected one is not STATUSed
             auto line = status_response_at(
                 b.dir, name, {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"}, st.names);
             if (line.ok()) out->untagged += *line;

@@ -52,7 +52,12 @@ maildir::Status notify_snapshot(const maildir::Maildir& md,
   auto folders = md.list_folders();
   if (!folders.ok()) return folders.status();
   for (const maildir::FolderInfo& f : *folders) {
-    if (f.exists) out[f.name].exists = true;
+    if (!f.exists) continue;
+    NotifyState::Listed& l = out[f.name];
+    l.exists = true;
+    auto dir = md.folder_path(f.name);
+    struct stat st {};
+    if (dir.ok() && ::stat(dir->c_str(), &st) == 0) l.inode = st.st_ino;
   }
   auto subs = maildir::Subscriptions::load(md.root());
   if (subs.ok()) {
@@ -73,19 +78,40 @@ std::string notify_list_changes(const std::map<std::string, NotifyState::Listed>
     auto it = m.find(n);
     return it == m.end() ? kNone : it->second;
   };
+  // Renames: a folder directory (inode) that left one name and appeared under another.
+  std::map<std::uint64_t, std::string> gone;  // inode -> old name
+  for (const auto& [n, l] : before) {
+    if (l.exists && l.inode != 0 && !get(after, n).exists) gone[l.inode] = n;
+  }
+  std::map<std::string, std::string> renamed;  // new name -> old name
+  std::map<std::string, bool> skip;            // old names reported as renamed
+  for (const auto& [n, l] : after) {
+    if (!l.exists || l.inode == 0 || get(before, n).exists) continue;
+    auto it = gone.find(l.inode);
+    if (it == gone.end()) continue;
+    renamed[n] = it->second;
+    skip[it->second] = true;
+  }
   std::map<std::string, bool> all;
   for (const auto& [n, l] : before) all[n] = true;
   for (const auto& [n, l] : after) all[n] = true;
   for (const auto& [n, unused] : all) {
     NotifyState::Listed a = get(before, n);
     NotifyState::Listed b = get(after, n);
-    if (a == b) continue;
+    if (a.exists == b.exists && a.subscribed == b.subscribed) continue;
+    if (names && skip.count(n)) continue;
     bool name_changed = a.exists != b.exists;
     bool sub_changed = a.subscribed != b.subscribed;
     if (!(names && name_changed) && !(subscriptions && sub_changed)) continue;
     std::string attrs;
     if (!b.exists) attrs = "\\NonExistent";
     if (subscriptions && b.subscribed) attrs += attrs.empty() ? "\\Subscribed" : " \\Subscribed";
+    auto r = renamed.find(n);
+    if (names && r != renamed.end()) {
+      out += "* LIST (" + attrs + ") \"/\" " + mailbox_to_wire(n, wire) + " (\"OLDNAME\" (" +
+             mailbox_to_wire(r->second, wire) + "))\r\n";
+      continue;
+    }
     line(attrs, n);
   }
   return out;

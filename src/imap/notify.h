@@ -16,12 +16,15 @@
 //   and subscriptions file are checked (stat) at every wake and every 2 s;
 //   a change is compared with the folder list and subscriptions seen before and sent as
 //   `* LIST () "/" name` (new, or unsubscribed), `* LIST (\NonExistent) "/" name` (gone),
-//   `* LIST (\Subscribed) "/" name` (subscribed). A rename shows as gone + new (no OLDNAME).
+//   `* LIST (\Subscribed) "/" name` (subscribed); a folder whose directory (inode) now has
+//   another name is a rename: `* LIST () "/" new ("OLDNAME" (old))` (RFC 5465 5.4), as
+//   Dovecot sends it.
 // - `NOTIFY SET STATUS` sends the STATUS of every watched mailbox at once.
 // Changes noticed while a command runs are sent after it. Loop thread only (Session).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -67,8 +70,9 @@ struct NotifyState {
   struct Listed {
     bool exists = false;  // a selectable folder
     bool subscribed = false;
+    std::uint64_t inode = 0;  // the folder directory's (a RENAME keeps it: OLDNAME)
     bool operator==(const Listed& o) const {
-      return exists == o.exists && subscribed == o.subscribed;
+      return exists == o.exists && subscribed == o.subscribed && inode == o.inode;
     }
   };
   std::map<std::string, Listed> listed;  // the folder list as last reported

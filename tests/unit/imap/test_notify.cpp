@@ -93,4 +93,9 @@ TEST_CASE("NOTIFY: folder-list changes become LIST lines") {
         "* LIST () \"/\" \"&ZeVnLIqe-\"\r\n");
   CHECK(imap::notify_list_changes({}, jp, true, false, imap::WireNames::kUtf8) ==
         "* LIST () \"/\" \"日本語\"\r\n");
+  // A folder directory that changed its name is a rename (OLDNAME, RFC 5465 5.4).
+  std::map<std::string, L> r1{{"A", {true, false, 7}}, {"B", {true, false, 8}}};
+  std::map<std::string, L> r2{{"A2", {true, false, 7}}, {"B", {true, false, 8}}};
+  CHECK(imap::notify_list_changes(r1, r2, true, true, imap::WireNames::kMutf7) ==
+        "* LIST () \"/\" \"A2\" (\"OLDNAME\" (\"A\"))\r\n");
 }
