@@ -128,10 +128,13 @@ void cmd_notify(Session& s, Command& c) {
           b.dir = *dir;
           b.watcher = std::make_unique<maildir::Watcher>(std::move(*w));
           b.watcher->clear();
-          if (req.status && name != selected_name) {  // the selected one is not STATUSed
-            auto line = status_response_at(
-                b.dir, name, {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"}, st.names);
-            if (line.ok()) out->untagged += *line;
+          // The STATUS as it is now: sent for SET STATUS (not for the selected mailbox), and
+          // what later changes are compared with.
+          auto line = status_response_at(
+              b.dir, name, {"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"}, st.names);
+          if (line.ok()) {
+            b.last_status = *line;
+            if (req.status && name != selected_name) out->untagged += *line;
           }
           st.boxes.push_back(std::move(b));
         }

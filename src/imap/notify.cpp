@@ -205,9 +205,11 @@ void Session::notify_wake() {
   n.root_dirty = false;
   n.running = true;
   auto text = std::make_shared<std::string>();
+  // STATUS lines per watched mailbox (name, line), sent only when they differ from the last.
+  auto statuses = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
   auto listed = std::make_shared<std::map<std::string, NotifyState::Listed>>(n.listed);
   blocking(
-      [box, boxes, root, listed, text, delayed = n.selected_delayed,
+      [box, boxes, root, listed, text, statuses, delayed = n.selected_delayed,
        flags = n.selected_events.flag_change, names = n.names, list_names = n.list_names,
        list_subs = n.list_subscriptions, mroot = n.maildir_root, mo = n.maildir_options] {
         if (box) {
@@ -219,7 +221,7 @@ void Session::notify_wake() {
         if (!md.ok()) return;
         for (const auto& [name, dir] : boxes) {
           auto line = status_response_at(dir, name, kNotifyStatusItems, names);
-          if (line.ok()) *text += *line;
+          if (line.ok()) statuses->emplace_back(name, *line);
         }
         if (root) {
           std::map<std::string, NotifyState::Listed> now;
@@ -229,9 +231,16 @@ void Session::notify_wake() {
           }
         }
       },
-      [this, text, listed] {
+      [this, text, listed, statuses] {
         if (!notify_) return;
         notify_->listed = std::move(*listed);
+        for (const auto& [name, line] : *statuses) {
+          for (NotifyState::Box& b : notify_->boxes) {
+            if (b.name != name || b.last_status == line) continue;
+            b.last_status = line;
+            *text += line;
+          }
+        }
         notify_->running = false;
         if (!text->empty()) conn_->send(*text);
       });

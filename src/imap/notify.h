@@ -47,6 +47,7 @@ struct NotifyState {
     std::unique_ptr<maildir::Watcher> watcher;
     net::Connection::WatchId watch = 0;
     bool dirty = false;
+    std::string last_status;  // the STATUS line last sent (or seen at SET): sent only if new
   };
   // Selected-mailbox events (none: RFC 3501 behaviour).
   bool selected = false;

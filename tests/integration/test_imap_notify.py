@@ -7,6 +7,8 @@ holds EXPUNGE back until a command; SET STATUS answers STATUS at once; NOTIFY NO
 more than 64 watched mailboxes is NO [NOTIFICATIONOVERFLOW]."""
 import os
 import re
+import shutil
+import tempfile
 import select
 import sys
 import time
@@ -25,7 +27,15 @@ PLAN_EXTRA = """plans:
 DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
           f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
           f"  - user: bob\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
-          f"  - user: carol\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n")
+          f"  - user: carol\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
+          f"  - user: dave\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n")
+# The differential script: (session, command); "b" changes things, "a" only listens.
+DIFF_ACTIONS = [
+    ("b", "APPEND INBOX"), ("b", "SELECT INBOX"), ("b", "STORE 1 +FLAGS (\\Flagged)"),
+    ("b", "APPEND Other"), ("b", "CREATE NewBox"), ("b", "SUBSCRIBE Other"),
+    ("b", "RENAME NewBox NewBox2"), ("b", "DELETE NewBox2"), ("b", "UNSUBSCRIBE Other"),
+    ("b", "STORE 1 +FLAGS (\\Deleted)"), ("b", "EXPUNGE"),
+]
 ALL_EVENTS = ("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) "
               "(PERSONAL (MessageNew MessageExpunge MailboxName SubscriptionChange))")
 
@@ -179,6 +189,61 @@ class Notify(unittest.TestCase):
         _, st = r.command("NOTIFY SET (SUBTREE (box1) (MessageNew MessageExpunge))")
         self.assertIn(b" OK ", st)  # box1 and box10..box19: within the bound
         r.close()
+
+    def pushed(self, r):
+        """What arrives unasked: waits up to 4 s for a first line, then until 0.6 s of quiet."""
+        got = []
+        wait = 4.0
+        while self.has_data(r, wait):
+            got.append(r.response())
+            wait = 0.6
+        return got
+
+    def run_diff_script(self, a, b):
+        _, st = a.command(ALL_EVENTS)
+        assert b" OK " in st, st
+        a.command("SELECT INBOX")
+        out = []
+        for _, cmd in DIFF_ACTIONS:
+            if cmd.startswith("APPEND "):
+                self.append(b, cmd.split()[1], message(len(out)))
+            else:
+                b.command(cmd)
+            for line in self.pushed(a):
+                if re.match(rb"\* \d+ RECENT", line):
+                    continue  # \Recent is each server's own
+                line = re.sub(rb"UIDVALIDITY \d+", b"UIDVALIDITY v", line)
+                line = re.sub(rb" \\Recent|\\Recent ?", b"", line)
+                line = re.sub(rb'"([A-Za-z0-9]+)"', rb"\1", line)  # quoted or atom
+                line = re.sub(rb"FETCH \(UID \d+ ", b"FETCH (", line)  # UID: allowed extra
+                out.append(line)  # when it comes may differ (Dovecot can be seconds late)
+        return out
+
+    def test_5_differential_with_dovecot(self):
+        if not os.path.exists("/usr/sbin/dovecot"):
+            self.skipTest("dovecot not installed")
+        from dovecot import Dovecot  # noqa: E402
+        a, b = self.login("dave"), self.login("dave")
+        b.command("CREATE Other")
+        ours = self.run_diff_script(a, b)
+        a.close()
+        b.close()
+        tmp = tempfile.mkdtemp(prefix="tegami-notify-diff-")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        os.chmod(tmp, 0o755)
+        root = os.path.join(tmp, "dave")
+        for d in ("cur", "new", "tmp"):
+            os.makedirs(os.path.join(root, d))
+        with Dovecot(maildir_root=root, user="dave", password="pw") as dc:
+            a, b = RawImap(dc.imap_port), RawImap(dc.imap_port)
+            a.command("LOGIN dave pw")
+            b.command("LOGIN dave pw")
+            b.command("CREATE Other")
+            theirs = self.run_diff_script(a, b)
+            a.close()
+            b.close()
+        self.maxDiff = None
+        self.assertEqual(ours, theirs)
 
 
 if __name__ == "__main__":
