@@ -29,13 +29,13 @@ DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
           f"  - user: bob\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
           f"  - user: carol\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
           f"  - user: dave\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n")
-# The differential script: (session, command); "b" changes things, "a" only listens.
+# The differential script: session b's commands; session a only listens.
 DIFF_ACTIONS = [
-    ("b", "APPEND INBOX"), ("b", "SELECT INBOX"), ("b", "STORE 1 +FLAGS (\\Flagged)"),
+    ("b", "APPEND INBOX"), ("-", "SELECT INBOX"), ("-", "STORE 1 +FLAGS (\\Flagged)"),
     ("b", "APPEND Other"), ("b", "CREATE NewBox"), ("b", "SUBSCRIBE Other"),
     ("b", "RENAME NewBox NewBox2"), ("b", "DELETE NewBox2"), ("b", "UNSUBSCRIBE Other"),
-    ("b", "STORE 1 +FLAGS (\\Deleted)"), ("b", "EXPUNGE"),
-]
+    ("-", "STORE 1 +FLAGS (\\Deleted)"), ("b", "EXPUNGE"),
+]  # "-": no event expected (a shorter wait, still collected)
 ALL_EVENTS = ("NOTIFY SET (SELECTED (MessageNew MessageExpunge FlagChange)) "
               "(PERSONAL (MessageNew MessageExpunge MailboxName SubscriptionChange))")
 
@@ -190,32 +190,41 @@ class Notify(unittest.TestCase):
         self.assertIn(b" OK ", st)  # box1 and box10..box19: within the bound
         r.close()
 
-    def pushed(self, r):
-        """What arrives unasked: waits up to 4 s for a first line, then until 0.6 s of quiet."""
+    def pushed(self, r, first_wait=4.0):
+        """What arrives unasked: waits up to `first_wait` s for a first line, then until 0.6 s
+        of quiet."""
         got = []
-        wait = 4.0
+        wait = first_wait
         while self.has_data(r, wait):
             got.append(r.response())
             wait = 0.6
         return got
 
     def run_diff_script(self, a, b):
-        _, st = a.command(ALL_EVENTS)
+        # Mailbox-list and other-mailbox events only: Dovecot pushes selected-mailbox events
+        # late (seconds, or at the next command), which test_2 covers for tegami alone.
+        _, st = a.command("NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName "
+                          "SubscriptionChange))")
         assert b" OK " in st, st
-        a.command("SELECT INBOX")
         out = []
-        for _, cmd in DIFF_ACTIONS:
+        for kind, cmd in DIFF_ACTIONS:
             if cmd.startswith("APPEND "):
                 self.append(b, cmd.split()[1], message(len(out)))
             else:
                 b.command(cmd)
-            for line in self.pushed(a):
+            for line in self.pushed(a, 4.0 if kind == "b" else 1.0):
                 if re.match(rb"\* \d+ RECENT", line):
                     continue  # \Recent is each server's own
                 line = re.sub(rb"UIDVALIDITY \d+", b"UIDVALIDITY v", line)
                 line = re.sub(rb" \\Recent|\\Recent ?", b"", line)
                 line = re.sub(rb'"([A-Za-z0-9]+)"', rb"\1", line)  # quoted or atom
                 line = re.sub(rb"FETCH \(UID \d+ ", b"FETCH (", line)  # UID: allowed extra
+                # STATUS: RFC 5465 5.1/5.2 ask for MESSAGES and UIDNEXT "at least" (Dovecot
+                # leaves UIDVALIDITY out after an expunge) and Dovecot may repeat an unchanged
+                # line: compared without UIDVALIDITY, a repeat counted once.
+                line = re.sub(rb" UIDVALIDITY v", b"", line)
+                if out and line.startswith(b"* STATUS ") and out[-1] == line:
+                    continue
                 out.append(line)  # when it comes may differ (Dovecot can be seconds late)
         return out
 
