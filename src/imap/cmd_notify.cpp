@@ -86,6 +86,16 @@ void cmd_notify(Session& s, Command& c) {
       state->selected = group.events.any();
       state->selected_delayed = group.filter == NotifyFilter::kSelectedDelayed;
       state->selected_events = group.events;
+      if (group.events.has_fetch_att) {
+        std::string ferr;
+        auto items = parse_fetch_items(group.events.fetch_att, false, ferr);
+        if (!items) {
+          s.bad(c.tag, "Error in NOTIFY: " + ferr);
+          return;
+        }
+        for (FetchItem& it : *items) it.peek = true;
+        state->new_items = std::move(*items);
+      }
       continue;
     }
     for (const Arg& m : group.mailboxes) {

@@ -6,7 +6,10 @@
 
 #include <utility>
 
+#include "imap/fetch_binary.h"
+#include "imap/fetch_response.h"
 #include "imap/mailbox_status.h"
+#include "imap/message_file.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "maildir/subscriptions.h"
@@ -207,14 +210,26 @@ void Session::notify_wake() {
   auto text = std::make_shared<std::string>();
   // STATUS lines per watched mailbox (name, line), sent only when they differ from the last.
   auto statuses = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  auto fetched = std::make_shared<FetchOutput>();  // MessageNew (fetch-att)
   auto listed = std::make_shared<std::map<std::string, NotifyState::Listed>>(n.listed);
   blocking(
-      [box, boxes, root, listed, text, statuses, delayed = n.selected_delayed,
-       flags = n.selected_events.flag_change, names = n.names, list_names = n.list_names,
-       list_subs = n.list_subscriptions, mroot = n.maildir_root, mo = n.maildir_options] {
+      [box, boxes, root, listed, text, statuses, fetched, items = n.new_items,
+       delayed = n.selected_delayed, flags = n.selected_events.flag_change, names = n.names,
+       list_names = n.list_names, list_subs = n.list_subscriptions, mroot = n.maildir_root,
+       mo = n.maildir_options] {
         if (box) {
+          std::uint32_t last = box->client_uids.empty() ? 0 : box->client_uids.back();
           auto u = sync_updates(*box, !delayed);
           if (u.ok()) *text += flags ? *u : without_fetch(*u);
+          if (u.ok() && !items.empty()) {
+            fetched->text(*text);
+            text->clear();
+            for (std::uint32_t uid : box->client_uids) {
+              if (uid <= last) continue;
+              auto i = box->mailbox.find_uid(uid);
+              if (i) (void)fetch_message(*box, *i, seq_of(*box, uid), items, false, *fetched);
+            }
+          }
         }
         if (boxes.empty() && !root) return;
         auto md = maildir::Maildir::open(mroot, mo);
@@ -231,7 +246,7 @@ void Session::notify_wake() {
           }
         }
       },
-      [this, text, listed, statuses] {
+      [this, text, listed, statuses, fetched] {
         if (!notify_) return;
         notify_->listed = std::move(*listed);
         for (const auto& [name, line] : *statuses) {
@@ -242,6 +257,16 @@ void Session::notify_wake() {
           }
         }
         notify_->running = false;
+        for (FetchOutput::Piece& p : fetched->pieces) {
+          if (!p.file) {
+            conn_->send(std::move(p.text));
+          } else if (!p.encoding.empty()) {
+            conn_->send(decoded_source(std::move(p.file), p.offset, p.length, std::move(p.encoding),
+                                       p.window));
+          } else {
+            conn_->send(window_source(std::move(p.file), p.offset, p.length, p.window));
+          }
+        }
         if (!text->empty()) conn_->send(*text);
       });
 }

@@ -4,7 +4,10 @@
 // - SELECTED / SELECTED-DELAYED events: the selected folder's maildir::Watcher (as IDLE's)
 //   wakes the session; when no command runs, the folder is synced on a worker and
 //   `* n EXISTS` / `* n EXPUNGE` / `* n FETCH (FLAGS ...)` go out at once (SELECTED-DELAYED:
-//   EXPUNGE waits for a command that may report it, RFC 5465 5.3). Without FlagChange no
+//   EXPUNGE waits for a command that may report it, RFC 5465 5.3). MessageNew (fetch-att):
+//   each new message's `* n FETCH (...)` follows the EXISTS, every body item as its PEEK
+//   form (a notification never sets \Seen), big sections streamed as FETCH streams them.
+//   Without FlagChange no
 //   FETCH lines, without MessageNew/MessageExpunge no sync at all between commands.
 // - Other mailboxes (INBOXES = INBOX, PERSONAL = every folder, SUBSCRIBED, SUBTREE,
 //   MAILBOXES) with message events: one Watcher each; a change sends
@@ -30,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "imap/fetch_items.h"
 #include "imap/mailbox_names.h"
 #include "imap/notify_request.h"
 #include "maildir/maildir.h"
@@ -53,6 +57,7 @@ struct NotifyState {
   bool selected = false;
   bool selected_delayed = false;
   NotifyEvents selected_events;
+  std::vector<FetchItem> new_items;  // MessageNew (fetch-att): sent for each new message
   std::unique_ptr<maildir::Watcher> selected_watcher;
   net::Connection::WatchId selected_watch = 0;
   std::string selected_dir;  // the folder selected_watcher watches

@@ -26,7 +26,9 @@ bool parse_events(const Arg& a, bool selected, NotifyEvents& ev, NotifyParseErro
     if (mime::iequals(n, "MessageNew")) {
       ev.message_new = true;
       if (i + 1 < c.size() && c[i + 1].kind == Arg::Kind::kList) {
-        return syntax(e, "MessageNew with fetch attributes is not supported");
+        if (!selected) return syntax(e, "fetch attributes only for the selected mailbox");
+        ev.has_fetch_att = true;
+        ev.fetch_att = c[++i];
       }
     } else if (mime::iequals(n, "MessageExpunge")) {
       ev.message_expunge = true;

@@ -4,9 +4,9 @@
 // Rules checked here (RFC 5465 sections 3 and 5): MessageNew and MessageExpunge come together
 // and FlagChange needs both (else BAD); SELECTED and SELECTED-DELAYED exclusive (BAD);
 // MailboxName/SubscriptionChange only for mailbox-list filters (BAD with SELECTED); a
-// fetch-att after MessageNew is not offered (BAD); events tegami does not offer
-// (AnnotationChange, MailboxMetadata, ServerMetadata, anything unknown) give
-// NO [BADEVENT (<supported>)].
+// fetch-att after MessageNew only with SELECTED filters (BAD otherwise); events tegami does not
+// offer (AnnotationChange, MailboxMetadata, ServerMetadata, anything unknown) give NO [BADEVENT
+// (<supported>)].
 #pragma once
 
 #include <string>
@@ -22,6 +22,8 @@ struct NotifyEvents {
   bool flag_change = false;
   bool mailbox_name = false;
   bool subscription_change = false;
+  bool has_fetch_att = false;  // MessageNew (fetch-att): SELECTED filters only
+  Arg fetch_att;               // the list after MessageNew
   bool any() const {
     return message_new || message_expunge || flag_change || mailbox_name || subscription_change;
   }

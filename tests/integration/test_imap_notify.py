@@ -107,7 +107,8 @@ class Notify(unittest.TestCase):
         for bad in ("NOTIFY BOGUS", "NOTIFY SET", "NOTIFY SET (SELECTED (MessageNew))",
                     "NOTIFY SET (SELECTED (FlagChange))", "NOTIFY SET (SELECTED (MailboxName))",
                     "NOTIFY SET (SUBTREE (MessageNew MessageExpunge))",
-                    "NOTIFY SET (SELECTED (MessageNew (UID) MessageExpunge))",
+                    "NOTIFY SET (PERSONAL (MessageNew (UID) MessageExpunge))",
+                    "NOTIFY SET (SELECTED (MessageNew (BOGUS) MessageExpunge))",
                     "NOTIFY SET (SELECTED NONE) (SELECTED-DELAYED NONE)", "NOTIFY NONE x"):
             _, st = r.command(bad)
             self.assertIn(b" BAD ", st, bad)
@@ -188,6 +189,29 @@ class Notify(unittest.TestCase):
         self.assertIn(b" NO [NOTIFICATIONOVERFLOW]", st)
         _, st = r.command("NOTIFY SET (SUBTREE (box1) (MessageNew MessageExpunge))")
         self.assertIn(b" OK ", st)  # box1 and box10..box19: within the bound
+        r.close()
+
+    def test_6_message_new_fetch_att(self):
+        """RFC 5465 5.1: MessageNew (fetch-att) sends the new message's FETCH after EXISTS;
+        body items never set \\Seen (read as PEEK)."""
+        r = self.login("carol")
+        _, st = r.command("NOTIFY SET (SELECTED (MessageNew (UID FLAGS "
+                          "BODY[HEADER.FIELDS (SUBJECT)]) MessageExpunge))")
+        self.assertIn(b" OK ", st)
+        untagged, _ = r.command("SELECT INBOX")
+        n = int(re.search(rb"\* (\d+) EXISTS", b"".join(untagged)).group(1))
+        other = self.login("carol")
+        self.append(other, "INBOX", message(42))
+        got = self.unsolicited(r, rb"FETCH \(")
+        text = b"".join(got)
+        self.assertIn(b"* %d EXISTS\r\n" % (n + 1), text)
+        self.assertIn(b"* %d FETCH (UID " % (n + 1), text)
+        self.assertIn(b"Subject: m42", text)
+        self.assertNotIn(b"\\Seen", text)
+        untagged, _ = other.command("EXAMINE INBOX")
+        untagged, _ = other.command("FETCH %d FLAGS" % (n + 1))
+        self.assertNotIn(b"\\Seen", untagged[0])  # still unseen
+        other.close()
         r.close()
 
     def pushed(self, r, first_wait=4.0):

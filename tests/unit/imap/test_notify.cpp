@@ -49,6 +49,10 @@ TEST_CASE("NOTIFY: the RFC 5465 examples that use offered events parse") {
   CHECK(p.req.groups[2].mailboxes.size() == 1);
   CHECK_FALSE(p.req.groups[3].events.any());
   CHECK(p.req.groups[4].events.subscription_change);
+  p = parse("SET (SELECTED (MessageNew (UID BODY.PEEK[HEADER.FIELDS (Subject)]) MessageExpunge))");
+  REQUIRE_MESSAGE(p.ok, p.error.message);
+  CHECK(p.req.groups[0].events.has_fetch_att);
+  CHECK(p.req.groups[0].events.fetch_att.children.size() == 2);
   CHECK(parse("NONE").ok);
   CHECK(parse("none").req.none);
 }
@@ -60,7 +64,7 @@ TEST_CASE("NOTIFY: BAD for broken rules, BADEVENT for events not offered") {
         "SET (SELECTED (MailboxName))", "SET (SELECTED NONE) (SELECTED NONE)",
         "SET (SUBTREE (MessageNew MessageExpunge))",
         "SET (MAILBOXES () (MessageNew MessageExpunge))", "SET (BOGUS (MessageNew MessageExpunge))",
-        "SET (SELECTED (MessageNew (UID) MessageExpunge))", "SET (SELECTED ())",
+        "SET (PERSONAL (MessageNew (UID) MessageExpunge))", "SET (SELECTED ())",
         "SET (SELECTED (MessageNew MessageExpunge) extra)", "SET x"}) {
     Parsed p = parse(bad);
     CHECK_MESSAGE(!p.ok, bad);
