@@ -1,8 +1,10 @@
 // Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971); and ENABLE
 // (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
+#include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
+#include "mime/structure.h"
 
 namespace imap {
 
@@ -53,15 +55,25 @@ void cmd_id(Session& s, Command& c) {
 }
 
 void cmd_enable(Session& s, Command& c) {
-  // No ENABLE-able extension is implemented yet (CONDSTORE, QRESYNC, UTF8=ACCEPT come with
-  // issue 7): every capability is accepted and none is reported as enabled.
+  // RFC 5161: unknown capabilities are ignored; ENABLED lists what this command turned on.
+  std::string enabled;
   for (const Arg& a : c.args) {
     if (a.kind != Arg::Kind::kAtom) {
       s.bad(c.tag, "Invalid ENABLE arguments.");
       return;
     }
   }
-  s.untagged("ENABLED");
+  for (const Arg& a : c.args) {
+    if (mime::iequals(a.text, "UTF8=ACCEPT") && !s.enabled().utf8_accept) {
+      s.enabled().utf8_accept = true;  // RFC 6855 (utf8_accept.h)
+      enabled += " UTF8=ACCEPT";
+    } else if (mime::iequals(a.text, "IMAP4rev2") && !s.enabled().imap4rev2) {
+      s.enabled().imap4rev2 = true;  // RFC 9051 (docs/imap.md, IMAP4rev2)
+      if (auto box = s.selected()) box->rev2 = true;
+      enabled += " IMAP4rev2";
+    }
+  }
+  s.untagged("ENABLED" + enabled);
   s.tagged(c.tag, "OK Enabled.");
 }
 

@@ -10,6 +10,7 @@
 #include "imap/response_code.h"
 #include "imap/session.h"
 #include "imap/user_storage.h"
+#include "imap/utf8_accept.h"
 #include "maildir/mailbox.h"
 #include "maildir/maildir.h"
 
@@ -57,7 +58,7 @@ bool parse_date_time(const std::string& s, struct timespec& out) {
 }  // namespace
 
 void cmd_append(Session& s, Command& c) {
-  auto name = mailbox_from_wire(c.args[0]);
+  auto name = mailbox_from_wire(c.args[0], s.wire_names());
   if (!name.ok()) {
     s.tagged(c.tag, no_response(name.status(), true));
     return;
@@ -81,7 +82,9 @@ void cmd_append(Session& s, Command& c) {
     date = ts;
     ++i;
   }
-  if (i + 1 != c.args.size() || c.args[i].kind != Arg::Kind::kLiteral) {
+  // The message: a literal, or UTF8 (~{n}...) after ENABLE UTF8=ACCEPT (utf8_accept.h).
+  Arg* data = append_message_arg(c.args, i, s.enabled().utf8_accept);
+  if (data == nullptr || i != c.args.size()) {
     s.bad(c.tag, "Invalid APPEND arguments.");
     return;
   }
@@ -89,7 +92,7 @@ void cmd_append(Session& s, Command& c) {
   // A {N+} literal is not announced before it arrives: the size is judged here (a {N} one was
   // refused before its continuation, see Session::literal_announced).
   std::uint64_t max = s.options().config->limits.max_message_size;
-  if (max != 0 && c.args[i].text.size() > max) {
+  if (max != 0 && data->text.size() > max) {
     s.tagged(c.tag,
              "NO [TOOBIG] Message too large (the limit is " + std::to_string(max) + " bytes).");
     return;
@@ -101,7 +104,7 @@ void cmd_append(Session& s, Command& c) {
   opts.max_size = max;
   opts.quota = quota_options(id, *s.options().config);
   opts.quota_policy = quota_policy(id);
-  auto message = std::make_shared<std::string>(std::move(c.args[i].text));
+  auto message = std::make_shared<std::string>(std::move(data->text));
   auto result = std::make_shared<maildir::Result<maildir::Appended>>(maildir::Appended{});
   std::string root = id.maildir_path;
   s.blocking(

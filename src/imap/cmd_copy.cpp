@@ -4,6 +4,7 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/user_storage.h"
@@ -32,11 +33,11 @@ void cmd_copy(Session& s, Command& c) {
   bool uid = c.name.rfind("UID ", 0) == 0;
   bool move = c.name.size() >= 4 && c.name.substr(c.name.size() - 4) == "MOVE";
   std::optional<SequenceSet> set;
-  if (c.args[0].kind != Arg::Kind::kAtom || !(set = parse_sequence_set(c.args[0].text))) {
+  if (!(set = sequence_set_arg(*s.selected(), c.args[0], uid))) {
     s.bad(c.tag, "Invalid sequence set.");
     return;
   }
-  auto target = mailbox_from_wire(c.args[1]);
+  auto target = mailbox_from_wire(c.args[1], s.wire_names());
   if (!target.ok()) {
     s.tagged(c.tag, no_response(target.status()));
     return;

@@ -14,6 +14,7 @@
 #include "imap/fetch_items.h"
 #include "imap/fetch_response.h"
 #include "imap/response_code.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/structure_cache.h"
@@ -185,7 +186,7 @@ void step(Session& s, std::shared_ptr<SelectedBox> box, std::shared_ptr<FetchJob
 void cmd_fetch(Session& s, Command& c) {
   bool uid = c.name == "UID FETCH";
   std::optional<SequenceSet> set;
-  if (c.args[0].kind != Arg::Kind::kAtom || !(set = parse_sequence_set(c.args[0].text))) {
+  if (!(set = sequence_set_arg(*s.selected(), c.args[0], uid))) {
     s.bad(c.tag, "Invalid sequence set.");
     return;
   }

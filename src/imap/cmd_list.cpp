@@ -102,7 +102,7 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
     std::string_view use = e.exists ? uses.attribute(name) : std::string_view();
     if (!r.extended) {
       // RFC 3501 LIST as before: children and special-use always (CHILDREN, SPECIAL-USE).
-      if (!e.selectable) add("\\Noselect");
+      if (!e.selectable) add(r.rev2 ? "\\NonExistent" : "\\Noselect");
       add(e.has_children ? "\\HasChildren" : "\\HasNoChildren");
       if (e.subscribed) add("\\Subscribed");
       if (!use.empty()) add(use);
@@ -115,13 +115,13 @@ maildir::Status run_list(maildir::Maildir& md, const ListRequest& r,
       // find their Sent/Drafts folders). Dovecot gives them only when asked for.
       if (!use.empty()) add(use);
     }
-    out += "* LIST (" + attrs + ") \"/\" " + mailbox_to_wire(name);
+    out += "* LIST (" + attrs + ") \"/\" " + mailbox_to_wire(name, r.names);
     if (childinfo) {
       out += r.sel_subscribed ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : " (\"CHILDINFO\" ())";
     }
     out += "\r\n";
     if (r.ret_status && sel && e.exists && e.selectable) {
-      auto line = status_response(md, name, r.status_items);
+      auto line = status_response(md, name, r.status_items, r.names);
       if (line.ok()) out += *line;  // a folder deleted meanwhile just has no STATUS
     }
   }
@@ -139,14 +139,14 @@ void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& 
     out += r.extended ? (r.ret_children ? "* LIST (\\Noselect \\HasChildren) \"/\" "
                                         : "* LIST (\\Noselect) \"/\" ")
                       : "* LIST (\\Noselect \\HasChildren) \"/\" ";
-    out += mailbox_to_wire(top) + "\r\n";
+    out += mailbox_to_wire(top, r.names) + "\r\n";
   }
   for (const SharedArchive& a : archives) {
     if (!list_request_matches(r, a.name)) continue;
     out += (!r.extended || r.ret_children) ? "* LIST (\\HasNoChildren) \"/\" " : "* LIST () \"/\" ";
-    out += mailbox_to_wire(a.name) + "\r\n";
+    out += mailbox_to_wire(a.name, r.names) + "\r\n";
     if (r.ret_status) {
-      auto line = status_response_at(a.dir, a.name, r.status_items);
+      auto line = status_response_at(a.dir, a.name, r.status_items, r.names);
       if (line.ok()) out += *line;  // no archive yet (no post): no STATUS
     }
   }
@@ -156,7 +156,8 @@ void list_shared(const std::vector<SharedArchive>& archives, const ListRequest& 
 
 void cmd_list_extended(Session& s, Command& c) {
   ListRequest r;
-  std::string error = parse_list_request(c, r);
+  std::string error = parse_list_request(c, r, s.wire_names());
+  r.rev2 = s.enabled().imap4rev2;
   if (!error.empty()) {
     s.bad(c.tag, error);
     return;
@@ -228,7 +229,7 @@ void cmd_create_special_use(Session& s, Command& c) {
   if (c.args[0].is_astring() && c.args[0].text.size() > 1 && c.args[0].text.back() == '/') {
     c.args[0].text.pop_back();
   }
-  auto name = mailbox_from_wire(c.args[0]);
+  auto name = mailbox_from_wire(c.args[0], s.wire_names());
   if (!name.ok()) {
     if (!c.args[0].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name argument.");

@@ -57,7 +57,7 @@ void with_maildir(Session& s, std::string tag, std::string ok_text, Fn fn) {
 }
 
 bool name_arg(Session& s, const Command& c, size_t i, std::string& name) {
-  auto n = mailbox_from_wire(c.args[i]);
+  auto n = mailbox_from_wire(c.args[i], s.wire_names());
   if (!n.ok()) {
     if (!c.args[i].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name argument.");
@@ -166,10 +166,10 @@ void cmd_list(Session& s, Command& c) {
     return;
   }
   std::string word = lsub ? "LSUB" : "LIST";
-  auto ref = maildir::decode_mutf7(req.ref->text);
+  auto ref = pattern_from_wire(req.ref->text, s.wire_names());
   std::vector<std::string> patterns;
   for (const Arg* p : req.patterns) {
-    auto pat = maildir::decode_mutf7(p->text);
+    auto pat = pattern_from_wire(p->text, s.wire_names());
     if (!ref.ok() || !pat.ok()) continue;  // nothing can match an invalid name
     if (!lsub && pat->empty() && req.patterns.size() == 1) {
       s.untagged("LIST (\\Noselect) \"/\" \"\"");
@@ -188,9 +188,11 @@ void cmd_list(Session& s, Command& c) {
     }
     return false;
   };
+  WireNames names = s.wire_names();
+  bool rev2 = s.enabled().imap4rev2;
   with_maildir(s, c.tag, lsub ? "Lsub completed." : "List completed.",
                [matches, word, lsub, special_use_only = req.special_use_only,
-                subscribed_only = req.subscribed_only,
+                subscribed_only = req.subscribed_only, names, rev2,
                 imap = s.options().config->imap](maildir::Maildir& md, Outcome& out) {
                  auto folders = md.list_folders();
                  if (!folders.ok()) {
@@ -205,7 +207,7 @@ void cmd_list(Session& s, Command& c) {
                    }
                    for (const std::string& n : subs->names()) {
                      if (!matches(n)) continue;
-                     out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n) + "\r\n";
+                     out.untagged += "* LSUB () \"/\" " + mailbox_to_wire(n, names) + "\r\n";
                    }
                    return;
                  }
@@ -220,12 +222,14 @@ void cmd_list(Session& s, Command& c) {
                      if (!attrs.empty()) attrs += ' ';
                      attrs += a;
                    };
-                   if (!f.exists) add("\\Noselect");
+                   // IMAP4rev2 (RFC 9051 7.3.1): a name that is only a parent of others
+                   // does not exist: \NonExistent (which implies \Noselect).
+                   if (!f.exists) add(rev2 ? "\\NonExistent" : "\\Noselect");
                    add(f.has_children ? "\\HasChildren" : "\\HasNoChildren");
                    if (subscribed) add("\\Subscribed");
                    if (!su.empty()) add(su);
-                   out.untagged +=
-                       "* " + word + " (" + attrs + ") \"/\" " + mailbox_to_wire(f.name) + "\r\n";
+                   out.untagged += "* " + word + " (" + attrs + ") \"/\" " +
+                                   mailbox_to_wire(f.name, names) + "\r\n";
                  }
                });
 }
@@ -296,7 +300,9 @@ void status_shared(Session& s, Command& c, SharedArchive archive) {
   }
   auto out = std::make_shared<maildir::Result<std::string>>(std::string());
   s.blocking(
-      [out, archive, wanted] { *out = status_response_at(archive.dir, archive.name, wanted); },
+      [out, archive, wanted, names = s.wire_names()] {
+        *out = status_response_at(archive.dir, archive.name, wanted, names);
+      },
       [&s, out, tag = c.tag] {
         if (!out->ok()) {
           s.tagged(tag, no_response(out->status()));
@@ -322,14 +328,15 @@ void cmd_status(Session& s, Command& c) {
     s.bad(c.tag, error);
     return;
   }
-  with_maildir(s, c.tag, "Status completed.", [name, wanted](maildir::Maildir& md, Outcome& out) {
-    auto line = status_response(md, name, wanted);
-    if (!line.ok()) {
-      out.status = line.status();
-      return;
-    }
-    out.untagged = std::move(*line);
-  });
+  with_maildir(s, c.tag, "Status completed.",
+               [name, wanted, names = s.wire_names()](maildir::Maildir& md, Outcome& out) {
+                 auto line = status_response(md, name, wanted, names);
+                 if (!line.ok()) {
+                   out.status = line.status();
+                   return;
+                 }
+                 out.untagged = std::move(*line);
+               });
 }
 
 }  // namespace imap

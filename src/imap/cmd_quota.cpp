@@ -81,7 +81,7 @@ void cmd_getquota(Session& s, Command& c) {
 }
 
 void cmd_getquotaroot(Session& s, Command& c) {
-  auto name = mailbox_from_wire(c.args[0]);
+  auto name = mailbox_from_wire(c.args[0], s.wire_names());
   if (!name.ok()) {
     if (!c.args[0].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name.");
@@ -93,7 +93,8 @@ void cmd_getquotaroot(Session& s, Command& c) {
   const tegami::login::Identity& id = s.identity();
   run(s, c.tag, "Getquotaroot completed.",
       [root = id.maildir_path, opts = quota_options(id, *s.options().config), with = has_root(id),
-       mo = maildir_options(*s.options().config), mailbox = *name](QuotaOutcome& o) {
+       mo = maildir_options(*s.options().config), mailbox = *name,
+       names = s.wire_names()](QuotaOutcome& o) {
         auto md = maildir::Maildir::open(root, mo);
         if (!md.ok()) {
           o.status = md.status();
@@ -104,7 +105,7 @@ void cmd_getquotaroot(Session& s, Command& c) {
           o.status = dir.status();
           return;
         }
-        o.untagged = "* QUOTAROOT " + mailbox_to_wire(mailbox);
+        o.untagged = "* QUOTAROOT " + mailbox_to_wire(mailbox, names);
         if (with) o.untagged += " " + quote_string(kQuotaRootName);
         o.untagged += "\r\n";
         if (with) o.status = quota_line(root, opts, o.untagged);

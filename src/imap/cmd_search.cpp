@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <memory>
 
 #include "imap/command_table.h"
@@ -22,8 +23,10 @@
 #include "imap/response_code.h"
 #include "imap/search_match.h"
 #include "imap/search_program.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
+#include "imap/utf8_accept.h"
 #include "maildir/message_cache.h"
 #include "mime/structure.h"
 
@@ -171,6 +174,15 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
                             return;
                           }
                           std::string line;
+                          if (job->esearch & kEsearchSave) {
+                            // RFC 5182: a failed SEARCH ... SAVE leaves `$` empty.
+                            std::vector<std::uint32_t> uids;
+                            if (job->status.ok()) {
+                              for (std::uint32_t n : job->hits)
+                                uids.push_back(job->uid ? n : job->uids[n - 1]);
+                            }
+                            job->box->saved_result = saved_selection(job->esearch, uids);
+                          }
                           if (job->esearch != 0) {
                             line = esearch_response(tag, job->uid, job->esearch, job->hits);
                           } else {
@@ -198,15 +210,23 @@ void cmd_search(Session& s, Command& c) {
       mime::iequals(c.args[0].text, "RETURN")) {
     std::string error;
     if (!parse_return_options(c.args[1], esearch, error)) {
+      // A BAD command did not run: `$` keeps its value (as Dovecot).
       s.bad(c.tag, "Error in SEARCH: " + error);
       return;
     }
     first = 2;
   }
+  if (first + 1 < c.args.size() && c.args[first].kind == Arg::Kind::kAtom &&
+      mime::iequals(c.args[first].text, "CHARSET") &&
+      charset_conflicts_utf8(s.enabled().utf8_accept, c.args[first + 1].text)) {
+    s.bad(c.tag, "Error in SEARCH: UTF8=ACCEPT is enabled: no other CHARSET (RFC 6855).");
+    return;
+  }
   SearchProgram program;
   SearchParseError error;
   if (!parse_search_program(c.args, first, program, error)) {
     if (error.kind == SearchParseError::Kind::kBadCharset) {
+      if (esearch & kEsearchSave) s.selected()->saved_result.clear();  // NO: `$` is empty
       s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
     } else {
       s.bad(c.tag, "Error in SEARCH: " + error.message);
@@ -216,9 +236,12 @@ void cmd_search(Session& s, Command& c) {
   auto job = std::make_shared<SearchJob>();
   job->box = s.selected();
   job->root = std::move(program.root);
+  bind_search_context(job->root, job->box->saved_result,
+                      static_cast<std::int64_t>(::time(nullptr)));
   normalize_search_keys(job->root);
   job->uid = c.name == "UID SEARCH";
-  job->esearch = esearch;
+  // IMAP4rev2 (RFC 9051 6.4.4): the answer is always an ESEARCH; no RETURN means ALL.
+  job->esearch = esearch == 0 && s.enabled().imap4rev2 ? kEsearchAll : esearch;
   job->uids = job->box->client_uids;
   const maildir::Mailbox& mb = job->box->mailbox;
   job->max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;

@@ -8,6 +8,7 @@
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
@@ -58,6 +59,10 @@ void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_e
 
 void cmd_select(Session& s, Command& c) {
   bool examine = c.name == "EXAMINE";
+  // IMAP4rev2 (RFC 9051 6.3.2, rev2 notes in docs/imap.md): OK [CLOSED] when a selected
+  // mailbox is closed by this SELECT; no RECENT, no UNSEEN code; a LIST line with the name.
+  const bool rev2 = s.enabled().imap4rev2;
+  if (rev2 && s.selected()) s.untagged("OK [CLOSED] Previous mailbox closed.");
   // A list archive in the shared namespace (shared_archive.h): always read-only.
   std::optional<SharedArchive> shared =
       find_shared_archive(c.args[0], *s.options().config, s.identity());
@@ -70,7 +75,8 @@ void cmd_select(Session& s, Command& c) {
     }
     examine = true;
   }
-  auto name = shared ? maildir::Result<std::string>(shared->name) : mailbox_from_wire(c.args[0]);
+  auto name = shared ? maildir::Result<std::string>(shared->name)
+                     : mailbox_from_wire(c.args[0], s.wire_names());
   if (!name.ok()) {
     if (!c.args[0].is_astring()) {
       s.bad(c.tag, "Invalid mailbox name.");
@@ -89,7 +95,8 @@ void cmd_select(Session& s, Command& c) {
   mo.quota = quota_options(id, *s.options().config);
   mo.quota_policy = quota_policy(id);
   s.blocking(
-      [out, root, mailbox, examine, mo, dmo = maildir_options(*s.options().config),
+      [out, root, mailbox, examine, mo, rev2, names = s.wire_names(),
+       dmo = maildir_options(*s.options().config),
        shared_dir = shared ? shared->dir : std::string()] {
         std::string dir;
         if (!shared_dir.empty()) {
@@ -130,11 +137,12 @@ void cmd_select(Session& s, Command& c) {
         }
         auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
         box->shared = !shared_dir.empty();
+        box->rev2 = rev2;
         maildir::Mailbox& m = box->mailbox;
         std::vector<std::uint32_t> all;
         all.reserve(m.count());
         for (size_t i = 0; i < m.count(); ++i) all.push_back(m.record(i).uid);
-        take_recent(*box, all, fallback);
+        take_recent(*box, all, fallback);  // claimed as ever, only not shown under rev2
         size_t recent = box->recent.size();
         size_t first_unseen = 0;
         for (size_t i = 0; i < m.count(); ++i) {
@@ -151,12 +159,13 @@ void cmd_select(Session& s, Command& c) {
         u += examine ? "* OK [PERMANENTFLAGS ()] Read-only mailbox.\r\n"
                      : "* OK [PERMANENTFLAGS (" + flags + " \\*)] Flags permitted.\r\n";
         u += "* " + std::to_string(m.count()) + " EXISTS\r\n";
-        u += "* " + std::to_string(recent) + " RECENT\r\n";
-        if (first_unseen) {
+        if (!rev2) u += "* " + std::to_string(recent) + " RECENT\r\n";
+        if (first_unseen && !rev2) {
           u += "* OK [UNSEEN " + std::to_string(first_unseen) + "] First unseen.\r\n";
         }
         u += "* OK [UIDVALIDITY " + std::to_string(m.uid_validity()) + "] UIDs valid\r\n";
         u += "* OK [UIDNEXT " + std::to_string(m.uid_next()) + "] Predicted next UID\r\n";
+        if (rev2) u += "* LIST () \"/\" " + mailbox_to_wire(mailbox, names) + "\r\n";
         out->box = std::move(box);
       },
       [&s, out, id, tag = c.tag, examine] {
@@ -204,8 +213,7 @@ void cmd_expunge(Session& s, Command& c) {
   bool uid = c.name == "UID EXPUNGE";
   std::optional<SequenceSet> set;
   if (uid) {
-    if (c.args.size() != 1 || c.args[0].kind != Arg::Kind::kAtom ||
-        !(set = parse_sequence_set(c.args[0].text))) {
+    if (c.args.size() != 1 || !(set = sequence_set_arg(*s.selected(), c.args[0], true))) {
       s.bad(c.tag, "Invalid UID set.");
       return;
     }

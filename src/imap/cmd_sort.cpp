@@ -11,6 +11,7 @@
 // (SortKeyCache). The ordering and the threads are pure functions
 // (sort.h, thread.h) applied once all messages are in.
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <unordered_map>
 
@@ -19,11 +20,13 @@
 #include "imap/response_code.h"
 #include "imap/search_match.h"
 #include "imap/search_program.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/sort.h"
 #include "imap/structure_cache.h"
 #include "imap/thread.h"
+#include "imap/utf8_accept.h"
 #include "maildir/message_cache.h"
 #include "mime/parser.h"
 
@@ -305,6 +308,11 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
     s.bad(c.tag, std::string("Error in ") + what + ": missing charset");
     return false;
   }
+  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[1].text)) {
+    s.bad(c.tag,
+          std::string("Error in ") + what + ": UTF8=ACCEPT is enabled: charset must be UTF-8");
+    return false;
+  }
   std::vector<Arg> program;
   program.reserve(c.args.size() + 1);
   program.push_back(Arg{Arg::Kind::kAtom, "CHARSET", {}, false});
@@ -320,6 +328,8 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
     return false;
   }
   job.root = std::move(parsed.root);
+  bind_search_context(job.root, s.selected()->saved_result,
+                      static_cast<std::int64_t>(::time(nullptr)));  // `$`, OLDER/YOUNGER
   normalize_search_keys(job.root);
   job.box = s.selected();
   job.uids = job.box->client_uids;

@@ -4,6 +4,7 @@
 
 #include "imap/command_table.h"
 #include "imap/response_code.h"
+#include "imap/search_result.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
 
@@ -50,7 +51,7 @@ bool parse_flag_list(const Arg& a, maildir::FlagStore& st) {
 void cmd_store(Session& s, Command& c) {
   bool uid = c.name == "UID STORE";
   std::optional<SequenceSet> set;
-  if (c.args[0].kind != Arg::Kind::kAtom || !(set = parse_sequence_set(c.args[0].text))) {
+  if (!(set = sequence_set_arg(*s.selected(), c.args[0], uid))) {
     s.bad(c.tag, "Invalid sequence set.");
     return;
   }

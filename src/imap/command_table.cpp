@@ -17,6 +17,7 @@ const CommandSpec kCommands[] = {
     {"LOGIN", cmd_login, kNotAuth, 2, 2},
     {"AUTHENTICATE", cmd_authenticate, kNotAuth, 1, 2},
     {"ENABLE", cmd_enable, kAuthOrSelected, 1, kMany},
+    {"NOTIFY", cmd_notify, kAuthOrSelected, 1, kMany},
     {"NAMESPACE", cmd_namespace, kAuthOrSelected, 0, 0},
     {"LIST", cmd_list_extended, kAuthOrSelected, 2, 5},
     {"LSUB", cmd_list, kAuthOrSelected, 2, 2},

@@ -101,5 +101,7 @@ void cmd_list_extended(Session& s, Command& c);       // LIST (RFC 5258, 5819, 6
 void cmd_create_special_use(Session& s, Command& c);  // CREATE name (USE (...))
 // cmd_compress.cpp
 void cmd_compress(Session& s, Command& c);
+// cmd_notify.cpp
+void cmd_notify(Session& s, Command& c);  // NOTIFY (RFC 5465)
 
 }  // namespace imap

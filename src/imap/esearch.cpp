@@ -21,6 +21,8 @@ bool parse_return_options(const Arg& list, unsigned& options, std::string& error
       options |= kEsearchAll;
     } else if (name == "COUNT") {
       options |= kEsearchCount;
+    } else if (name == "SAVE") {
+      options |= kEsearchSave;
     } else {
       error = "Unknown RETURN option";
       return false;
@@ -45,6 +47,7 @@ std::string compact_set(const std::vector<std::uint32_t>& v) {
 
 std::string esearch_response(std::string_view tag, bool uid, unsigned options,
                              const std::vector<std::uint32_t>& hits) {
+  if (options == kEsearchSave) return {};
   std::string line = "* ESEARCH (TAG \"";
   line.append(tag);
   line += "\")";

@@ -22,13 +22,15 @@ enum EsearchOption : unsigned {
   kEsearchMax = 1u << 1,
   kEsearchAll = 1u << 2,
   kEsearchCount = 1u << 3,
+  kEsearchSave = 1u << 4,  // SEARCHRES (RFC 5182, search_result.h): keep the result as `$`
 };
 
-// The list after RETURN. False with `error` set on a non-list or an unknown option (SAVE of
-// RFC 5182 is not offered).
+// The list after RETURN. False with `error` set on a non-list or an unknown option.
+// `RETURN ()` is ALL; `RETURN (SAVE)` alone is SAVE only (no ESEARCH response, RFC 5182).
 bool parse_return_options(const Arg& list, unsigned& options, std::string& error);
 
-// The untagged line (with CRLF). `hits` ascending (sequence numbers, or UIDs when `uid`).
+// The untagged line (with CRLF); "" when `options` is SAVE alone. `hits` ascending (sequence
+// numbers, or UIDs when `uid`).
 std::string esearch_response(std::string_view tag, bool uid, unsigned options,
                              const std::vector<std::uint32_t>& hits);
 

@@ -19,7 +19,8 @@ std::string upper(std::string_view s) {
 }  // namespace
 
 // Parses the arguments; "" or the BAD text.
-std::string parse_list_request(const Command& c, ListRequest& r) {
+std::string parse_list_request(const Command& c, ListRequest& r, WireNames names) {
+  r.names = names;
   size_t i = 0;
   const std::vector<Arg>& a = c.args;
   if (a[0].kind == Arg::Kind::kList) {
@@ -82,10 +83,10 @@ std::string parse_list_request(const Command& c, ListRequest& r) {
       }
     }
   }
-  auto dref = maildir::decode_mutf7(ref.text);
+  auto dref = pattern_from_wire(ref.text, names);
   for (const Arg* p : pattern_args) {
     if (!p->is_astring()) return "Invalid LIST patterns.";
-    auto dp = maildir::decode_mutf7(p->text);
+    auto dp = pattern_from_wire(p->text, names);
     if (!dref.ok() || !dp.ok()) continue;  // nothing can match an invalid name
     if (dp->empty()) {
       if (pattern_args.size() == 1 && !r.sel_subscribed && !r.sel_special_use) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "imap/mailbox_names.h"
 #include "imap/parser.h"
 
 namespace imap {
@@ -22,15 +23,18 @@ struct ListRequest {
   bool ret_special_use = false;
   bool ret_status = false;
   std::vector<std::string> status_items;
-  std::vector<std::string> patterns;  // reference + pattern, decoded to UTF-8
-  bool delimiter_only = false;        // LIST "" "": the hierarchy delimiter
+  std::vector<std::string> patterns;    // reference + pattern, decoded to UTF-8
+  bool delimiter_only = false;          // LIST "" "": the hierarchy delimiter
+  WireNames names = WireNames::kMutf7;  // how names are read and sent (UTF8=ACCEPT)
+  bool rev2 = false;  // IMAP4rev2 enabled: a parent-only name is \NonExistent, not \Noselect
 };
 
 // Parses LIST's arguments (REQUIRES: at least 2). Returns "" or the text of the BAD answer:
 // unknown or malformed options, RECURSIVEMATCH without another selection option, a bad
 // STATUS item list, a pattern that is not an astring. Patterns with invalid modified UTF-7 are
 // dropped (nothing can match them).
-std::string parse_list_request(const Command& c, ListRequest& r);
+std::string parse_list_request(const Command& c, ListRequest& r,
+                               WireNames names = WireNames::kMutf7);
 
 // True when the API name matches one of the request's patterns.
 bool list_request_matches(const ListRequest& r, std::string_view name);

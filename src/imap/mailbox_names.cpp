@@ -3,14 +3,23 @@
 #include "imap/shared_archive.h"
 #include "maildir/mailbox_name.h"
 #include "maildir/mutf7.h"
+#include "mime/charset.h"
 
 namespace imap {
 
-maildir::Result<std::string> mailbox_from_wire(const Arg& arg) {
+maildir::Result<std::string> pattern_from_wire(std::string_view text, WireNames names) {
+  if (names == WireNames::kMutf7) return maildir::decode_mutf7(text);
+  if (!mime::valid_utf8(text)) {
+    return maildir::Status(maildir::Code::kInvalidName, "mailbox name is not valid UTF-8");
+  }
+  return std::string(text);
+}
+
+maildir::Result<std::string> mailbox_from_wire(const Arg& arg, WireNames names) {
   if (!arg.is_astring()) {
     return maildir::Status(maildir::Code::kInvalidName, "mailbox name is not a string");
   }
-  auto utf8 = maildir::decode_mutf7(arg.text);
+  auto utf8 = pattern_from_wire(arg.text, names);
   if (!utf8.ok()) return utf8.status();
   // The shared namespace (shared_archive.h) holds no personal folders and is read-only.
   if (in_shared_namespace(*utf8)) {
@@ -19,7 +28,19 @@ maildir::Result<std::string> mailbox_from_wire(const Arg& arg) {
   return maildir::normalize_mailbox_name(*utf8);
 }
 
-std::string mailbox_to_wire(std::string_view name) {
+std::string mailbox_to_wire(std::string_view name, WireNames names) {
+  if (names == WireNames::kUtf8) {
+    // RFC 6855: UTF-8 in a quoted string; a literal only for what a quoted string cannot hold.
+    bool quotable = name.size() <= 1024;
+    for (char c : name) quotable = quotable && static_cast<unsigned char>(c) >= 0x20 && c != 0x7f;
+    if (!quotable) return quote_string(name);
+    std::string out = "\"";
+    for (char c : name) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + '"';
+  }
   auto m = maildir::encode_mutf7(name);
   return quote_string(m.ok() ? std::string_view(*m) : name);
 }

@@ -12,13 +12,22 @@
 
 namespace imap {
 
-// The canonical API name of a mailbox argument: an astring, strict modified UTF-7 decoded,
-// then maildir::normalize_mailbox_name (which refuses every traversal form: "..", leading '/'
-// or '~', control characters, '.' inside a component, reserved names). kInvalidName otherwise.
-maildir::Result<std::string> mailbox_from_wire(const Arg& arg);
+// How mailbox names travel: modified UTF-7 (RFC 3501), or UTF-8 once the client has sent
+// ENABLE UTF8=ACCEPT (RFC 6855 section 3).
+enum class WireNames { kMutf7, kUtf8 };
 
-// The wire form of an API name: modified UTF-7, quoted (or a literal when needed).
-std::string mailbox_to_wire(std::string_view name);
+// The canonical API name of a mailbox argument: an astring, strict modified UTF-7 decoded
+// (kUtf8: valid UTF-8 taken as it is), then maildir::normalize_mailbox_name (which refuses
+// every traversal form: "..", leading '/' or '~', control characters, '.' inside a component,
+// reserved names). kInvalidName otherwise.
+maildir::Result<std::string> mailbox_from_wire(const Arg& arg, WireNames names = WireNames::kMutf7);
+
+// The wire form of an API name: modified UTF-7, quoted (or a literal when needed); kUtf8: the
+// UTF-8 name, quoted when it has no control characters.
+std::string mailbox_to_wire(std::string_view name, WireNames names = WireNames::kMutf7);
+
+// A LIST reference or pattern in UTF-8 (the API's form); kInvalidName when it cannot be one.
+maildir::Result<std::string> pattern_from_wire(std::string_view text, WireNames names);
 
 struct SpecialUse {
   std::string name;            // folder name (API form), from the config's `imap:` section

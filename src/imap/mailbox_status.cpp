@@ -32,15 +32,17 @@ bool parse_status_items(const Arg& list, std::vector<std::string>& items, std::s
 }
 
 maildir::Result<std::string> status_response(maildir::Maildir& md, const std::string& name,
-                                             const std::vector<std::string>& items) {
+                                             const std::vector<std::string>& items,
+                                             WireNames names) {
   auto dir = md.folder_path(name);
   if (!dir.ok()) return dir.status();
-  return status_response_at(*dir, name, items);
+  return status_response_at(*dir, name, items, names);
 }
 
 maildir::Result<std::string> status_response_at(const std::string& folder_dir,
                                                 const std::string& name,
-                                                const std::vector<std::string>& items) {
+                                                const std::vector<std::string>& items,
+                                                WireNames names) {
   auto mb = maildir::Mailbox::open(folder_dir);
   if (!mb.ok()) return mb.status();
   uint64_t unseen = 0;
@@ -85,7 +87,7 @@ maildir::Result<std::string> status_response_at(const std::string& folder_dir,
     if (!body.empty()) body += ' ';
     body += w + " " + std::to_string(v);
   }
-  return "* STATUS " + mailbox_to_wire(name) + " (" + body + ")\r\n";
+  return "* STATUS " + mailbox_to_wire(name, names) + " (" + body + ")\r\n";
 }
 
 }  // namespace imap

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "imap/mailbox_names.h"
 #include "imap/parser.h"
 #include "maildir/maildir.h"
 #include "maildir/status.h"
@@ -20,10 +21,12 @@ bool parse_status_items(const Arg& list, std::vector<std::string>& items, std::s
 // (opens and syncs the folder; SIZE may read message files whose RFC822.SIZE is not known
 // yet, and then keeps them in tegami-index). Errors as maildir::Mailbox::open.
 maildir::Result<std::string> status_response(maildir::Maildir& md, const std::string& name,
-                                             const std::vector<std::string>& items);
+                                             const std::vector<std::string>& items,
+                                             WireNames names = WireNames::kMutf7);
 // The same for a folder given by its directory (a shared list archive, shared_archive.h).
 maildir::Result<std::string> status_response_at(const std::string& folder_dir,
                                                 const std::string& name,
-                                                const std::vector<std::string>& items);
+                                                const std::vector<std::string>& items,
+                                                WireNames names = WireNames::kMutf7);
 
 }  // namespace imap

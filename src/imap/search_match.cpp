@@ -319,6 +319,14 @@ MessageMatcher::Tri MessageMatcher::eval(const SearchKey& k, Level level) {
       return tri(facts_.seq != 0 && k.set.contains(facts_.seq, facts_.max_seq));
     case K::kUid:
       return tri(k.set.contains(facts_.uid, facts_.max_uid));
+    case K::kSaved:
+      return tri(std::binary_search(k.uids.begin(), k.uids.end(), facts_.uid));
+    case K::kOlder:
+    case K::kYounger: {
+      auto t = access_.internal_date();
+      if (!t) return Tri::kFalse;
+      return tri(k.kind == K::kOlder ? *t <= k.cutoff : *t >= k.cutoff);
+    }
     case K::kFlag:
       return tri((facts_.flags & k.flag) != 0);
     case K::kKeyword:

@@ -215,10 +215,27 @@ bool parse_key(const std::vector<Arg>& a, size_t& i, size_t depth, Context& ctx,
     out.kind = name == "BODY" ? K::kBody : K::kText;
     return take_string(a, i, ctx, out.text);
   }
+  if (name == "OLDER" || name == "YOUNGER") {
+    // RFC 5032: an interval in seconds, nz-number.
+    out.kind = name == "OLDER" ? K::kOlder : K::kYounger;
+    std::string n;
+    if (!take_atom(a, i, ctx, n)) return false;
+    if (!parse_number(n, out.number) || out.number == 0 || out.number > UINT32_MAX)
+      return ctx.fail("invalid search interval");
+    return true;
+  }
+  if (arg.text == "$") {  // RFC 5182: the saved result
+    out.kind = K::kSaved;
+    return true;
+  }
   if (name == "UID") {
     out.kind = K::kUid;
     std::string s;
     if (!take_atom(a, i, ctx, s)) return false;
+    if (s == "$") {
+      out.kind = K::kSaved;
+      return true;
+    }
     auto set = parse_sequence_set(s);
     if (!set) return ctx.fail("invalid UID set");
     out.set = std::move(*set);

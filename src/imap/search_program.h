@@ -48,15 +48,20 @@ struct SearchKey {
     kAddress,  // address header `field` (From To Cc Bcc) contains `text`
     kBody,     // decoded body text contains `text`
     kText,     // header or decoded body text contains `text`
+    kSaved,    // `$` or `UID $` (RFC 5182): the UIDs in `uids` (bind_search_context)
+    kOlder,    // WITHIN (RFC 5032): internal date <= `cutoff` (now - `number` seconds)
+    kYounger,  // internal date >= `cutoff`
   };
   Kind kind = Kind::kAnd;
   std::vector<SearchKey> children;
-  SequenceSet set;           // kSequence, kUid
-  std::uint8_t flag = 0;     // kFlag
-  std::uint64_t number = 0;  // kLarger/kSmaller: the size
-  std::int64_t day = 0;      // date keys: days since 1970-01-01
-  std::string field;         // kHeader/kAddress: field name as given
-  std::string text;          // UTF-8 (kKeyword: the keyword as given)
+  SequenceSet set;                  // kSequence, kUid
+  std::uint8_t flag = 0;            // kFlag
+  std::uint64_t number = 0;         // kLarger/kSmaller: the size
+  std::int64_t day = 0;             // date keys: days since 1970-01-01
+  std::string field;                // kHeader/kAddress: field name as given
+  std::string text;                 // UTF-8 (kKeyword: the keyword as given)
+  std::vector<std::uint32_t> uids;  // kSaved: ascending; empty until bound (matches nothing)
+  std::int64_t cutoff = 0;          // kOlder/kYounger: epoch seconds, set when bound
 };
 
 struct SearchProgram {

@@ -30,6 +30,7 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
 
 std::string flags_list(const SelectedBox& box, std::size_t i) {
   std::string s = flags_list(box.mailbox, i);
+  if (box.rev2) return s;
   std::uint32_t uid = box.mailbox.record(i).uid;
   if (std::binary_search(box.recent.begin(), box.recent.end(), uid)) {
     s.insert(s.size() - 1, s.size() > 2 ? " \\Recent" : "\\Recent");
@@ -111,7 +112,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
   if (!added.empty()) {
     take_recent(box, added, lowest_new_uid(mb));
     out += "* " + std::to_string(box.client_uids.size()) + " EXISTS\r\n";
-    out += "* " + std::to_string(box.recent.size()) + " RECENT\r\n";
+    if (!box.rev2) out += "* " + std::to_string(box.recent.size()) + " RECENT\r\n";
   }
   for (std::uint32_t uid : changes->flags_changed) {
     auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);

@@ -29,6 +29,11 @@ struct SelectedBox {
   // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};
   bool shared = false;  // a list archive in the shared namespace: read-only, writes are NOPERM
+  // SEARCHRES (RFC 5182, search_result.h): the UIDs `$` names, ascending; empty at SELECT.
+  std::vector<std::uint32_t> saved_result{};
+  // The session enabled IMAP4rev2 (RFC 9051): no \Recent in flags, no RECENT responses. The
+  // session still claims new messages in tegami-recent as any read-write session does.
+  bool rev2 = false;
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",

@@ -1,6 +1,7 @@
 #include "imap/sequence_set.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace imap {
 
@@ -25,6 +26,11 @@ bool parse_number(std::string_view s, uint32_t& out) {
 }  // namespace
 
 bool SequenceSet::contains(uint32_t n, uint32_t largest) const {
+  if (normalized) {
+    auto it = std::upper_bound(ranges.begin(), ranges.end(), n,
+                               [](uint32_t v, const SeqRange& r) { return v < r.lo; });
+    return it != ranges.begin() && n <= std::prev(it)->hi;
+  }
   for (const SeqRange& r : ranges) {
     uint32_t a = r.lo == kStar ? largest : r.lo;
     uint32_t b = r.hi == kStar ? largest : r.hi;
@@ -33,6 +39,18 @@ bool SequenceSet::contains(uint32_t n, uint32_t largest) const {
     if (n >= a && n <= b) return true;
   }
   return false;
+}
+
+SequenceSet sequence_set_from(const std::vector<uint32_t>& v) {
+  SequenceSet set;
+  set.normalized = true;
+  for (size_t i = 0; i < v.size();) {
+    size_t j = i;
+    while (j + 1 < v.size() && v[j + 1] == v[j] + 1) ++j;
+    set.ranges.push_back(SeqRange{v[i], v[j]});
+    i = j + 1;
+  }
+  return set;
 }
 
 std::optional<SequenceSet> parse_sequence_set(std::string_view text) {

@@ -5,6 +5,7 @@
 
 #include "imap/command_table.h"
 #include "imap/mailbox_names.h"
+#include "imap/notify.h"
 #include "imap/selected_box.h"
 #include "imap/user_storage.h"
 #include "log/log.h"
@@ -40,6 +41,8 @@ ParserLimits post_auth_limits() {
 Session::Session(SessionOptions options)
     : options_(std::move(options)), parser_(pre_auth_limits()) {}
 
+Session::~Session() = default;
+
 bool Session::authenticated() const {
   return std::holds_alternative<Authenticated>(state_) || std::holds_alternative<Selected>(state_);
 }
@@ -69,13 +72,14 @@ bool Session::plaintext_refused() const {
 }
 
 std::string Session::capabilities() const {
-  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE";
+  std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE";
   if (authenticated()) {
     caps += " NAMESPACE CHILDREN SPECIAL-USE UIDPLUS MOVE UNSELECT IDLE QUOTA QUOTA=RES-STORAGE";
     // RFC 7889: the largest APPEND the server takes (the same limit as SMTP SIZE).
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
+    caps += " SEARCHRES WITHIN UTF8=ACCEPT NOTIFY";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
@@ -131,6 +135,11 @@ void Session::begin_async() {
 void Session::finish_async() {
   busy_ = false;
   if (!conn_->closing()) conn_->resume_input();
+  if (notify_) {
+    // NOTIFY: follow a SELECT/CLOSE, and send what changed while the command ran.
+    notify_follow_selected();
+    if (notify_->pending) notify_wake();
+  }
 }
 
 void Session::blocking(std::function<void()> work, std::function<void()> done) {
@@ -277,7 +286,7 @@ void tag_and_name(std::string_view text, std::string& tag, std::string& name) {
 // The target of "tag APPEND <mailbox> ...", decoded to its API name, when it is written as an
 // atom or a quoted string; nullopt for a literal name (its bytes are already in the text) or
 // anything the APPEND handler itself will refuse.
-std::optional<std::string> append_mailbox(std::string_view text) {
+std::optional<std::string> append_mailbox(std::string_view text, WireNames names) {
   size_t sp = text.find(' ');
   if (sp == std::string_view::npos) return std::nullopt;
   sp = text.find(' ', sp + 1);
@@ -299,7 +308,7 @@ std::optional<std::string> append_mailbox(std::string_view text) {
     arg.kind = Arg::Kind::kAtom;
     arg.text = std::string(rest.substr(0, end));
   }
-  auto name = mailbox_from_wire(arg);
+  auto name = mailbox_from_wire(arg, names);
   if (!name.ok()) return std::nullopt;
   return *name;
 }
@@ -324,7 +333,7 @@ void Session::literal_announced(std::uint64_t size) {
     return;
   }
   const tegami::login::Identity& id = identity();
-  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text());
+  std::optional<std::string> mailbox = append_mailbox(parser_.pending_text(), wire_names());
   if (id.quota_bytes == 0 && !mailbox) {
     conn_->send("+ OK\r\n");
     return;

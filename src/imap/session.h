@@ -21,6 +21,7 @@
 
 #include "auth/sasl.h"
 #include "config/config.h"
+#include "imap/mailbox_names.h"
 #include "imap/parser.h"
 #include "login/login.h"
 #include "maildir/watcher.h"
@@ -34,6 +35,7 @@ struct Authenticated {
   tegami::login::Identity identity;
 };
 struct SelectedBox;
+struct NotifyState;
 struct Selected {
   tegami::login::Identity identity;
   std::shared_ptr<SelectedBox> box;
@@ -66,6 +68,7 @@ maildir::Status prepare_user_maildir(const std::string& root, const tegami::conf
 class Session final : public net::Handler {
  public:
   explicit Session(SessionOptions options);
+  ~Session() override;
 
   // --- net::Handler ----------------------------------------------------------------------
   void on_open(net::Connection& c) override;
@@ -91,6 +94,18 @@ class Session final : public net::Handler {
   void bad(std::string_view tag, std::string_view text);
   // The selected mailbox, nullptr unless Selected.
   std::shared_ptr<SelectedBox> selected() const;
+
+  // Extensions the client turned on with ENABLE (RFC 5161), for the rest of the session.
+  struct Enabled {
+    bool utf8_accept = false;  // RFC 6855 UTF8=ACCEPT
+    bool imap4rev2 = false;    // RFC 9051
+  };
+  Enabled& enabled() { return enabled_; }
+  const Enabled& enabled() const { return enabled_; }
+  // How mailbox names travel on this session (UTF-8 after ENABLE UTF8=ACCEPT).
+  WireNames wire_names() const {
+    return enabled_.utf8_accept ? WireNames::kUtf8 : WireNames::kMutf7;
+  }
 
   // The CAPABILITY list for the current state and transport.
   std::string capabilities() const;
@@ -120,6 +135,10 @@ class Session final : public net::Handler {
   // sent at once; "* OK Still here" every 2 min.
   void start_idle(std::string tag);
 
+  // NOTIFY (RFC 5465, notify.h): replaces the session's notification setup; nullptr is
+  // NOTIFY NONE. Defined in notify.cpp.
+  void set_notify(std::unique_ptr<NotifyState> state);
+
   // Sends "* BYE text" and closes.
   void bye(std::string_view text);
 
@@ -138,6 +157,10 @@ class Session final : public net::Handler {
   void idle_wake(bool force);
   void idle_sync();
   size_t process(std::string_view data);
+  // NOTIFY (notify.cpp): a watcher fired or the tick came; the selected folder changed.
+  void notify_wake();
+  void notify_tick();
+  void notify_follow_selected();
 
   SessionOptions options_;
   net::Connection* conn_ = nullptr;
@@ -145,6 +168,7 @@ class Session final : public net::Handler {
   CommandParser parser_;
   net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
   net::KeyedLimiter::Slot user_slot_;    // likewise
+  Enabled enabled_;
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;
@@ -165,6 +189,7 @@ class Session final : public net::Handler {
     bool again = false;                         // woken meanwhile: sync once more after it
   };
   std::unique_ptr<IdleState> idle_;
+  std::unique_ptr<NotifyState> notify_;
 };
 
 }  // namespace imap

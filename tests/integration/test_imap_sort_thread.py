@@ -259,7 +259,8 @@ class ImapSortThread(unittest.TestCase):
         self.assertIn(b"[BADCHARSET", data[0])
         with self.assertRaises(imaplib.IMAP4.error):
             m.thread("NOSUCHALGORITHM", "UTF-8", "ALL")
-        for bad in (("RETURN", "(SAVE)", "ALL"), ("RETURN", "(BOGUS)", "ALL"), ("RETURN", "MIN")):
+        for bad in (("RETURN", "(SAVE BOGUS)", "ALL"), ("RETURN", "(BOGUS)", "ALL"),
+                    ("RETURN", "MIN")):
             with self.assertRaises(imaplib.IMAP4.error, msg=bad):
                 m.search(None, *bad)
         m.logout()

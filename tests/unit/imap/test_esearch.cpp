@@ -25,7 +25,11 @@ TEST_CASE("RETURN options") {
   CHECK(o == (imap::kEsearchMin | imap::kEsearchMax | imap::kEsearchCount));
   REQUIRE(imap::parse_return_options(first_arg("()"), o, error));
   CHECK(o == imap::kEsearchAll);  // RETURN () is ALL
-  CHECK_FALSE(imap::parse_return_options(first_arg("(SAVE)"), o, error));
+  REQUIRE(imap::parse_return_options(first_arg("(SAVE)"), o, error));
+  CHECK(o == imap::kEsearchSave);  // SEARCHRES: SAVE alone, no ESEARCH response
+  CHECK(imap::esearch_response("t", false, o, {1, 2}).empty());
+  REQUIRE(imap::parse_return_options(first_arg("(SAVE MIN)"), o, error));
+  CHECK(imap::esearch_response("t", false, o, {3, 4}) == "* ESEARCH (TAG \"t\") MIN 3\r\n");
   CHECK_FALSE(imap::parse_return_options(first_arg("(MIN BOGUS)"), o, error));
   CHECK_FALSE(imap::parse_return_options(first_arg("MIN"), o, error));
   CHECK_FALSE(imap::parse_return_options(first_arg("((MIN))"), o, error));
