@@ -1,6 +1,7 @@
 // Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971); and ENABLE
 // (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
 
@@ -53,15 +54,19 @@ void cmd_id(Session& s, Command& c) {
 }
 
 void cmd_enable(Session& s, Command& c) {
-  // No ENABLE-able extension is implemented yet (CONDSTORE, QRESYNC, UTF8=ACCEPT come with
-  // issue 7): every capability is accepted and none is reported as enabled.
+  // CONDSTORE and QRESYNC (RFC 7162, condstore.h) can be enabled; other names are accepted
+  // and not reported (RFC 5161).
+  std::string enabled;
   for (const Arg& a : c.args) {
     if (a.kind != Arg::Kind::kAtom) {
       s.bad(c.tag, "Invalid ENABLE arguments.");
       return;
     }
   }
-  s.untagged("ENABLED");
+  for (const Arg& a : c.args) {
+    if (enable_modseq_extension(s, a.text)) enabled += " " + a.text;
+  }
+  s.untagged("ENABLED" + enabled);
   s.tagged(c.tag, "OK Enabled.");
 }
 

@@ -18,6 +18,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/esearch.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -92,6 +93,8 @@ struct SearchJob {
   SearchKey root;
   bool uid = false;
   unsigned esearch = 0;             // RETURN options (esearch.h); 0: a plain SEARCH
+  bool modseq = false;              // a MODSEQ key (RFC 7162): answer with (MODSEQ highest)
+  std::uint64_t highest_hit = 0;    // the largest modseq of the matches
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
   size_t next = 0;                  // index into uids of the next message to match
@@ -106,6 +109,13 @@ struct SearchJob {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
     const auto& recent = box->recent;
+    if (modseq && next == 0) {
+      status = ensure_modseq(*box);
+      if (!status.ok()) {
+        done = true;
+        return;
+      }
+    }
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       size_t seq = ++next;
@@ -118,9 +128,13 @@ struct SearchJob {
       facts.max_uid = max_uid;
       facts.flags = mb.flags(*i).system;
       facts.recent = std::binary_search(recent.begin(), recent.end(), u);
+      facts.modseq = modseq ? modseq_of(*box, u) : 0;
       FileAccess access(mb, *i);
       MessageMatcher m(facts, access);
-      if (m.matches(root)) hits.push_back(uid ? u : facts.seq);
+      if (m.matches(root)) {
+        hits.push_back(uid ? u : facts.seq);
+        highest_hit = std::max(highest_hit, facts.modseq);
+      }
       // Checking the clock costs little next to a message; cheap keys still check every 256.
       if ((next % 256 == 0 || m.header_read()) &&
           std::chrono::steady_clock::now() - start >= kBatchTime)
@@ -146,9 +160,16 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
                           std::string line;
                           if (job->esearch != 0) {
                             line = esearch_response(tag, job->uid, job->esearch, job->hits);
+                            if (job->modseq && !job->hits.empty()) {
+                              line.insert(line.size() - 2,
+                                          " MODSEQ " + std::to_string(job->highest_hit));
+                            }
                           } else {
                             line = "* SEARCH";
                             for (std::uint32_t n : job->hits) line += " " + std::to_string(n);
+                            if (job->modseq && !job->hits.empty()) {
+                              line += " (MODSEQ " + std::to_string(job->highest_hit) + ")";
+                            }
                             line += "\r\n";
                           }
                           s.conn().send(line + job->updates);
@@ -192,6 +213,8 @@ void cmd_search(Session& s, Command& c) {
   normalize_search_keys(job->root);
   job->uid = c.name == "UID SEARCH";
   job->esearch = esearch;
+  job->modseq = uses_modseq(job->root);
+  if (job->modseq) enable_condstore(s);
   job->uids = job->box->client_uids;
   const maildir::Mailbox& mb = job->box->mailbox;
   job->max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;

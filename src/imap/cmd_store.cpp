@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/response_code.h"
 #include "imap/selected_box.h"
 #include "imap/session.h"
@@ -48,6 +49,11 @@ bool parse_flag_list(const Arg& a, maildir::FlagStore& st) {
 }
 
 void cmd_store(Session& s, Command& c) {
+  // CONDSTORE (RFC 7162): an (UNCHANGEDSINCE n) modifier, or MODSEQ in every answer.
+  if (c.args[1].kind == Arg::Kind::kList || s.modseq_mode().condstore) {
+    cmd_store_condstore(s, c);
+    return;
+  }
   bool uid = c.name == "UID STORE";
   std::optional<SequenceSet> set;
   if (c.args[0].kind != Arg::Kind::kAtom || !(set = parse_sequence_set(c.args[0].text))) {

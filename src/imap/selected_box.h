@@ -12,6 +12,7 @@
 
 #include "imap/sequence_set.h"
 #include "maildir/mailbox.h"
+#include "maildir/modseq.h"
 
 namespace imap {
 
@@ -29,6 +30,12 @@ struct SelectedBox {
   // (maildir/recent.h; a read-only session: the unclaimed ones), at SELECT or arriving since.
   std::vector<std::uint32_t> recent{};
   bool shared = false;  // a list archive in the shared namespace: read-only, writes are NOPERM
+  // CONDSTORE/QRESYNC (condstore.h): the folder's modseq log, opened when the session first
+  // needs modseqs, and whether the session enabled them (MODSEQ in unsolicited FETCH,
+  // VANISHED instead of EXPUNGE).
+  std::shared_ptr<maildir::ModseqLog> modseq{};
+  bool condstore = false;
+  bool qresync = false;
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",

@@ -77,6 +77,7 @@ std::string Session::capabilities() const {
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
+    caps += " CONDSTORE QRESYNC";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
   }

@@ -92,6 +92,14 @@ class Session final : public net::Handler {
   // The selected mailbox, nullptr unless Selected.
   std::shared_ptr<SelectedBox> selected() const;
 
+  // CONDSTORE / QRESYNC (RFC 7162) enabled on this connection (condstore.h): by ENABLE or by
+  // a CONDSTORE enabling command; QRESYNC implies CONDSTORE.
+  struct ModseqMode {
+    bool condstore = false;
+    bool qresync = false;
+  };
+  ModseqMode& modseq_mode() { return modseq_mode_; }
+
   // The CAPABILITY list for the current state and transport.
   std::string capabilities() const;
   // True if LOGIN / AUTHENTICATE must be refused on this transport (LOGINDISABLED).
@@ -145,6 +153,7 @@ class Session final : public net::Handler {
   CommandParser parser_;
   net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
   net::KeyedLimiter::Slot user_slot_;    // likewise
+  ModseqMode modseq_mode_;
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;
