@@ -272,6 +272,15 @@ void ModseqLog::apply_gone(std::uint32_t uid, std::uint64_t modseq) {
   }
 }
 
+std::optional<std::vector<std::uint32_t>> ModseqLog::changed_since(std::uint64_t since) const {
+  if (since < base_) return std::nullopt;
+  std::vector<std::uint32_t> out;
+  for (const Entry& e : entries_) {
+    if (e.modseq > since) out.push_back(e.uid);
+  }
+  return out;
+}
+
 std::optional<std::vector<std::uint32_t>> ModseqLog::expunged_since(std::uint64_t since) const {
   if (since < vanished_floor_) return std::nullopt;
   std::vector<std::uint32_t> out;
@@ -305,10 +314,13 @@ Status ModseqLog::load(const Mailbox& mailbox, bool reconcile_all) {
       gone_.clear();
       // The last record of each UID wins (file order is modseq order, see the top).
       std::vector<Rec>& recs = img->records;
-      if (!std::is_sorted(recs.begin(), recs.end(),
-                          [](const Rec& a, const Rec& b) { return a.uid < b.uid; })) {
-        std::stable_sort(recs.begin(), recs.end(),
-                         [](const Rec& a, const Rec& b) { return a.uid < b.uid; });
+      // A compacted or new file is in UID order; what was appended since is short: sort
+      // that tail and merge it (both stable, so file order decides among equal UIDs).
+      auto by_uid = [](const Rec& a, const Rec& b) { return a.uid < b.uid; };
+      auto tail = std::is_sorted_until(recs.begin(), recs.end(), by_uid);
+      if (tail != recs.end()) {
+        std::stable_sort(tail, recs.end(), by_uid);
+        std::inplace_merge(recs.begin(), tail, recs.end(), by_uid);
       }
       std::vector<Rec> last;  // latest record per UID, ascending UID
       last.reserve(recs.size());
@@ -367,7 +379,16 @@ Status ModseqLog::load(const Mailbox& mailbox, bool reconcile_all) {
     if (attempt > 3) return Status(Code::kIo, path + ": cannot be rebuilt");
     Header h;
     h.uid_validity = mailbox.uid_validity();
-    h.base = fresh_base(img->highest_seen + 1);
+    // Every change that took a modseq renamed, linked or unlinked a file in new/ or cur/, so
+    // their mtimes are at or after the last change even if the clock was set back since.
+    std::uint64_t witness = img->highest_seen + 1;
+    for (const char* sub : {"/new", "/cur"}) {
+      struct stat st;
+      if (::stat((dir_ + sub).c_str(), &st) != 0) continue;
+      witness = std::max(witness, static_cast<std::uint64_t>(st.st_mtim.tv_sec) * 1000000u +
+                                      static_cast<std::uint64_t>(st.st_mtim.tv_nsec / 1000) + 1);
+    }
+    h.base = fresh_base(witness);
     h.vanished_floor = h.base;
     h.highest = h.base;
     std::string content = encode_header(h);

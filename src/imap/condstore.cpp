@@ -261,15 +261,22 @@ maildir::Status select_modseq(SelectedBox& box, const SelectModseqParams& p,
   if (!p.qresync || p.uid_validity != box.mailbox.uid_validity()) return {};
   resync += vanished_earlier(box, p.modseq, p.known_uids ? &*p.known_uids : nullptr);
   const maildir::Mailbox& mb = box.mailbox;
-  for (std::size_t i = 0; i < mb.count(); ++i) {
-    std::uint32_t uid = mb.record(i).uid;
-    std::uint64_t m = box.modseq->modseq(uid);
-    if (m <= p.modseq) continue;
+  auto line = [&](std::uint32_t uid, std::size_t i) {
     std::uint32_t seq = seq_of(box, uid);
-    if (seq == 0) continue;
+    if (seq == 0) return;
     resync += "* " + std::to_string(seq) + " FETCH (UID " + std::to_string(uid) + " FLAGS " +
-              flags_list(box, i) + " MODSEQ (" + std::to_string(m) + "))\r\n";
+              flags_list(box, i) + " MODSEQ (" + std::to_string(box.modseq->modseq(uid)) +
+              "))\r\n";
+  };
+  if (auto changed = box.modseq->changed_since(p.modseq)) {
+    // The usual case: a few changes since the client's modseq, found without a pass over
+    // every message.
+    for (std::uint32_t uid : *changed) {
+      if (auto i = mb.find_uid(uid)) line(uid, *i);
+    }
+    return {};
   }
+  for (std::size_t i = 0; i < mb.count(); ++i) line(mb.record(i).uid, i);
   return {};
 }
 

@@ -53,6 +53,9 @@ class ModseqLog {
   // HIGHESTMODSEQ: the largest modseq given in this folder.
   std::uint64_t highest() const { return highest_; }
   std::uint32_t uid_validity() const { return uid_validity_; }
+  // UIDs (of the view or not) whose modseq is above `since`, ascending, without looking at
+  // every message; nullopt when `since` is below the base (then every message is).
+  std::optional<std::vector<std::uint32_t>> changed_since(std::uint64_t since) const;
   // UIDs expunged with a modseq above `since`, ascending. Exact when `since` is at least
   // vanished_floor(); below it expunges may have been forgotten (nullopt: the caller must
   // assume any UID it does not see was expunged).
