@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/message_file.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -135,6 +136,12 @@ struct SortJob {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
     if (hits.capacity() < uids.size()) hits.reserve(uids.size());
+    // A MODSEQ key (RFC 7162) needs the folder's modseqs.
+    const bool modseq = uses_modseq(root);
+    if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
+      done = true;
+      return;
+    }
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       size_t seq = ++next;
@@ -147,6 +154,7 @@ struct SortJob {
       facts.max_uid = max_uid;
       facts.flags = mb.flags(*i).system;
       facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
+      facts.modseq = modseq ? modseq_of(*box, u) : 0;
       HitAccess access(mb, *i);
       MessageMatcher m(facts, access);
       if (!m.matches(root)) continue;

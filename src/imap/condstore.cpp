@@ -265,8 +265,7 @@ maildir::Status select_modseq(SelectedBox& box, const SelectModseqParams& p,
     std::uint32_t seq = seq_of(box, uid);
     if (seq == 0) return;
     resync += "* " + std::to_string(seq) + " FETCH (UID " + std::to_string(uid) + " FLAGS " +
-              flags_list(box, i) + " MODSEQ (" + std::to_string(box.modseq->modseq(uid)) +
-              "))\r\n";
+              flags_list(box, i) + " MODSEQ (" + std::to_string(box.modseq->modseq(uid)) + "))\r\n";
   };
   if (auto changed = box.modseq->changed_since(p.modseq)) {
     // The usual case: a few changes since the client's modseq, found without a pass over

@@ -297,6 +297,14 @@ class CondstoreTest(unittest.TestCase):
         lines, tagged = c.ok("UID EXPUNGE 6")
         self.assertEqual(lines, ["* VANISHED 6"])
         self.assertRegex(tagged, r"^OK \[HIGHESTMODSEQ \d+\]")
+        # UID MOVE reports the moved messages as VANISHED too (RFC 6851 with QRESYNC).
+        c.ok("CREATE Archive")
+        lines, _ = c.ok("UID MOVE 4 Archive")
+        self.assertIn("* VANISHED 4", lines)
+        self.assertFalse([l for l in lines if l.endswith(" EXPUNGE")])
+        # SORT takes the MODSEQ key as SEARCH does.
+        lines, _ = c.ok(f"UID SORT (ARRIVAL) UTF-8 MODSEQ {h0 + 1}")
+        self.assertEqual(lines[0], "* SORT 3")
 
     def test_errors(self):
         c = self.login("erin", 1)
