@@ -11,9 +11,9 @@ session after login:
   received for it; the answer must carry exactly the 100 changed messages (FETCH ... MODSEQ).
   tegami has to list cur/ again here: another process renamed files in it less than a second
   ago, so its tegami-index cannot prove the listing (docs/formats.md, tegami-index);
-- full_flags_fetch (median of 3): `SELECT INBOX` + `FETCH 1:* (FLAGS)` — what a client without
+- full_flags_fetch (median of 5): `SELECT INBOX` + `FETCH 1:* (FLAGS)` — what a client without
   QRESYNC does; time from SELECT to the FETCH's tagged OK and the bytes received;
-- qresync_select (median of 3): the QRESYNC SELECT again, as a phone reconnecting later does.
+- qresync_select (median of 5): the QRESYNC SELECT again, as a phone reconnecting later does.
 Prints `BENCH imap_qresync_select ...`, `BENCH imap_full_flags_fetch ...` (tegami vs Dovecot,
 ratio = tegami/dovecot; target <= 1 for the QRESYNC SELECT) and `BENCH imap_qresync_saving
 ...` (full/qresync bytes and time per server). Environment: BENCH_QRESYNC_MSGS (100000),
@@ -38,7 +38,7 @@ CHANGED = int(os.environ.get("BENCH_QRESYNC_CHANGED", "100"))
 STORAGE = os.environ.get("BENCH_IMAP_DIR") or ("/dev/shm" if os.access("/dev/shm", os.W_OK)
                                                else tempfile.gettempdir())
 PASSWORD = "bench-pw"
-RUNS = 3
+RUNS = 5
 
 
 class Client:
