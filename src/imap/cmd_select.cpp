@@ -59,6 +59,7 @@ void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_e
 
 void cmd_select(Session& s, Command& c) {
   bool examine = c.name == "EXAMINE";
+  const bool was_selected = s.selected() != nullptr;
   // A list archive in the shared namespace (shared_archive.h): always read-only.
   std::optional<SharedArchive> shared =
       find_shared_archive(c.args[0], *s.options().config, s.identity());
@@ -92,7 +93,7 @@ void cmd_select(Session& s, Command& c) {
   }
   // RFC 3501: a SELECT first deselects the current mailbox, even if the new one fails;
   // RFC 7162 3.2.11: a server offering QRESYNC says so with [CLOSED].
-  if (s.selected()) s.untagged("OK [CLOSED] Previous mailbox is now closed.");
+  if (was_selected) s.untagged("OK [CLOSED] Previous mailbox is now closed.");
   tegami::login::Identity id = s.identity();
   s.state() = Authenticated{id};
   auto out = std::make_shared<SelectOutcome>();

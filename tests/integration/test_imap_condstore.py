@@ -298,8 +298,8 @@ class CondstoreTest(unittest.TestCase):
         self.assertEqual(lines, ["* VANISHED 6"])
         self.assertRegex(tagged, r"^OK \[HIGHESTMODSEQ \d+\]")
         # UID MOVE reports the moved messages as VANISHED too (RFC 6851 with QRESYNC).
-        c.ok("CREATE Archive")
-        lines, _ = c.ok("UID MOVE 4 Archive")
+        c.ok("CREATE Kept")
+        lines, _ = c.ok("UID MOVE 4 Kept")
         self.assertIn("* VANISHED 4", lines)
         self.assertFalse([l for l in lines if l.endswith(" EXPUNGE")])
         # SORT takes the MODSEQ key as SEARCH does.
