@@ -59,6 +59,7 @@ void enable_condstore(Session& s) {
 
 bool parse_select_params(const Arg& list, bool qresync_enabled, SelectModseqParams& out,
                          std::string& error) {
+  out = SelectModseqParams{};
   error = "Invalid SELECT parameters.";
   if (list.kind != Arg::Kind::kList) return false;
   const auto& ch = list.children;
@@ -109,6 +110,7 @@ bool parse_select_params(const Arg& list, bool qresync_enabled, SelectModseqPara
 
 bool parse_fetch_modifiers(const Arg& list, bool uid, bool qresync_enabled, FetchModifiers& out,
                            std::string& error) {
+  out = FetchModifiers{};
   error = "Invalid FETCH modifiers.";
   if (list.kind != Arg::Kind::kList || list.children.empty()) return false;
   const auto& ch = list.children;
