@@ -210,6 +210,17 @@ class CondstoreTest(unittest.TestCase):
         self.assertRegex(lines[0], r"^\* 2 FETCH \(UID 2 FLAGS \(\\Answered\) MODSEQ \(\d+\)\)$")
         m2 = modseqs(lines)[2]
         self.assertGreater(m2, h0)
+        # The same in IDLE: the change arrives while idling, with its MODSEQ.
+        c.n += 1
+        c.sock.sendall(b"t%d IDLE\r\n" % c.n)
+        self.assertTrue(c.f.readline().startswith(b"+"))
+        o.ok("STORE 3 +FLAGS (\\Seen)")
+        line = c.f.readline().decode().rstrip("\r\n")
+        self.assertRegex(line, r"^\* 3 FETCH \(UID 3 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$")
+        self.assertGreater(modseqs([line])[3], m2)
+        c.sock.sendall(b"DONE\r\n")
+        self.assertTrue(c.f.readline().startswith(b"t%d OK" % c.n))
+        m2 = modseqs([line])[3]
 
         # mutt changes flags by renaming the file: a newer MODSEQ, seen at the next NOOP and
         # by FETCH (CHANGEDSINCE) in a new session.
