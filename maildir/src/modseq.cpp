@@ -26,6 +26,9 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
 
 #include "maildir/lock.h"
 #include "maildir/uidlist.h"
@@ -127,7 +130,11 @@ std::optional<Rec> decode_record(const char* b) {
 struct FileImage {
   bool exists = false;
   std::optional<Header> header;
-  std::vector<Rec> records;
+  std::vector<Rec> records;        // the last record of each UID, ascending UID (after finish())
+  std::uint64_t record_count = 0;  // records in the valid part of the file
+  // The header and the last valid record as bytes: with the inode, what proves that a cached
+  // image is of this very file (inode numbers are reused after a rebuild).
+  std::string header_bytes, last_bytes;
   std::uint64_t valid_end = 0;  // bytes: header + valid records
   std::uint64_t size = 0;
   std::uint64_t highest_seen = 0;  // largest modseq readable anywhere (for a rebuild)
@@ -185,7 +192,120 @@ Result<FileImage> read_image(const std::string& path) {
   }
   img.records.resize(n);
   img.valid_end = kHeaderSize + n * kRecordSize;
+  img.header_bytes.assign(data, kHeaderSize);
+  if (n > 0) img.last_bytes.assign(data + img.valid_end - kRecordSize, kRecordSize);
   return img;
+}
+
+// Keeps the last record of each UID (file order is modseq order, see the top), ascending UID.
+void finish(FileImage& img) {
+  std::vector<Rec>& recs = img.records;
+  img.record_count = recs.size();
+  // A compacted or new file is in UID order; what was appended since is short: sort that
+  // tail and merge it (both stable, so file order decides among equal UIDs).
+  auto by_uid = [](const Rec& a, const Rec& b) { return a.uid < b.uid; };
+  auto tail = std::is_sorted_until(recs.begin(), recs.end(), by_uid);
+  if (tail != recs.end()) {
+    std::stable_sort(tail, recs.end(), by_uid);
+    std::inplace_merge(recs.begin(), tail, recs.end(), by_uid);
+  }
+  std::size_t w = 0;
+  for (const Rec& r : recs) {
+    if (w > 0 && recs[w - 1].uid == r.uid) {
+      recs[w - 1] = r;
+    } else {
+      recs[w++] = r;
+    }
+  }
+  recs.resize(w);
+}
+
+// The files read last in this process, finished, by path: a SELECT of a big folder then reads
+// only what was appended since (every session used to read and check the whole file). Entries
+// are immutable; a file replaced (another inode) or shrunk is read again.
+std::mutex g_cache_mutex;
+std::unordered_map<std::string, std::shared_ptr<const FileImage>> g_cache;
+constexpr std::size_t kMaxCached = 128;
+
+Result<std::shared_ptr<const FileImage>> load_image(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return std::make_shared<const FileImage>();
+    return from_errno("stat " + path);
+  }
+  std::shared_ptr<const FileImage> hit;
+  {
+    std::lock_guard<std::mutex> g(g_cache_mutex);
+    auto it = g_cache.find(path);
+    if (it != g_cache.end()) hit = it->second;
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  if (hit && hit->dev == st.st_dev && hit->ino == st.st_ino && hit->valid_end <= size &&
+      size <= kMaxFileSize) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return from_errno("open " + path);
+    // The same file as cached: same header, same last record where the cache stopped.
+    char head[kHeaderSize + kRecordSize];
+    bool same = ::pread(fd, head, kHeaderSize, 0) == static_cast<ssize_t>(kHeaderSize) &&
+                hit->header_bytes == std::string_view(head, kHeaderSize);
+    if (same && !hit->last_bytes.empty()) {
+      same = ::pread(fd, head + kHeaderSize, kRecordSize,
+                     static_cast<off_t>(hit->valid_end - kRecordSize)) ==
+                 static_cast<ssize_t>(kRecordSize) &&
+             hit->last_bytes == std::string_view(head + kHeaderSize, kRecordSize);
+    }
+    if (same && size - hit->valid_end < kRecordSize) {
+      ::close(fd);
+      return hit;  // nothing appended since: no copy
+    }
+    if (same) {
+      FileImage img = *hit;
+      img.size = size;
+      std::uint64_t want = size - img.valid_end;
+      want -= want % kRecordSize;
+      std::string data(want, '\0');
+      std::size_t got = 0;
+      while (got < want) {
+        ssize_t n =
+            ::pread(fd, data.data() + got, want - got, static_cast<off_t>(img.valid_end + got));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += static_cast<std::size_t>(n);
+      }
+      ::close(fd);
+      for (std::size_t off = 0; off + kRecordSize <= got; off += kRecordSize) {
+        std::optional<Rec> r = decode_record(data.data() + off);
+        if (!r) break;  // an append in progress or a torn one
+        auto pos = std::lower_bound(img.records.begin(), img.records.end(), r->uid,
+                                    [](const Rec& x, std::uint32_t u) { return x.uid < u; });
+        if (pos != img.records.end() && pos->uid == r->uid) {
+          *pos = *r;
+        } else {
+          img.records.insert(pos, *r);
+        }
+        img.valid_end += kRecordSize;
+        ++img.record_count;
+        img.highest_seen = std::max(img.highest_seen, r->modseq);
+        img.last_bytes.assign(data.data() + off, kRecordSize);
+      }
+      auto out = std::make_shared<const FileImage>(std::move(img));
+      if (out->valid_end != hit->valid_end) {
+        std::lock_guard<std::mutex> g(g_cache_mutex);
+        g_cache[path] = out;
+      }
+      return out;
+    }
+    ::close(fd);
+  }
+  Result<FileImage> img = read_image(path);
+  if (!img.ok()) return img.status();
+  if (!img->header) return std::make_shared<const FileImage>(std::move(*img));
+  finish(*img);
+  auto out = std::make_shared<const FileImage>(std::move(*img));
+  std::lock_guard<std::mutex> g(g_cache_mutex);
+  if (g_cache.size() >= kMaxCached) g_cache.clear();
+  g_cache[path] = out;
+  return out;
 }
 
 // Writes `content` as the whole new file (temporary file + rename; not fsync'ed: the file is a
@@ -301,8 +421,9 @@ Status ModseqLog::load(const Mailbox& mailbox, bool reconcile_all) {
   const std::string path = dir_ + "/" + kModseqFileName;
   std::optional<DotLock> lock;
   for (int attempt = 0;; ++attempt) {
-    Result<FileImage> img = read_image(path);
-    if (!img.ok()) return img.status();
+    Result<std::shared_ptr<const FileImage>> loaded = load_image(path);
+    if (!loaded.ok()) return loaded.status();
+    const std::shared_ptr<const FileImage> img = *loaded;
     const bool usable = img->header && img->header->uid_validity == mailbox.uid_validity();
     if (usable) {
       const Header& h = *img->header;
@@ -313,31 +434,11 @@ Status ModseqLog::load(const Mailbox& mailbox, bool reconcile_all) {
       dev_ = img->dev;
       ino_ = img->ino;
       offset_ = img->valid_end;
-      records_in_file_ = img->records.size();
+      records_in_file_ = img->record_count;
+      highest_ = std::max(highest_, img->highest_seen);
       entries_.clear();
       gone_.clear();
-      // The last record of each UID wins (file order is modseq order, see the top).
-      std::vector<Rec>& recs = img->records;
-      // A compacted or new file is in UID order; what was appended since is short: sort
-      // that tail and merge it (both stable, so file order decides among equal UIDs).
-      auto by_uid = [](const Rec& a, const Rec& b) { return a.uid < b.uid; };
-      auto tail = std::is_sorted_until(recs.begin(), recs.end(), by_uid);
-      if (tail != recs.end()) {
-        std::stable_sort(tail, recs.end(), by_uid);
-        std::inplace_merge(recs.begin(), tail, recs.end(), by_uid);
-      }
-      // Keep the latest record per UID, in place.
-      std::size_t w = 0;
-      for (const Rec& r : recs) {
-        highest_ = std::max(highest_, r.modseq);
-        if (w > 0 && recs[w - 1].uid == r.uid) {
-          recs[w - 1] = r;
-        } else {
-          recs[w++] = r;
-        }
-      }
-      recs.resize(w);
-      const std::vector<Rec>& last = recs;
+      const std::vector<Rec>& last = img->records;
       for (const Rec& r : last) {
         if (r.kind == kKindGone) {
           gone_.push_back(Gone{r.uid, r.modseq});
