@@ -225,7 +225,27 @@ void finish(FileImage& img) {
 // are immutable; a file replaced (another inode) or shrunk is read again.
 std::mutex g_cache_mutex;
 std::unordered_map<std::string, std::shared_ptr<const FileImage>> g_cache;
-constexpr std::size_t kMaxCached = 128;
+// Only big folders are worth it (a small file is read in microseconds); the cache holds at
+// most this many records in all (24 bytes each: 48 MB), and is emptied when it would exceed it.
+constexpr std::size_t kMinCachedRecords = 5000;
+constexpr std::size_t kMaxCachedRecords = 2000000;
+std::size_t g_cached_records = 0;
+
+void cache_put(const std::string& path, const std::shared_ptr<const FileImage>& img) {
+  std::lock_guard<std::mutex> g(g_cache_mutex);
+  auto it = g_cache.find(path);
+  if (it != g_cache.end()) {
+    g_cached_records -= it->second->records.size();
+    g_cache.erase(it);
+  }
+  if (img->records.size() < kMinCachedRecords) return;
+  if (g_cached_records + img->records.size() > kMaxCachedRecords) {
+    g_cache.clear();
+    g_cached_records = 0;
+  }
+  g_cache.emplace(path, img);
+  g_cached_records += img->records.size();
+}
 
 Result<std::shared_ptr<const FileImage>> load_image(const std::string& path) {
   struct stat st;
@@ -289,10 +309,7 @@ Result<std::shared_ptr<const FileImage>> load_image(const std::string& path) {
         img.last_bytes.assign(data.data() + off, kRecordSize);
       }
       auto out = std::make_shared<const FileImage>(std::move(img));
-      if (out->valid_end != hit->valid_end) {
-        std::lock_guard<std::mutex> g(g_cache_mutex);
-        g_cache[path] = out;
-      }
+      if (out->valid_end != hit->valid_end) cache_put(path, out);
       return out;
     }
     ::close(fd);
@@ -302,9 +319,7 @@ Result<std::shared_ptr<const FileImage>> load_image(const std::string& path) {
   if (!img->header) return std::make_shared<const FileImage>(std::move(*img));
   finish(*img);
   auto out = std::make_shared<const FileImage>(std::move(*img));
-  std::lock_guard<std::mutex> g(g_cache_mutex);
-  if (g_cache.size() >= kMaxCached) g_cache.clear();
-  g_cache[path] = out;
+  cache_put(path, out);
   return out;
 }
 

@@ -146,3 +146,38 @@ TEST_CASE("modseq: a deleted or damaged file is rebuilt with a higher HIGHESTMOD
   ModseqLog rebuilt = open_log(mb);
   CHECK(rebuilt.highest() > h + 1);
 }
+
+TEST_CASE("modseq: a big folder's log is cached per process, and a rebuilt file is not mistaken") {
+  TempDir t;
+  make_folder(t.path());
+  for (int i = 0; i < 5100; ++i) {
+    write_file(
+        t.path() + "/cur/" + std::to_string(1000 + i) + ".x" + std::to_string(i) + ".host:2,",
+        "Subject: s\n\nx\n");
+  }
+  Mailbox mb = open_box(t.path());
+  std::uint64_t h0 = 0;
+  {
+    ModseqLog a = open_log(mb);  // reads and caches the file
+    h0 = a.highest();
+  }
+  // Another writer appends; a new log reads only that from the cache's end.
+  ModseqLog w = open_log(mb);
+  FlagStore fs;
+  fs.system = kFlagSeen;
+  std::vector<std::uint32_t> uids{7, 4000};
+  REQUIRE(mb.store(uids, fs).ok());
+  REQUIRE(w.update(mb, uids, {}).ok());
+  ModseqLog b = open_log(mb);
+  CHECK(b.highest() == h0 + 2);
+  CHECK(b.modseq(7) == h0 + 1);
+  CHECK(b.modseq(4000) == h0 + 2);
+  CHECK(b.modseq(8) == h0);
+  // Deleted and rebuilt (the inode number may be reused): not the cached file.
+  REQUIRE(std::remove((t.path() + "/tegami-modseq").c_str()) == 0);
+  ModseqLog c = open_log(mb);
+  CHECK(c.highest() > h0 + 2);
+  CHECK(c.modseq(8) == c.highest());
+  ModseqLog d = open_log(mb);
+  CHECK(d.highest() == c.highest());
+}
