@@ -15,7 +15,9 @@
 // backwards; clients only re-fetch flags.
 //
 // Blocking file I/O: call from a worker thread. A ModseqLog is owned by one thread at a time,
-// like the Mailbox it follows; any number of them, in any processes, share a folder.
+// like the Mailbox it follows; any number of them, in any processes, share a folder. Each
+// process keeps the parsed file of big folders in a small mutex-guarded cache (checked by
+// inode, header and last record before use), so opening a log reads only what was appended.
 #pragma once
 
 #include <chrono>
