@@ -9,6 +9,7 @@
 // THREAD=REFERENCES also reads the header block for References. The keys are kept by UID for
 // the rest of the selection (SortKeyCache). The ordering and the threads are pure functions
 // (sort.h, thread.h) applied once all messages are in.
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <unordered_map>
@@ -254,10 +255,14 @@ void cmd_sort(Session& s, Command& c) {
   continue_job(s, c.tag, "OK Sort completed.", std::move(job),
                [criteria = std::move(criteria)](SortJob& j) {
                  std::string line = "* SORT";
+                 std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
+                 const bool modseq = uses_modseq(j.root) && j.box->modseq;
                  for (size_t i : sort_messages(j.hits, criteria)) {
                    line += ' ';
                    line += std::to_string(j.uid ? j.hits[i].uid : j.hits[i].seq);
+                   if (modseq) highest = std::max(highest, modseq_of(*j.box, j.hits[i].uid));
                  }
+                 if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
                  return line + "\r\n";
                });
 }
