@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "mailbox_test_util.h"
@@ -180,4 +184,49 @@ TEST_CASE("modseq: a big folder's log is cached per process, and a rebuilt file 
   CHECK(c.modseq(8) == c.highest());
   ModseqLog d = open_log(mb);
   CHECK(d.highest() == c.highest());
+}
+
+TEST_CASE("modseq: two processes recording at once hand out distinct, growing modseqs") {
+  TempDir t;
+  make_folder(t.path());
+  for (int i = 0; i < 80; ++i) {
+    write_file(
+        t.path() + "/cur/" + std::to_string(1000 + i) + ".p" + std::to_string(i) + ".host:2,",
+        "Subject: s\n\nx\n");
+  }
+  std::uint64_t h0 = 0;
+  {
+    Mailbox mb = open_box(t.path());
+    h0 = open_log(mb).highest();
+  }
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  // Parent flags the odd UIDs, the child the even ones, one STORE and record at a time.
+  const std::uint32_t first = child == 0 ? 2 : 1;
+  bool ok = true;
+  {
+    Mailbox mb = open_box(t.path());
+    Result<ModseqLog> log = ModseqLog::open(mb);
+    ok = log.ok();
+    for (std::uint32_t u = first; ok && u <= 80; u += 2) {
+      FlagStore fs;
+      fs.system = kFlagFlagged;
+      std::vector<std::uint32_t> one{u};
+      ok = mb.store(one, fs).ok() && log->update(mb, one, {}).ok();
+    }
+  }
+  if (child == 0) _exit(ok ? 0 : 1);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(ok);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  Mailbox mb = open_box(t.path());
+  ModseqLog log = open_log(mb);
+  std::vector<std::uint64_t> seen;
+  for (std::uint32_t u = 1; u <= 80; ++u) seen.push_back(log.modseq(u));
+  std::sort(seen.begin(), seen.end());
+  CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // all distinct
+  CHECK(seen.front() > h0);
+  CHECK(log.highest() == h0 + 80);  // nothing recorded twice, nothing lost
 }
