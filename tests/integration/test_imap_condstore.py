@@ -7,6 +7,7 @@ VANISHED instead of EXPUNGE and EXPUNGE's OK [HIGHESTMODSEQ], [CLOSED]; a flag c
 renaming the file (as mutt does) and a file deleted behind tegami's back get newer modseqs;
 deleting tegami-modseq keeps HIGHESTMODSEQ growing; imapflow (npm) resyncs with QRESYNC."""
 import json
+import poplib
 import os
 import re
 import shutil
@@ -29,8 +30,9 @@ PLAN_EXTRA = """plans:
 LISTENERS = [
     ("imap", "imap", "starttls", {"allow_plaintext_auth": "true"}),
     ("imaps", "imap", "implicit"),
+    ("pop3", "pop3", "starttls", {"allow_plaintext_auth": "true"}),
 ]
-USERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
+USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
 
 
 def domain_yaml():
@@ -316,6 +318,25 @@ class CondstoreTest(unittest.TestCase):
         # SORT takes the MODSEQ key as SEARCH does.
         lines, _ = c.ok(f"UID SORT (ARRIVAL) UTF-8 MODSEQ {h0 + 1}")
         self.assertRegex(lines[0], r"^\* SORT 3 \(MODSEQ \d+\)$")
+
+    def test_pop3_mark_seen_gets_a_modseq(self):
+        c = self.login("gina", 2)
+        lines, _ = c.ok("SELECT INBOX (CONDSTORE)")
+        h0 = highest(lines)
+        c.ok("STORE 2 +FLAGS.SILENT (\\Seen)")
+        lines, _ = c.ok("FETCH 2 (MODSEQ)")
+        before = int(re.search(r"MODSEQ \((\d+)\)", lines[0]).group(1))
+        # A POP3 session reads message 1 and QUITs: tegami's POP3 sets \Seen (a rename).
+        p = poplib.POP3("127.0.0.1", self.d.port("pop3"), timeout=15)
+        p.user("gina@example.com")
+        p.pass_(PASSWORD)
+        p.retr(1)
+        p.quit()
+        lines, _ = c.ok("NOOP")
+        self.assertEqual(len(lines), 1, lines)
+        self.assertRegex(lines[0], r"^\* 1 FETCH \(UID 1 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)$")
+        self.assertGreater(modseqs(lines)[1], before)
+        self.assertGreater(before, h0)
 
     def test_errors(self):
         c = self.login("erin", 1)
