@@ -673,7 +673,7 @@ Status ModseqLog::record(const Mailbox& mailbox, std::vector<std::uint32_t> chan
   }
   if (torn || records_in_file_ + changed.size() + expunged.size() > 2 * mailbox.count() + 4096) {
     // Bytes past the valid records (a torn append) or mostly superseded records: rewrite.
-    s = compact_locked(mailbox);
+    s = compact_locked(buf);
   } else {
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
@@ -693,40 +693,57 @@ Status ModseqLog::record(const Mailbox& mailbox, std::vector<std::uint32_t> chan
   return s;
 }
 
-// Rewrites the file with one record per message of the view, the newest expunge records
-// and a header keeping base, floor and the highest modseq. REQUIRES: the uidlist lock.
-Status ModseqLog::compact_locked(const Mailbox& mailbox) {
+// Rewrites the file from what it says (the last record of each UID of its valid part) plus
+// `appended` (records not written yet), dropping all but the kKeepGone newest expunge records
+// (their highest modseq becomes the vanished floor). It never uses the view's flags: a change
+// the view holds but nobody recorded must stay "different from its record". REQUIRES: the
+// uidlist lock.
+Status ModseqLog::compact_locked(const std::string& appended) {
+  const std::string path = dir_ + "/" + kModseqFileName;
+  std::vector<Rec> last;
+  {
+    Result<std::shared_ptr<const FileImage>> img = load_image(path);
+    if (!img.ok()) return img.status();
+    if ((*img)->header && (*img)->header->uid_validity == uid_validity_) last = (*img)->records;
+  }
+  for (std::size_t off = 0; off + kRecordSize <= appended.size(); off += kRecordSize) {
+    std::optional<Rec> r = decode_record(appended.data() + off);
+    if (!r) continue;
+    auto pos = std::lower_bound(last.begin(), last.end(), r->uid,
+                                [](const Rec& x, std::uint32_t u) { return x.uid < u; });
+    if (pos != last.end() && pos->uid == r->uid) {
+      *pos = *r;
+    } else {
+      last.insert(pos, *r);
+    }
+  }
+  std::vector<std::uint64_t> gone_modseqs;
+  for (const Rec& r : last) {
+    if (r.kind == kKindGone) gone_modseqs.push_back(r.modseq);
+  }
+  std::uint64_t cut = 0;  // expunge records at or below it are dropped
+  if (gone_modseqs.size() > kKeepGone) {
+    std::nth_element(gone_modseqs.begin(), gone_modseqs.end() - kKeepGone - 1, gone_modseqs.end());
+    cut = *(gone_modseqs.end() - kKeepGone - 1);
+    vanished_floor_ = std::max(vanished_floor_, cut);
+  }
   Header h;
   h.uid_validity = uid_validity_;
   h.base = base_;
   h.highest = highest_;
-  std::vector<Gone> keep = gone_;
-  if (keep.size() > kKeepGone) {
-    std::sort(keep.begin(), keep.end(),
-              [](const Gone& a, const Gone& b) { return a.modseq > b.modseq; });
-    for (std::size_t i = kKeepGone; i < keep.size(); ++i) {
-      vanished_floor_ = std::max(vanished_floor_, keep[i].modseq);
-    }
-    keep.resize(kKeepGone);
-    std::sort(keep.begin(), keep.end(), [](const Gone& a, const Gone& b) { return a.uid < b.uid; });
-  }
   h.vanished_floor = vanished_floor_;
   std::string content = encode_header(h);
-  content.reserve(kHeaderSize + (mailbox.count() + keep.size()) * kRecordSize);
-  // One record per message, modseq order does not matter: each UID appears once. Gone
-  // records first, so a state record of the same UID (never: UIDs are not reused) would win.
-  for (const Gone& g : keep) encode_record(content, Rec{g.modseq, g.uid, 0, 0, kKindGone});
-  std::size_t n = keep.size();
-  for (const MessageRecord& m : mailbox.records()) {
-    const Entry* e = find(m.uid);
-    if (e && (e->flags != m.flags || e->keywords != m.keywords)) continue;  // unrecorded
-    encode_record(content, Rec{e ? e->modseq : base_, m.uid, m.keywords, m.flags, kKindState});
+  content.reserve(kHeaderSize + last.size() * kRecordSize);
+  std::size_t n = 0;
+  for (const Rec& r : last) {
+    if (r.kind == kKindGone && r.modseq <= cut) continue;
+    encode_record(content, r);
     ++n;
   }
   struct stat st;
   Status s = replace(dir_, content, &st);
   if (!s.ok()) return s;
-  gone_ = std::move(keep);
+  std::erase_if(gone_, [cut](const Gone& g) { return g.modseq <= cut; });
   dev_ = st.st_dev;
   ino_ = st.st_ino;
   offset_ = content.size();

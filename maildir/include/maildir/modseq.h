@@ -83,7 +83,7 @@ class ModseqLog {
   Status read_tail(bool& replaced);
   Status record(const Mailbox& mailbox, std::vector<std::uint32_t> changed,
                 std::vector<std::uint32_t> expunged);
-  Status compact_locked(const Mailbox& mailbox);
+  Status compact_locked(const std::string& appended);
   void apply_state(std::uint32_t uid, std::uint64_t modseq, std::uint8_t flags,
                    std::uint32_t keywords);
   void apply_gone(std::uint32_t uid, std::uint64_t modseq);

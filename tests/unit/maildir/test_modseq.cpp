@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -229,4 +230,40 @@ TEST_CASE("modseq: two processes recording at once hand out distinct, growing mo
   CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // all distinct
   CHECK(seen.front() > h0);
   CHECK(log.highest() == h0 + 80);  // nothing recorded twice, nothing lost
+}
+
+TEST_CASE("modseq: compaction keeps every message's last record, the expunges and the highest") {
+  TempDir t;
+  make_folder(t.path());
+  write_file(t.path() + "/cur/1000.a.host:2,", "Subject: a\n\nx\n");
+  write_file(t.path() + "/cur/1001.b.host:2,", "Subject: b\n\ny\n");
+  write_file(t.path() + "/cur/1002.c.host:2,", "Subject: c\n\nz\n");
+  Mailbox mb = open_box(t.path());
+  ModseqLog log = open_log(mb);
+  const std::uint64_t h0 = log.highest();
+  std::vector<std::uint32_t> three{3};
+  REQUIRE(mb.expunge(three).ok());
+  REQUIRE(log.update(mb, {}, three).ok());
+  // Message 2 changed by another program and not recorded yet when the file is compacted.
+  REQUIRE(std::rename((t.path() + "/cur/1001.b.host:2,").c_str(),
+                      (t.path() + "/cur/1001.b.host:2,S").c_str()) == 0);
+  std::vector<std::uint32_t> one{1};
+  for (int i = 0; i < 4200; ++i) {
+    FlagStore fs;
+    fs.mode = i % 2 == 0 ? StoreMode::kAdd : StoreMode::kRemove;
+    fs.system = kFlagFlagged;
+    REQUIRE(mb.store(one, fs).ok());
+    REQUIRE(log.update(mb, one, {}).ok());
+  }
+  const std::uint64_t h = log.highest();
+  CHECK(h == h0 + 1 + 4200);
+  struct stat st;
+  REQUIRE(::stat((t.path() + "/tegami-modseq").c_str(), &st) == 0);
+  CHECK(st.st_size < 48 + 24 * 1000);  // compacted
+  ModseqLog fresh = open_log(open_box(t.path()));
+  CHECK(fresh.modseq(1) == h);
+  CHECK(*fresh.expunged_since(h0) == std::vector<std::uint32_t>{3});
+  // The unrecorded rename of message 2 is still found (and recorded) after the compaction.
+  CHECK(fresh.modseq(2) > h);
+  CHECK(fresh.highest() == h + 1);
 }
