@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const bool qresync = (data[0] & 1) != 0;
   const bool uid = (data[0] & 2) != 0;
-  std::string line = "t X " + std::string(reinterpret_cast<const char*>(data) + 1, size - 1) +
-                     "\r\n";
+  std::string line =
+      "t X " + std::string(reinterpret_cast<const char*>(data) + 1, size - 1) + "\r\n";
   imap::ParserLimits lim;
   lim.max_depth = 8;
   imap::Command c;
