@@ -2,6 +2,7 @@
 // (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
 #include "imap/selected_box.h"
+#include "imap/condstore.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
 #include "mime/structure.h"
@@ -55,7 +56,8 @@ void cmd_id(Session& s, Command& c) {
 }
 
 void cmd_enable(Session& s, Command& c) {
-  // RFC 5161: unknown capabilities are ignored; ENABLED lists what this command turned on.
+  // RFC 5161: unknown capabilities are ignored; ENABLED lists what this command turned on
+  // (CONDSTORE and QRESYNC: condstore.h).
   std::string enabled;
   for (const Arg& a : c.args) {
     if (a.kind != Arg::Kind::kAtom) {
@@ -64,7 +66,9 @@ void cmd_enable(Session& s, Command& c) {
     }
   }
   for (const Arg& a : c.args) {
-    if (mime::iequals(a.text, "UTF8=ACCEPT") && !s.enabled().utf8_accept) {
+    if (enable_modseq_extension(s, a.text)) {
+      enabled += " " + a.text;
+    } else if (mime::iequals(a.text, "UTF8=ACCEPT") && !s.enabled().utf8_accept) {
       s.enabled().utf8_accept = true;  // RFC 6855 (utf8_accept.h)
       enabled += " UTF8=ACCEPT";
     } else if (mime::iequals(a.text, "IMAP4rev2") && !s.enabled().imap4rev2) {

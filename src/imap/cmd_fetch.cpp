@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/fetch_binary.h"
 #include "imap/fetch_items.h"
 #include "imap/fetch_response.h"
@@ -32,6 +33,8 @@ struct FetchJob {
   SequenceSet set;
   std::vector<FetchItem> items;
   bool sets_seen = false;
+  FetchModifiers modifiers;   // CHANGEDSINCE / VANISHED (RFC 7162)
+  bool needs_modseq = false;  // MODSEQ asked for or implied: the log must be open
 
   // Worker-side progress.
   bool resolved = false;
@@ -69,6 +72,14 @@ void run_batch(SelectedBox& box, FetchJob& job) {
   maildir::Mailbox& mb = box.mailbox;
   if (!job.resolved) {
     job.resolved = true;
+    if (job.needs_modseq) {
+      maildir::Status st = ensure_modseq(box);
+      if (!st.ok()) {
+        job.status = st;
+        job.finished = true;
+        return;
+      }
+    }
     if (job.uid) {
       std::vector<size_t> idx;
       resolve_set(box, job.set, true, idx);
@@ -80,6 +91,13 @@ void run_batch(SelectedBox& box, FetchJob& job) {
       for (std::uint32_t seq = 1; seq <= n; ++seq) {
         if (job.set.contains(seq, n)) job.uids.push_back(box.client_uids[seq - 1]);
       }
+    }
+    if (job.modifiers.changed_since) {
+      // RFC 7162 3.1.4.1: only messages changed since; VANISHED (EARLIER) first for UIDs
+      // of the set expunged since.
+      const std::uint64_t since = *job.modifiers.changed_since;
+      if (job.modifiers.vanished) job.out.text(vanished_earlier(box, since, &job.set));
+      std::erase_if(job.uids, [&](std::uint32_t u) { return modseq_of(box, u) <= since; });
     }
   }
   size_t end = job.next;
@@ -93,6 +111,7 @@ void run_batch(SelectedBox& box, FetchJob& job) {
       return;
     }
     newly_seen = std::move(*r);
+    note_changed(box, newly_seen);
   }
   size_t k = job.next;
   for (; k < end && job.out.text_bytes < kBatchBytes; ++k) {
@@ -196,6 +215,12 @@ void cmd_fetch(Session& s, Command& c) {
     s.bad(c.tag, "Error in FETCH: " + error);
     return;
   }
+  FetchModifiers modifiers;
+  if (c.args.size() > 2 &&
+      !parse_fetch_modifiers(c.args[2], uid, s.modseq_mode().qresync, modifiers, error)) {
+    s.bad(c.tag, "Error in FETCH: " + error);
+    return;
+  }
   std::shared_ptr<SelectedBox> box = s.selected();
   std::vector<size_t> idx;
   if (!resolve_set(*box, *set, uid, idx)) {
@@ -211,6 +236,20 @@ void cmd_fetch(Session& s, Command& c) {
         job->sets_seen ||
         ((i.kind == FetchItem::Kind::kBody || i.kind == FetchItem::Kind::kBinary) && !i.peek);
   job->sets_seen = job->sets_seen && !box->read_only;
+  // CONDSTORE: MODSEQ asked for, CHANGEDSINCE (which implies MODSEQ), or \Seen set by a
+  // session with CONDSTORE on (its FLAGS change carries the new MODSEQ).
+  bool has_modseq = false;
+  for (const FetchItem& i : *items) has_modseq = has_modseq || i.kind == FetchItem::Kind::kModseq;
+  if (has_modseq || modifiers.changed_since) enable_condstore(s);
+  if (!has_modseq && (modifiers.changed_since || (job->sets_seen && box->condstore))) {
+    FetchItem m;
+    m.kind = FetchItem::Kind::kModseq;
+    m.response_name = "MODSEQ";
+    items->push_back(std::move(m));
+    has_modseq = true;
+  }
+  job->needs_modseq = has_modseq;
+  job->modifiers = modifiers;
   job->items = std::move(*items);
   s.begin_async();
   step(s, std::move(box), std::move(job));

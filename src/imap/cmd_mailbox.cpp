@@ -2,11 +2,14 @@
 // UNSUBSCRIBE, STATUS; and the SPECIAL-USE folders made at first login. All storage work runs
 // on a worker thread (Session::blocking); names pass through mailbox_from_wire, so every
 // traversal form is refused by the storage library's validator with NO [CANNOT].
+#include <algorithm>
+
 #include <cctype>
 #include <filesystem>
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/mailbox_names.h"
 #include "imap/mailbox_status.h"
 #include "imap/response_code.h"
@@ -327,6 +330,10 @@ void cmd_status(Session& s, Command& c) {
   if (!parse_status_items(c.args[1], wanted, error)) {
     s.bad(c.tag, error);
     return;
+  }
+  // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+  if (std::find(wanted.begin(), wanted.end(), "HIGHESTMODSEQ") != wanted.end()) {
+    enable_condstore(s);
   }
   with_maildir(s, c.tag, "Status completed.",
                [name, wanted, names = s.wire_names()](maildir::Maildir& md, Outcome& out) {

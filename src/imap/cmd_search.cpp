@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/esearch.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -109,6 +110,8 @@ struct SearchJob {
   SearchKey root;
   bool uid = false;
   unsigned esearch = 0;             // RETURN options (esearch.h); 0: a plain SEARCH
+  bool modseq = false;              // a MODSEQ key (RFC 7162): answer with (MODSEQ highest)
+  std::uint64_t highest_hit = 0;    // the largest modseq of the matches
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
   size_t next = 0;                  // index into uids of the next message to match
@@ -126,6 +129,13 @@ struct SearchJob {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
     const auto& recent = box->recent;
+    if (modseq && next == 0) {
+      status = ensure_modseq(*box);
+      if (!status.ok()) {
+        done = true;
+        return;
+      }
+    }
     const bool cache_headers = needs_message_text(root) && header_cache_suffices(root);
     if (cache_headers && !header_cache) {
       header_cache = std::make_unique<maildir::MessageCache>(mb.dir(), mb.uid_validity(),
@@ -143,10 +153,14 @@ struct SearchJob {
       facts.max_uid = max_uid;
       facts.flags = mb.flags(*i).system;
       facts.recent = std::binary_search(recent.begin(), recent.end(), u);
+      facts.modseq = modseq ? modseq_of(*box, u) : 0;
       FileAccess access(mb, *i, header_cache.get());
       MessageMatcher m(facts, access);
       if (cache_headers) m.use_header_cache();
-      if (m.matches(root)) hits.push_back(uid ? u : facts.seq);
+      if (m.matches(root)) {
+        hits.push_back(uid ? u : facts.seq);
+        highest_hit = std::max(highest_hit, facts.modseq);
+      }
       // Checking the clock costs little next to a message; cheap keys still check every 256.
       if ((next % 256 == 0 || m.header_read()) &&
           std::chrono::steady_clock::now() - start >= kBatchTime) {
@@ -185,9 +199,16 @@ void continue_search(Session& s, std::string tag, std::shared_ptr<SearchJob> job
                           }
                           if (job->esearch != 0) {
                             line = esearch_response(tag, job->uid, job->esearch, job->hits);
+                            if (job->modseq && !job->hits.empty()) {
+                              line.insert(line.size() - 2,
+                                          " MODSEQ " + std::to_string(job->highest_hit));
+                            }
                           } else {
                             line = "* SEARCH";
                             for (std::uint32_t n : job->hits) line += " " + std::to_string(n);
+                            if (job->modseq && !job->hits.empty()) {
+                              line += " (MODSEQ " + std::to_string(job->highest_hit) + ")";
+                            }
                             line += "\r\n";
                           }
                           s.conn().send(line + job->updates);
@@ -242,6 +263,8 @@ void cmd_search(Session& s, Command& c) {
   job->uid = c.name == "UID SEARCH";
   // IMAP4rev2 (RFC 9051 6.4.4): the answer is always an ESEARCH; no RETURN means ALL.
   job->esearch = esearch == 0 && s.enabled().imap4rev2 ? kEsearchAll : esearch;
+  job->modseq = uses_modseq(job->root);
+  if (job->modseq) enable_condstore(s);
   job->uids = job->box->client_uids;
   const maildir::Mailbox& mb = job->box->mailbox;
   job->max_uid = mb.count() ? mb.record(mb.count() - 1).uid : 0;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/mailbox_names.h"
 #include "imap/response_code.h"
 #include "imap/search_result.h"
@@ -59,10 +60,10 @@ void run_selected(Session& s, std::string tag, std::string ok_text, bool allow_e
 
 void cmd_select(Session& s, Command& c) {
   bool examine = c.name == "EXAMINE";
-  // IMAP4rev2 (RFC 9051 6.3.2, rev2 notes in docs/imap.md): OK [CLOSED] when a selected
-  // mailbox is closed by this SELECT; no RECENT, no UNSEEN code; a LIST line with the name.
+  // IMAP4rev2 (RFC 9051 6.3.2, rev2 notes in docs/imap.md): no RECENT, no UNSEEN code; a LIST
+  // line with the name. [CLOSED] below is sent to every client (QRESYNC is offered).
   const bool rev2 = s.enabled().imap4rev2;
-  if (rev2 && s.selected()) s.untagged("OK [CLOSED] Previous mailbox closed.");
+  const bool was_selected = s.selected() != nullptr;
   // A list archive in the shared namespace (shared_archive.h): always read-only.
   std::optional<SharedArchive> shared =
       find_shared_archive(c.args[0], *s.options().config, s.identity());
@@ -85,7 +86,19 @@ void cmd_select(Session& s, Command& c) {
     }
     return;
   }
-  // RFC 3501: a SELECT first deselects the current mailbox, even if the new one fails.
+  // RFC 7162: (CONDSTORE) or (QRESYNC (...)) parameters.
+  SelectModseqParams mp;
+  if (c.args.size() > 1) {
+    std::string error;
+    if (!parse_select_params(c.args[1], s.modseq_mode().qresync, mp, error)) {
+      s.bad(c.tag, error);
+      return;
+    }
+    if (mp.condstore) enable_condstore(s);
+  }
+  // RFC 3501: a SELECT first deselects the current mailbox, even if the new one fails;
+  // RFC 7162 3.2.11: a server offering QRESYNC says so with [CLOSED].
+  if (was_selected) s.untagged("OK [CLOSED] Previous mailbox is now closed.");
   tegami::login::Identity id = s.identity();
   s.state() = Authenticated{id};
   auto out = std::make_shared<SelectOutcome>();
@@ -95,7 +108,7 @@ void cmd_select(Session& s, Command& c) {
   mo.quota = quota_options(id, *s.options().config);
   mo.quota_policy = quota_policy(id);
   s.blocking(
-      [out, root, mailbox, examine, mo, rev2, names = s.wire_names(),
+      [out, root, mailbox, examine, mo, rev2, names = s.wire_names(), mp, mode = s.modseq_mode(),
        dmo = maildir_options(*s.options().config),
        shared_dir = shared ? shared->dir : std::string()] {
         std::string dir;
@@ -138,6 +151,8 @@ void cmd_select(Session& s, Command& c) {
         auto box = std::make_shared<SelectedBox>(SelectedBox{std::move(*mb), {}, examine, mailbox});
         box->shared = !shared_dir.empty();
         box->rev2 = rev2;
+        box->condstore = mode.condstore;
+        box->qresync = mode.qresync;
         maildir::Mailbox& m = box->mailbox;
         std::vector<std::uint32_t> all;
         all.reserve(m.count());
@@ -165,6 +180,10 @@ void cmd_select(Session& s, Command& c) {
         }
         u += "* OK [UIDVALIDITY " + std::to_string(m.uid_validity()) + "] UIDs valid\r\n";
         u += "* OK [UIDNEXT " + std::to_string(m.uid_next()) + "] Predicted next UID\r\n";
+        std::string highest, resync;
+        out->status = select_modseq(*box, mp, highest, resync);
+        if (!out->status.ok()) return;
+        u += highest + resync;
         if (rev2) u += "* LIST () \"/\" " + mailbox_to_wire(mailbox, names) + "\r\n";
         out->box = std::move(box);
       },
@@ -223,7 +242,12 @@ void cmd_expunge(Session& s, Command& c) {
     return;
   }
   run_selected(s, c.tag, "Expunge completed.", true,
-               [set](SelectedBox& box, SelectedReply&) -> maildir::Status {
+               [set](SelectedBox& box, SelectedReply& reply) -> maildir::Status {
+                 // RFC 7162 3.2.10: with CONDSTORE the OK carries the new HIGHESTMODSEQ.
+                 auto highest = [&box, &reply] {
+                   if (!box.condstore || !ensure_modseq(box).ok()) return;
+                   reply.ok_code = "HIGHESTMODSEQ " + std::to_string(box.modseq->highest());
+                 };
                  std::vector<std::uint32_t> uids;
                  std::uint32_t largest =
                      box.mailbox.count() ? box.mailbox.record(box.mailbox.count() - 1).uid : 0;
@@ -233,9 +257,15 @@ void cmd_expunge(Session& s, Command& c) {
                    if (set && !set->contains(u, largest)) continue;
                    uids.push_back(u);
                  }
-                 if (uids.empty()) return {};
+                 if (uids.empty()) {
+                   highest();
+                   return {};
+                 }
                  auto r = box.mailbox.expunge(uids);
-                 return r.ok() ? maildir::Status() : r.status();
+                 if (!r.ok()) return r.status();
+                 note_expunged(box, *r);
+                 highest();
+                 return {};
                });
 }
 

@@ -10,12 +10,14 @@
 // header block for References. The keys are kept by UID for the rest of the selection
 // (SortKeyCache). The ordering and the threads are pure functions
 // (sort.h, thread.h) applied once all messages are in.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <memory>
 #include <unordered_map>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/message_file.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -225,6 +227,12 @@ struct SortJob {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
     if (hits.capacity() < uids.size()) hits.reserve(uids.size());
+    // A MODSEQ key (RFC 7162) needs the folder's modseqs.
+    const bool modseq = uses_modseq(root);
+    if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
+      done = true;
+      return;
+    }
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       size_t seq = ++next;
@@ -237,6 +245,7 @@ struct SortJob {
       facts.max_uid = max_uid;
       facts.flags = mb.flags(*i).system;
       facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
+      facts.modseq = modseq ? modseq_of(*box, u) : 0;
       HitAccess access(mb, *i);
       MessageMatcher m(facts, access);
       if (!m.matches(root)) continue;
@@ -355,10 +364,14 @@ void cmd_sort(Session& s, Command& c) {
   continue_job(s, c.tag, "OK Sort completed.", std::move(job),
                [criteria = std::move(criteria)](SortJob& j) {
                  std::string line = "* SORT";
+                 std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
+                 const bool modseq = uses_modseq(j.root) && j.box->modseq;
                  for (size_t i : sort_messages(j.hits, criteria)) {
                    line += ' ';
                    line += std::to_string(j.uid ? j.hits[i].uid : j.hits[i].seq);
+                   if (modseq) highest = std::max(highest, modseq_of(*j.box, j.hits[i].uid));
                  }
+                 if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
                  return line + "\r\n";
                });
 }

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "imap/command_table.h"
+#include "imap/condstore.h"
 #include "imap/response_code.h"
 #include "imap/search_result.h"
 #include "imap/selected_box.h"
@@ -49,6 +50,11 @@ bool parse_flag_list(const Arg& a, maildir::FlagStore& st) {
 }
 
 void cmd_store(Session& s, Command& c) {
+  // CONDSTORE (RFC 7162): an (UNCHANGEDSINCE n) modifier, or MODSEQ in every answer.
+  if (c.args[1].kind == Arg::Kind::kList || s.modseq_mode().condstore) {
+    cmd_store_condstore(s, c);
+    return;
+  }
   bool uid = c.name == "UID STORE";
   std::optional<SequenceSet> set;
   if (!(set = sequence_set_arg(*s.selected(), c.args[0], uid))) {

@@ -185,6 +185,8 @@ bool parse_one(const Arg& a, std::vector<FetchItem>& out, std::string& error) {
     simple(FetchItem::Kind::kRfc822Size, "RFC822.SIZE");
   } else if (u == "ENVELOPE") {
     simple(FetchItem::Kind::kEnvelope, "ENVELOPE");
+  } else if (u == "MODSEQ") {
+    simple(FetchItem::Kind::kModseq, "MODSEQ");
   } else if (u == "BODYSTRUCTURE" || u == "BODY") {
     item.kind = FetchItem::Kind::kBodyStructure;
     item.extensible = u == "BODYSTRUCTURE";

@@ -25,6 +25,7 @@ struct FetchItem {
     kBodyStructure,  // BODYSTRUCTURE (extensible), and BODY without a section
     kBinary,         // BINARY[part]<partial>, BINARY.PEEK (RFC 3516): `part`, peek, offset
     kBinarySize,     // BINARY.SIZE[part]
+    kModseq,         // MODSEQ (RFC 7162)
   };
   Kind kind = Kind::kFlags;
   // kBody:

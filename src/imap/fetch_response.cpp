@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include "imap/condstore.h"
 #include "imap/fetch_binary.h"
 #include "imap/structure_cache.h"
 #include "mime/imap_render.h"
@@ -248,6 +249,9 @@ maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
         break;
       case FetchItem::Kind::kUid:
         o.text("UID " + std::to_string(mb.record(i).uid));
+        break;
+      case FetchItem::Kind::kModseq:  // the log is open (cmd_fetch.cpp)
+        o.text("MODSEQ (" + std::to_string(modseq_of(box, mb.record(i).uid)) + ")");
         break;
       case FetchItem::Kind::kInternalDate: {
         auto d = mb.internal_date(i);

@@ -5,6 +5,7 @@
 #include "imap/mailbox_names.h"
 #include "imap/selected_box.h"
 #include "maildir/mailbox.h"
+#include "maildir/modseq.h"
 #include "maildir/recent.h"
 
 namespace imap {
@@ -22,7 +23,8 @@ bool parse_status_items(const Arg& list, std::vector<std::string>& items, std::s
     std::string item;
     for (char ch : a.text) item += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     if (item != "MESSAGES" && item != "RECENT" && item != "UIDNEXT" && item != "UIDVALIDITY" &&
-        item != "UNSEEN" && item != "SIZE" && item != "DELETED" && item != "DELETED-STORAGE") {
+        item != "UNSEEN" && item != "SIZE" && item != "DELETED" && item != "DELETED-STORAGE" &&
+        item != "HIGHESTMODSEQ") {
       error = "Invalid STATUS item " + a.text;
       return false;
     }
@@ -73,6 +75,14 @@ maildir::Result<std::string> status_response_at(const std::string& folder_dir,
     }
     if (computed) (void)mb->save_index();
   }
+  // RFC 7162 HIGHESTMODSEQ: the folder's modseq log, brought in step with the files first.
+  uint64_t highest = 0;
+  for (const std::string& w : items) {
+    if (w != "HIGHESTMODSEQ") continue;
+    auto log = maildir::ModseqLog::open(*mb);
+    if (!log.ok()) return log.status();
+    highest = log->highest();
+  }
   std::string body;
   for (const std::string& w : items) {
     // DELETED and DELETED-STORAGE: RFC 9208 4.2 (QUOTA=RES-STORAGE requires the latter).
@@ -83,6 +93,7 @@ maildir::Result<std::string> status_response_at(const std::string& folder_dir,
                  : w == "SIZE"            ? size
                  : w == "DELETED"         ? deleted
                  : w == "DELETED-STORAGE" ? deleted_storage / 1024
+                 : w == "HIGHESTMODSEQ"   ? highest
                                           : unseen;
     if (!body.empty()) body += ' ';
     body += w + " " + std::to_string(v);

@@ -333,6 +333,8 @@ MessageMatcher::Tri MessageMatcher::eval(const SearchKey& k, Level level) {
       return tri(access_.has_keyword(k.text));
     case K::kRecent:
       return tri(facts_.recent);
+    case K::kModseq:
+      return tri(facts_.modseq >= k.number);
     case K::kLarger:
     case K::kSmaller: {
       auto size = access_.size();

@@ -37,6 +37,7 @@ struct MessageFacts {
   std::uint32_t max_uid = 0;  // '*' in a UID set
   std::uint8_t flags = 0;     // maildir::SystemFlag bits
   bool recent = false;
+  std::uint64_t modseq = 0;  // CONDSTORE (0: not known; MODSEQ keys then match only 0)
 };
 
 // What a SEARCH of the common header keys needs from one message, as kept in the folder's

@@ -228,6 +228,24 @@ bool parse_key(const std::vector<Arg>& a, size_t& i, size_t depth, Context& ctx,
     out.kind = K::kSaved;
     return true;
   }
+  if (name == "MODSEQ") {
+    // RFC 7162 3.1.5: MODSEQ [<entry-name> <entry-type-req>] <mod-sequence-valzer>.
+    out.kind = K::kModseq;
+    if (i < a.size() && a[i].is_string()) {
+      std::string entry, type;
+      if (!take_string(a, i, ctx, entry) || !take_atom(a, i, ctx, type)) return false;
+      if (!mime::iequals(type, "priv") && !mime::iequals(type, "shared") &&
+          !mime::iequals(type, "all"))
+        return ctx.fail("invalid MODSEQ entry type");
+    }
+    std::string n;
+    if (!take_atom(a, i, ctx, n)) return false;
+    if (n.empty() || n.size() > 19 || n.find_first_not_of("0123456789") != std::string::npos)
+      return ctx.fail("invalid MODSEQ value");
+    out.number = std::stoull(n);
+    if (out.number >= (1ull << 63)) return ctx.fail("invalid MODSEQ value");
+    return true;
+  }
   if (name == "UID") {
     out.kind = K::kUid;
     std::string s;
@@ -323,6 +341,14 @@ bool parse_search_program(const std::vector<Arg>& args, size_t first, SearchProg
   std::vector<Arg> rest(args.begin() + static_cast<std::ptrdiff_t>(std::min(i, args.size())),
                         args.end());
   return parse_keys(rest, 0, ctx, out.root);
+}
+
+bool uses_modseq(const SearchKey& key) {
+  if (key.kind == SearchKey::Kind::kModseq) return true;
+  for (const SearchKey& c : key.children) {
+    if (uses_modseq(c)) return true;
+  }
+  return false;
 }
 
 }  // namespace imap

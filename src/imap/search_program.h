@@ -51,6 +51,8 @@ struct SearchKey {
     kSaved,    // `$` or `UID $` (RFC 5182): the UIDs in `uids` (bind_search_context)
     kOlder,    // WITHIN (RFC 5032): internal date <= `cutoff` (now - `number` seconds)
     kYounger,  // internal date >= `cutoff`
+    kModseq,   // the message's modseq >= number (RFC 7162; an entry name is accepted, the
+               // message's modseq stands for every entry)
   };
   Kind kind = Kind::kAnd;
   std::vector<SearchKey> children;
@@ -77,6 +79,9 @@ struct SearchParseError {
 // Parses args[first..] as a search program. On failure returns false with `error` set.
 bool parse_search_program(const std::vector<Arg>& args, size_t first, SearchProgram& out,
                           SearchParseError& error);
+
+// True when the tree has a MODSEQ key (a CONDSTORE enabling SEARCH).
+bool uses_modseq(const SearchKey& key);
 
 // The charsets SEARCH accepts, as advertised in NO [BADCHARSET (...)].
 std::string_view search_charsets();

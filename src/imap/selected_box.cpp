@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "imap/condstore.h"
 #include "imap/structure_cache.h"
 #include "maildir/recent.h"
 
@@ -83,7 +84,10 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
   std::vector<std::uint32_t> now;
   now.reserve(mb.count());
   for (std::size_t i = 0; i < mb.count(); ++i) now.push_back(mb.record(i).uid);
-  if (allow_expunge) {
+  record_modseqs(box, *changes, now);
+  if (allow_expunge && box.qresync) {
+    out += vanished_updates(box, now);
+  } else if (allow_expunge) {
     // Report each vanished UID at its current sequence number, renumbering as we go.
     std::vector<std::uint32_t> kept;
     kept.reserve(box.client_uids.size());
@@ -119,7 +123,8 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
     auto idx = mb.find_uid(uid);
     if (it == box.client_uids.end() || *it != uid || !idx) continue;
     out += "* " + std::to_string(it - box.client_uids.begin() + 1) + " FETCH (UID " +
-           std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + ")\r\n";
+           std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + modseq_item(box, uid) +
+           ")\r\n";
   }
   return out;
 }

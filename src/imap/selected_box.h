@@ -12,6 +12,7 @@
 
 #include "imap/sequence_set.h"
 #include "maildir/mailbox.h"
+#include "maildir/modseq.h"
 
 namespace imap {
 
@@ -34,6 +35,12 @@ struct SelectedBox {
   // The session enabled IMAP4rev2 (RFC 9051): no \Recent in flags, no RECENT responses. The
   // session still claims new messages in tegami-recent as any read-write session does.
   bool rev2 = false;
+  // CONDSTORE/QRESYNC (condstore.h): the folder's modseq log, opened when the session first
+  // needs modseqs, and whether the session enabled them (MODSEQ in unsolicited FETCH,
+  // VANISHED instead of EXPUNGE).
+  std::shared_ptr<maildir::ModseqLog> modseq{};
+  bool condstore = false;
+  bool qresync = false;
 };
 
 // Syncs the mailbox and returns the untagged updates for the client ("* 3 EXPUNGE",

@@ -81,6 +81,7 @@ std::string Session::capabilities() const {
     caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
     caps += " SEARCHRES WITHIN UTF8=ACCEPT NOTIFY";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
+    caps += " CONDSTORE QRESYNC";
     if (!conn_->compression_active()) caps += " COMPRESS=DEFLATE";
     return caps;
   }

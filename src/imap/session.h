@@ -106,6 +106,13 @@ class Session final : public net::Handler {
   WireNames wire_names() const {
     return enabled_.utf8_accept ? WireNames::kUtf8 : WireNames::kMutf7;
   }
+  // CONDSTORE / QRESYNC (RFC 7162) enabled on this connection (condstore.h): by ENABLE or by
+  // a CONDSTORE enabling command; QRESYNC implies CONDSTORE.
+  struct ModseqMode {
+    bool condstore = false;
+    bool qresync = false;
+  };
+  ModseqMode& modseq_mode() { return modseq_mode_; }
 
   // The CAPABILITY list for the current state and transport.
   std::string capabilities() const;
@@ -169,6 +176,7 @@ class Session final : public net::Handler {
   net::KeyedLimiter::Slot domain_slot_;  // held from login to the end of the session
   net::KeyedLimiter::Slot user_slot_;    // likewise
   Enabled enabled_;
+  ModseqMode modseq_mode_;
   unsigned bad_commands_ = 0;
   unsigned failed_logins_ = 0;
   bool busy_ = false;

@@ -131,6 +131,8 @@ TEST_CASE("LOGIN with literals, then authenticated-state commands") {
   CHECK(f.send("b LOGIN x y\r\n").rfind("b BAD", 0) == 0);  // already logged in
   CHECK(f.send("c NAMESPACE\r\n") ==
         "* NAMESPACE ((\"\" \"/\")) NIL ((\"shared/\" \"/\"))\r\nc OK Namespace completed.\r\n");
+  // RFC 7162: CONDSTORE is enabled once; unknown names are not reported (RFC 5161).
+  CHECK(f.send("d ENABLE CONDSTORE X-UNKNOWN\r\n") == "* ENABLED CONDSTORE\r\nd OK Enabled.\r\n");
   CHECK(f.send("d ENABLE CONDSTORE\r\n") == "* ENABLED\r\nd OK Enabled.\r\n");
   out = f.send("e LOGOUT\r\n");
   CHECK(out == "* BYE Logging out\r\ne OK Logout completed.\r\n");
