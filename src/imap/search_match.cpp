@@ -261,6 +261,8 @@ bool decode_search_header(std::string_view blob, CachedSearchHeader& out) {
   }
   if (blob[1] == '\x01') {
     h.sent_day = static_cast<std::int64_t>((std::uint64_t{hi} << 32) | lo);
+  } else if (lo != 0 || hi != 0) {
+    return false;  // no day: written as zeros (one encoding per header, as encode makes it)
   }
   if (count > (blob.size() - pos) / 8) return false;  // each field takes at least 8 bytes
   h.fields.resize(count);

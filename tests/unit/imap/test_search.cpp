@@ -425,5 +425,9 @@ TEST_CASE("tegami-cache.search blobs: round trip, and anything else refused") {
   many[10] = '\xff';  // a field count far beyond the bytes
   many[13] = '\x7f';
   CHECK_FALSE(imap::decode_search_header(many, untouched));
+  // "No day" with day bytes set (found by fuzz_imap_search): one encoding per header only.
+  std::string stray = imap::encode_search_header(none);
+  stray[2] = '\x40';
+  CHECK_FALSE(imap::decode_search_header(stray, untouched));
   CHECK(untouched.sent_day == 7);
 }
