@@ -51,16 +51,30 @@ std::string notify_root_stamp(const std::string& root) {
 
 maildir::Status notify_snapshot(const maildir::Maildir& md,
                                 std::map<std::string, NotifyState::Listed>& out) {
-  out.clear();
-  auto folders = md.list_folders();
-  if (!folders.ok()) return folders.status();
-  for (const maildir::FolderInfo& f : *folders) {
-    if (!f.exists) continue;
-    NotifyState::Listed& l = out[f.name];
-    l.exists = true;
-    auto dir = md.folder_path(f.name);
-    struct stat st {};
-    if (dir.ok() && ::stat(dir->c_str(), &st) == 0) l.inode = st.st_ino;
+  // A folder renamed or deleted between the listing and its stat() would be seen without its
+  // inode, and a rename then reported as a delete plus a create: list again (a few times).
+  constexpr int kAttempts = 5;
+  bool consistent = false;
+  for (int attempt = 0; attempt < kAttempts && !consistent; ++attempt) {
+    out.clear();
+    auto folders = md.list_folders();
+    if (!folders.ok()) return folders.status();
+    consistent = true;
+    for (const maildir::FolderInfo& f : *folders) {
+      if (!f.exists) continue;
+      NotifyState::Listed& l = out[f.name];
+      l.exists = true;
+      auto dir = md.folder_path(f.name);
+      struct stat st {};
+      if (dir.ok() && ::stat(dir->c_str(), &st) == 0) {
+        l.inode = st.st_ino;
+      } else {
+        consistent = false;
+      }
+    }
+  }
+  if (!consistent) {
+    return maildir::Status(maildir::Code::kIo, "folders changed while being listed");
   }
   auto subs = maildir::Subscriptions::load(md.root());
   if (subs.ok()) {
