@@ -229,7 +229,12 @@ TEST_CASE("modseq: two processes recording at once hand out distinct, growing mo
   std::sort(seen.begin(), seen.end());
   CHECK(std::adjacent_find(seen.begin(), seen.end()) == seen.end());  // all distinct
   CHECK(seen.front() > h0);
-  CHECK(log.highest() == h0 + 80);  // nothing recorded twice, nothing lost
+  // Nothing lost: 80 changes, 80 modseqs at least. A process whose view already shows the
+  // other's flag change may record that change too (the documented harmless race: a modseq
+  // grows twice), so at most every change twice.
+  CHECK(log.highest() >= h0 + 80);
+  CHECK(log.highest() <= h0 + 160);
+  CHECK(log.highest() == seen.back());
 }
 
 TEST_CASE("modseq: compaction keeps every message's last record, the expunges and the highest") {
