@@ -13,7 +13,8 @@
 
 namespace imap {
 
-bool parse_flag_list(const Arg& a, maildir::FlagStore& st);  // cmd_store.cpp
+const char* parse_store_flags(const Command& c, size_t at, maildir::FlagStore& flags,
+                              bool& silent);  // cmd_store.cpp
 
 namespace {
 
@@ -53,25 +54,11 @@ void cmd_store_condstore(Session& s, Command& c) {
     s.bad(c.tag, "Invalid STORE arguments.");
     return;
   }
-  std::string op = upper(c.args[next].kind == Arg::Kind::kAtom ? c.args[next].text : "");
-  const bool silent = op.size() > 7 && op.substr(op.size() - 7) == ".SILENT";
-  if (silent) op.resize(op.size() - 7);
   maildir::FlagStore flags;
-  if (op == "FLAGS") {
-    flags.mode = maildir::StoreMode::kReplace;
-  } else if (op == "+FLAGS") {
-    flags.mode = maildir::StoreMode::kAdd;
-  } else if (op == "-FLAGS") {
-    flags.mode = maildir::StoreMode::kRemove;
-  } else {
-    s.bad(c.tag, "Invalid STORE operation.");
+  bool silent = false;
+  if (const char* bad = parse_store_flags(c, next, flags, silent)) {
+    s.bad(c.tag, bad);
     return;
-  }
-  for (size_t i = next + 1; i < c.args.size(); ++i) {
-    if (!parse_flag_list(c.args[i], flags)) {
-      s.bad(c.tag, "Invalid flag.");
-      return;
-    }
   }
   std::shared_ptr<SelectedBox> box = s.selected();
   std::vector<size_t> idx;

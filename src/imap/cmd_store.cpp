@@ -49,6 +49,32 @@ bool parse_flag_list(const Arg& a, maildir::FlagStore& st) {
   return true;
 }
 
+// Parses STORE's "<op>[.SILENT] <flag list>..." from c.args[at...] into `flags` and `silent`.
+// Returns the BAD text, or nullptr when the arguments are good.
+const char* parse_store_flags(const Command& c, size_t at, maildir::FlagStore& flags,
+                              bool& silent) {
+  std::string op;
+  if (c.args[at].kind == Arg::Kind::kAtom) {
+    for (char ch : c.args[at].text)
+      op += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  silent = op.size() > 7 && op.substr(op.size() - 7) == ".SILENT";
+  if (silent) op.resize(op.size() - 7);
+  if (op == "FLAGS") {
+    flags.mode = maildir::StoreMode::kReplace;
+  } else if (op == "+FLAGS") {
+    flags.mode = maildir::StoreMode::kAdd;
+  } else if (op == "-FLAGS") {
+    flags.mode = maildir::StoreMode::kRemove;
+  } else {
+    return "Invalid STORE operation.";
+  }
+  for (size_t i = at + 1; i < c.args.size(); ++i) {
+    if (!parse_flag_list(c.args[i], flags)) return "Invalid flag.";
+  }
+  return nullptr;
+}
+
 void cmd_store(Session& s, Command& c) {
   // CONDSTORE (RFC 7162): an (UNCHANGEDSINCE n) modifier, or MODSEQ in every answer.
   if (c.args[1].kind == Arg::Kind::kList || s.modseq_mode().condstore) {
@@ -61,30 +87,11 @@ void cmd_store(Session& s, Command& c) {
     s.bad(c.tag, "Invalid sequence set.");
     return;
   }
-  std::string op;
-  if (c.args[1].kind == Arg::Kind::kAtom) {
-    for (char ch : c.args[1].text)
-      op += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  }
-  bool silent = op.size() > 7 && op.substr(op.size() - 7) == ".SILENT";
-  if (silent) op.resize(op.size() - 7);
-  maildir::FlagStore st;
-  if (op == "FLAGS") {
-    st.mode = maildir::StoreMode::kReplace;
-  } else if (op == "+FLAGS") {
-    st.mode = maildir::StoreMode::kAdd;
-  } else if (op == "-FLAGS") {
-    st.mode = maildir::StoreMode::kRemove;
-  } else {
-    s.bad(c.tag, "Invalid STORE operation.");
+  maildir::FlagStore flags;
+  bool silent = false;
+  if (const char* bad = parse_store_flags(c, 1, flags, silent)) {
+    s.bad(c.tag, bad);
     return;
-  }
-  maildir::FlagStore flags = st;
-  for (size_t i = 2; i < c.args.size(); ++i) {
-    if (!parse_flag_list(c.args[i], flags)) {
-      s.bad(c.tag, "Invalid flag.");
-      return;
-    }
   }
   std::shared_ptr<SelectedBox> box = s.selected();
   std::vector<size_t> idx;
