@@ -28,28 +28,17 @@ from email.message import EmailMessage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import BUILD, Tegamid, cert_der  # noqa: E402
 
-PASSWORD = "Secret 1"
 USERS = ("alice", "bob", "carol", "dave", "erin")
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 500
-    protocols: [smtp, submission, pop3, imap]
-"""
+PLAN_EXTRA = plan_yaml(mailbox_quota=500)
 LISTENERS = [
     ("imap", "imap", "starttls", {"allow_plaintext_auth": "true"}),
     ("imap-strict", "imap", "starttls"),
     ("imaps", "imap", "implicit"),
 ]
 JA_FOLDER = "プロジェクト"
-
-
-def domain_yaml():
-    text = "domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-    for u in USERS:
-        text += f"  - user: {u}\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 100\n"
-    return text
 
 
 def mutf7(name):
@@ -148,7 +137,7 @@ class Clients(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         # hostname localhost: the certificate's name, which mbsync checks against Host.
-        cls.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml()},
+        cls.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml(USERS, quota=100)},
                         main_extra=PLAN_EXTRA, hostname="localhost")
         cls.d.start()
         cls.msgs = corpus()

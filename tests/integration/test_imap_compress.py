@@ -19,25 +19,14 @@ import unittest
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid, http_get, tls_context  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 50
-    protocols: [smtp, submission, pop3, imap]
-"""
+PLAN_EXTRA = plan_yaml()
 LISTENERS = [
     ("imap", "imap", "starttls", {"allow_plaintext_auth": "true"}),
     ("imaps", "imap", "implicit"),
 ]
-
-
-def domain_yaml(users):
-    text = "domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-    for u in users:
-        text += f"  - user: {u}\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
-    return text
 
 
 def text_message(i, lines=2000):

@@ -18,28 +18,17 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 
 BUILD = os.environ.get("TEGAMI_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 50
-    protocols: [smtp, submission, pop3, imap]
-"""
+PLAN_EXTRA = plan_yaml()
 LISTENERS = [
     ("imap", "imap", "starttls", {"allow_plaintext_auth": "true"}),
     ("imaps", "imap", "implicit"),
     ("pop3", "pop3", "starttls", {"allow_plaintext_auth": "true"}),
 ]
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "gina"]
-
-
-def domain_yaml():
-    text = "domain: example.com\nplan: standard\nmax_accounts: 20\naccounts:\n"
-    for u in USERS:
-        text += f"  - user: {u}\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n"
-    return text
 
 
 def message(i):
@@ -105,7 +94,7 @@ def modseqs(lines):
 class CondstoreTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml()},
+        cls.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml(USERS, max_accounts=20)},
                         main_extra=PLAN_EXTRA, hostname="localhost")
         cls.d.start()
 

@@ -18,16 +18,11 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from imap_raw import RawImap, fetch_items  # noqa: E402
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 500
-    protocols: [imap]
-"""
-DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 500\n")
+PLAN_EXTRA = plan_yaml(mailbox_quota=500, protocols=("imap",))
+DOMAIN = domain_yaml(("alice",), quota=500)
 BIG_FOLDER = 1500
 
 

@@ -19,17 +19,12 @@ sys.path.insert(0, HERE)
 from dovecot import Dovecot  # noqa: E402
 from fetch_vs_dovecot_allowlist import ALLOWED  # noqa: E402
 from imap_raw import RawImap, fetch_items  # noqa: E402
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 from test_mime_vs_dovecot import corpus  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 500
-    protocols: [imap]
-"""
-DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 500\n")
+PLAN_EXTRA = plan_yaml(mailbox_quota=500, protocols=("imap",))
+DOMAIN = domain_yaml(("alice",), quota=500)
 
 SECTIONS = ["", "HEADER", "TEXT", "1", "1.MIME", "1.HEADER", "1.TEXT", "1.1", "1.1.MIME", "1.2",
             "1.2.MIME", "2", "2.MIME", "2.HEADER", "2.TEXT", "2.1", "2.1.MIME", "2.2", "2.1.1",

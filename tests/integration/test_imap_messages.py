@@ -12,16 +12,11 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 50
-    protocols: [smtp, submission, pop3, imap]
-"""
-DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 10\n")
+PLAN_EXTRA = plan_yaml()
+DOMAIN = domain_yaml(("alice",), quota=10)
 
 MESSAGES = [
     b"From: a@example.com\r\nTo: alice@example.com\r\nSubject: one\r\n\r\nHello\r\nworld\r\n",

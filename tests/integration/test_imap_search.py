@@ -17,17 +17,12 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, HERE)
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 import search_corpus  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 200
-    protocols: [smtp, submission, pop3, imap]
-"""
-DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 100\n")
+PLAN_EXTRA = plan_yaml(mailbox_quota=200)
+DOMAIN = domain_yaml(("alice",), quota=100)
 
 
 class Raw:

@@ -16,16 +16,11 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from imap_raw import RawImap  # noqa: E402
+from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 
-PASSWORD = "Secret 1"
-PLAN_EXTRA = """plans:
-  - name: standard
-    mailbox_quota: 50
-    protocols: [smtp, submission, pop3, imap]
-"""
-DOMAIN = ("domain: example.com\nplan: standard\nmax_accounts: 10\naccounts:\n"
-          f"  - user: alice\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 40\n")
+PLAN_EXTRA = plan_yaml()
+DOMAIN = domain_yaml(("alice",))
 
 HOURS = [1, 2, 3, 5, 8, 30, 50, 100]  # message i+1 arrived HOURS[i] hours ago
 
