@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/edit_text.h"
 #include "maildir/lock.h"
 
 namespace tegami::config {
@@ -327,12 +328,9 @@ bool untouched(const Domain& before, const Domain& after, const std::string& loc
   return true;
 }
 
-Status edit(const std::string& config_path, std::string_view address, const EditOptions& options,
-            const Mutation& mutate, const Expectation& expect) {
-  std::string local, dom;
-  if (!split_address(address, local, dom)) {
-    return Status(Code::kInvalidArgument, "'" + std::string(address) + "' is not an address");
-  }
+Status edit_domain_file(const std::string& config_path, const std::string& dom,
+                        const EditOptions& options, const DomainTextEdit& make,
+                        const DomainEditCheck& check) {
   LoadResult before = load_config(config_path, options.load);
   if (!before.ok()) {
     return Status(Code::kCorrupt,
@@ -363,7 +361,7 @@ Status edit(const std::string& config_path, std::string_view address, const Edit
       return Status(Code::kNotFound, "unknown domain " + dom);
     }
     std::string new_text;
-    if (Status s = mutate(text, *current.config, *cd, local, new_text); !s.ok()) return s;
+    if (Status s = make(text, *current.config, *cd, new_text); !s.ok()) return s;
 
     LoadOptions after_options = options.load;
     after_options.file_overrides[file] = new_text;
@@ -372,14 +370,9 @@ Status edit(const std::string& config_path, std::string_view address, const Edit
       return Status(Code::kInvalidArgument,
                     "the change would make the configuration invalid:\n" + first_errors(after));
     }
-    const Domain* ad = after.config->find_domain(dom);
-    if (ad == nullptr || !untouched(*cd, *ad, local) ||
-        !expect(current.config->find_account(local + "@" + dom),
-                after.config->find_account(local + "@" + dom))) {
-      // The text edit did something else than intended (an unusual layout, e.g. a scalar
-      // that runs over several lines): write nothing.
-      return Status(Code::kInvalidArgument, "the layout of " + file + " around " + local + "@" +
-                                                dom + " is unusual; edit it by hand");
+    if (Status s = check(*current.config, *cd, *after.config, after.config->find_domain(dom));
+        !s.ok()) {
+      return s;
     }
     if (options.pause_before_commit.count() > 0) {
       std::this_thread::sleep_for(options.pause_before_commit);
@@ -390,6 +383,31 @@ Status edit(const std::string& config_path, std::string_view address, const Edit
     return write_atomically(file, new_text);
   }
   return Status(Code::kLocked, file + " kept changing while it was being edited; try again");
+}
+
+Status edit(const std::string& config_path, std::string_view address, const EditOptions& options,
+            const Mutation& mutate, const Expectation& expect) {
+  std::string local, dom;
+  if (!split_address(address, local, dom)) {
+    return Status(Code::kInvalidArgument, "'" + std::string(address) + "' is not an address");
+  }
+  return edit_domain_file(
+      config_path, dom, options,
+      [&](const std::string& text, const Config& current, const Domain& d, std::string& out) {
+        return mutate(text, current, d, local, out);
+      },
+      [&](const Config& current, const Domain& d, const Config& after, const Domain* ad) {
+        if (ad == nullptr || !untouched(d, *ad, local) ||
+            !expect(current.find_account(local + "@" + dom),
+                    after.find_account(local + "@" + dom))) {
+          // The text edit did something else than intended (an unusual layout, e.g. a scalar
+          // that runs over several lines): write nothing.
+          return Status(Code::kInvalidArgument, "the layout of " + d.source_file + " around " +
+                                                    local + "@" + dom +
+                                                    " is unusual; edit it by hand");
+        }
+        return Status::Ok();
+      });
 }
 
 std::string account_lines(int dash, int key, const std::string& local, const NewAccount& a) {

@@ -2,10 +2,12 @@
 // the account edits and the list edits (list_edit.cpp). Not for other folders.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/edit.h"
 #include "config/load.h"
 #include "maildir/status.h"
 
@@ -26,5 +28,20 @@ maildir::Status read_file(const std::string& path, std::string& out);
 // temp file, fsync, rename over `path` (same mode), fsync the directory.
 maildir::Status write_atomically(const std::string& path, const std::string& text);
 std::string first_errors(const LoadResult& r);
+
+// The guarded edit of one domain's file, shared by the account and the list edits: under the
+// file's dot-lock, `make` computes the new text from the current text (and the configuration
+// loaded with it); the configuration loaded with the new text must be valid and pass `check`
+// (else nothing is written); the file is re-read just before the atomic write and the edit redone
+// when it changed meanwhile (by hand), up to options.attempts times (then kLocked).
+using DomainTextEdit = std::function<maildir::Status(const std::string& text, const Config& current,
+                                                     const Domain& domain, std::string& new_text)>;
+// kInvalidArgument with the reason when `after` (the domain loaded from the new text, or null)
+// is not what `make` meant to do.
+using DomainEditCheck = std::function<maildir::Status(
+    const Config& current, const Domain& domain, const Config& after_config, const Domain* after)>;
+maildir::Status edit_domain_file(const std::string& config_path, const std::string& domain,
+                                 const EditOptions& options, const DomainTextEdit& make,
+                                 const DomainEditCheck& check);
 
 }  // namespace tegami::config::detail

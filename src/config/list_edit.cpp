@@ -166,55 +166,20 @@ Status edit_lists(const std::string& config_path, std::string_view list_address,
   std::string local, dom;
   if (!split_address(list_address, local, dom))
     return Status(Code::kInvalidArgument, "'" + std::string(list_address) + "' is not an address");
-  LoadResult before = load_config(config_path, options.load);
-  if (!before.ok())
-    return Status(Code::kCorrupt,
-                  "the configuration has errors; fix them first:\n" + first_errors(before));
-  const Domain* d = before.config->find_domain(dom);
-  if (d == nullptr) return Status(Code::kNotFound, "unknown domain " + dom);
-  const std::string file = d->source_file;
-  maildir::LockOptions lock_options;
-  lock_options.stale_after = std::chrono::seconds(60);
-  lock_options.wait = options.lock_wait;
-  auto lock = maildir::DotLock::acquire(file + ".lock", lock_options);
-  if (!lock.ok()) return lock.status();
-  for (int attempt = 0; attempt < options.attempts; ++attempt) {
-    std::string text;
-    if (Status s = read_file(file, text); !s.ok()) return s;
-    LoadOptions current_options = options.load;
-    current_options.file_overrides[file] = text;
-    LoadResult current = load_config(config_path, current_options);
-    if (!current.ok())
-      return Status(Code::kCorrupt,
-                    "the configuration has errors; fix them first:\n" + first_errors(current));
-    const Domain* cd = current.config->find_domain(dom);
-    if (cd == nullptr || cd->source_file != file)
-      return Status(Code::kNotFound, "unknown domain " + dom);
-    std::vector<MailingList> lists = cd->lists;
-    if (Status s = change(*current.config, *cd, local, lists); !s.ok()) return s;
-    std::string new_text;
-    if (Status s =
-            replace_lists(text, file == current.config->main_file, cd->name, lists, new_text);
-        !s.ok())
-      return s;
-    LoadOptions after_options = options.load;
-    after_options.file_overrides[file] = new_text;
-    LoadResult after = load_config(config_path, after_options);
-    if (!after.ok())
-      return Status(Code::kInvalidArgument,
-                    "the change would make the configuration invalid:\n" + first_errors(after));
-    const Domain* ad = after.config->find_domain(dom);
-    if (ad == nullptr || !same_lists(ad->lists, lists) || !same_accounts(*cd, *ad))
-      return Status(Code::kInvalidArgument,
-                    "the layout of " + file + " is unusual; edit its lists by hand");
-    if (options.pause_before_commit.count() > 0)
-      std::this_thread::sleep_for(options.pause_before_commit);
-    std::string again;
-    if (Status s = read_file(file, again); !s.ok()) return s;
-    if (again != text) continue;
-    return write_atomically(file, new_text);
-  }
-  return Status(Code::kLocked, file + " kept changing while it was being edited; try again");
+  std::vector<MailingList> lists;
+  return detail::edit_domain_file(
+      config_path, dom, options,
+      [&](const std::string& text, const Config& current, const Domain& d, std::string& out) {
+        lists = d.lists;
+        if (Status s = change(current, d, local, lists); !s.ok()) return s;
+        return replace_lists(text, d.source_file == current.main_file, d.name, lists, out);
+      },
+      [&](const Config&, const Domain& d, const Config&, const Domain* ad) {
+        if (ad == nullptr || !same_lists(ad->lists, lists) || !same_accounts(d, *ad))
+          return Status(Code::kInvalidArgument,
+                        "the layout of " + d.source_file + " is unusual; edit its lists by hand");
+        return Status::Ok();
+      });
 }
 
 MailingList* find_list(std::vector<MailingList>& lists, const std::string& local) {
