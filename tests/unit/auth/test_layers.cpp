@@ -14,8 +14,7 @@
 namespace fs = std::filesystem;
 
 TEST_CASE("src/auth includes no libuv, OpenSSL or yaml-cpp header") {
-  // This file is tests/unit/auth/test_layers.cpp; the sources are in src/auth.
-  fs::path auth_dir = fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "src" / "auth";
+  fs::path auth_dir = fs::path(TEGAMI_SOURCE_DIR) / "src" / "auth";
   REQUIRE(fs::is_directory(auth_dir));
   std::regex forbidden(R"(#\s*include\s*[<"](uv\.h|uv/|openssl/|yaml-cpp/))");
   int files = 0;

@@ -11,13 +11,7 @@
 namespace {
 
 std::string source_dir() {
-  // This file is tests/unit/config/test_example.cpp of the checkout.
-  return std::filesystem::path(__FILE__)
-      .parent_path()
-      .parent_path()
-      .parent_path()
-      .parent_path()
-      .string();
+  return TEGAMI_SOURCE_DIR;
 }
 
 std::string read_file(const std::string& path) {

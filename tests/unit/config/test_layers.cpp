@@ -8,7 +8,7 @@
 namespace fs = std::filesystem;
 
 TEST_CASE("no source outside src/config includes yaml-cpp, and config's public headers do not") {
-  fs::path root = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  fs::path root = TEGAMI_SOURCE_DIR;
   int scanned = 0;
   for (const char* top : {"src", "tools", "maildir", "bench"}) {
     if (!fs::exists(root / top)) continue;
