@@ -19,6 +19,7 @@ import dkim
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
 from queue_files import split_entry  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 MAIN_EXTRA = """dkim:
   key_dir: var/dkim
@@ -49,16 +50,6 @@ accounts:
   - user: nora
     password: "{PLAIN}secret"
 """
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def txt_from_zone(text, owner):

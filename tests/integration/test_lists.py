@@ -21,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import TEGAMI, Tegamid, tls_context  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 DOMAIN = """domain: example.com
 plan: standard
@@ -88,16 +89,6 @@ def parse(path):
 
 def decoded_subject(msg):
     return str(email.header.make_header(email.header.decode_header(msg["Subject"])))
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def mid(data):

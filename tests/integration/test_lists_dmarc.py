@@ -15,6 +15,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid  # noqa: E402
 from dns_server import DnsServer  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 DOMAIN = """domain: example.com
 accounts:
@@ -39,16 +40,6 @@ ZONE = {
     "_dmarc.spf.test": {"TXT": ["v=spf1 -all"]},
     "_dmarc.parent.test": {"TXT": ["v=DMARC1; p=reject"]},
 }
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 class ListDmarcTest(unittest.TestCase):

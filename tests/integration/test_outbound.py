@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, free_port, http_get, make_cert, tls_context  # noqa: E402
 from dns_server import DnsServer  # noqa: E402
 from smtp_receiver import Receiver  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 LOCAL = {
     "example.com.yaml": """domain: example.com
@@ -46,16 +47,6 @@ accounts:
     password: "{PLAIN}secret"
 """,
 }
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def message(subject, body="Hello from tegami.\r\n", sender="alice@example.com", to="x@good.test",

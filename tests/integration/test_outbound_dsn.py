@@ -21,6 +21,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, free_port, tls_context  # noqa: E402
 from smtp_receiver import Receiver  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 LOCAL = {
     "dsn.test.yaml": """domain: dsn.test
@@ -34,16 +35,6 @@ accounts:
     password: "{PLAIN}secret"
 """,
 }
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 class OutboundDsnTest(unittest.TestCase):

@@ -15,6 +15,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, free_port, tls_context  # noqa: E402
 from smtp_receiver import SmtpSink  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 SINKS = {
     "hard.test": ["-f", "RCPT", "-B", "550 5.1.1 sink-test: no such mailbox"],
@@ -22,16 +23,6 @@ SINKS = {
     "drop.test": ["-q", "DATA"],
     "helo.test": ["-e", "-8"],
 }
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def xtext_decode(s):

@@ -14,6 +14,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid  # noqa: E402
 from queue_files import write_version1, write_version2  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 DOMAIN = """domain: example.com
 accounts:
@@ -22,16 +23,6 @@ accounts:
   - user: bob
     password: "{PLAIN}secret"
 """
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 def xtext(s):

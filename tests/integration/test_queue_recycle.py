@@ -15,16 +15,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, free_port, tls_context  # noqa: E402
 from smtp_receiver import SmtpSink  # noqa: E402
 from queue_files import read_entry  # noqa: E402
+from polling import wait_for as _wait_for  # noqa: E402
 
 
 def wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
+    return _wait_for(predicate, timeout)
 
 
 def domain(name):

@@ -19,6 +19,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from tegamid import Tegamid, tls_context  # noqa: E402
 from queue_files import read_entry  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 # Remote delivery is off here: these tests look at what stays in the queue (test_outbound.py
 # covers delivery to remote servers).
@@ -59,16 +60,6 @@ accounts:
 # 1.5 MB: more than carol's whole (strict) 1 MB quota, fine for everyone else.
 BIG = (b"From: bob@example.com\r\nSubject: big report\r\nMessage-ID: <big@example.com>\r\n\r\n" +
        b"".join(b"line %06d of the report\r\n" % i for i in range(60000)))
-
-
-def wait_for(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    return predicate()
 
 
 class QueueTestBase(unittest.TestCase):
@@ -244,7 +235,6 @@ class RelayCrashTest(QueueTestBase):
         self.assertEqual(self.inbox("example.com", "bob"), bob)  # not delivered twice
         self.assertEqual(read_entry(self.queue, entries[0]), (env, msg))
         self.assertEqual(os.listdir(os.path.join(self.queue, "tmp")), [])
-
 
 
 class PopBeforeSmtpTest(QueueTestBase):
