@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
@@ -26,6 +28,7 @@
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/sort.h"
+#include "imap/sort_cache.h"
 #include "imap/structure_cache.h"
 #include "imap/thread.h"
 #include "imap/utf8_accept.h"
@@ -151,44 +154,19 @@ bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references,
   return true;
 }
 
-// The fields of `m` that the keys in `need` use (a cached entry may hold more: a repeated SORT
-// copies no string it does not compare).
-SortMessage needed_keys(const SortMessage& m, unsigned need) {
-  SortMessage out;
-  out.seq = m.seq;
-  out.uid = m.uid;
-  out.arrival = m.arrival;
-  out.sent = m.sent;
-  out.size = m.size;
-  out.reply_or_forward = m.reply_or_forward;
-  if (need & (sort_need(SortKey::kSubject) | kNeedThreadIds)) out.subject = m.subject;
-  if (need & sort_need(SortKey::kFrom)) out.from = m.from;
-  if (need & sort_need(SortKey::kTo)) out.to = m.to;
-  if (need & sort_need(SortKey::kCc)) out.cc = m.cc;
-  if (need & sort_need(SortKey::kDisplayFrom)) out.display_from = m.display_from;
-  if (need & sort_need(SortKey::kDisplayTo)) out.display_to = m.display_to;
-  if (need & kNeedThreadIds) {
-    out.message_id = m.message_id;
-    out.references = m.references;
-  }
-  return out;
-}
-
 }  // namespace
 
-// The keys SORT and THREAD computed, by UID, for the rest of the selection: a message's
-// header never changes, so a repeated SORT or THREAD (clients re-sort on every new mail) reads
-// neither the structure cache nor the file again. At most kMaxEntries messages.
-struct SortKeyCache {
-  static constexpr size_t kMaxEntries = 200000;
-  struct Entry {
-    unsigned need = 0;  // the fields computed (sort_need bits, kNeedThreadIds)
-    SortMessage keys;
-  };
-  std::unordered_map<std::uint32_t, Entry> by_uid;
-};
-
 namespace {
+
+// True when `key` matches every message without looking at it (`ALL`, possibly nested in
+// ANDs): clients sort whole folders with it.
+bool matches_everything(const SearchKey& key) {
+  if (key.kind != SearchKey::Kind::kAnd) return false;
+  return std::all_of(key.children.begin(), key.children.end(),
+                     [](const SearchKey& c) { return matches_everything(c); });
+}
+
+using Answer = std::function<std::string(const std::vector<const SortMessage*>& hits)>;
 
 struct SortJob {
   std::shared_ptr<SelectedBox> box;
@@ -199,7 +177,15 @@ struct SortJob {
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
   size_t next = 0;
-  std::vector<SortMessage> hits;
+  // The matches' keys: entries of the box's SortKeyCache (their seq set to this command's
+  // numbering), or of `owned` when the cache is full. Nothing is copied per SORT.
+  std::shared_ptr<SortKeyCache> cache;
+  std::vector<const SortMessage*> hits;
+  std::deque<SortMessage> owned;
+  std::vector<std::uint64_t> matched;  // sort_match_id of each hit, for the answer cache
+  std::string request;                 // names the command for the answer cache ("" = none)
+  Answer make_answer;                  // the untagged line from the hits, in the final batch
+  std::string answer;
   bool done = false;
   maildir::Status status;
   std::string updates;
@@ -221,58 +207,93 @@ struct SortJob {
     return true;
   }
 
+  // The keys of message `i` (UID `u`, number `seq`), from the cache or computed now and kept
+  // there; nullptr when the message vanished meanwhile.
+  const SortMessage* keys_of(size_t i, std::uint32_t u, std::uint32_t seq, bool& computed) {
+    auto& by_uid = cache->by_uid;
+    auto e = by_uid.find(u);
+    computed = false;
+    if (e != by_uid.end() && (e->second.need & need) == need) {
+      e->second.keys.seq = seq;
+      return &e->second.keys;
+    }
+    computed = true;
+    HitAccess access(box->mailbox, i);
+    SortHeader h;
+    if (!load_sort_header(i, u, access, h)) return nullptr;  // vanished meanwhile
+    unsigned all = need | (e != by_uid.end() ? e->second.need : 0);
+    // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
+    // size (may read the whole file) only for SIZE: most sorts need neither.
+    std::int64_t arrival = 0;
+    if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
+      arrival = access.internal_date().value_or(0);
+      all |= sort_need(SortKey::kArrival);
+    }
+    std::uint64_t size = 0;
+    if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
+    SortMessage m = make_sort_message(seq, u, arrival, size, h, all);
+    if (e != by_uid.end()) {
+      e->second = SortKeyCache::Entry{all, std::move(m)};  // same node: earlier pointers stay
+      return &e->second.keys;
+    }
+    if (by_uid.size() < SortKeyCache::kMaxEntries) {
+      return &by_uid.emplace(u, SortKeyCache::Entry{all, std::move(m)}).first->second.keys;
+    }
+    owned.push_back(std::move(m));
+    return &owned.back();
+  }
+
   // Worker thread: matches and collects until the batch time is used up or all are done; the
-  // final batch writes the structure cache and syncs (no EXPUNGE, RFC 3501 7.4.1).
+  // final batch writes the structure cache, syncs (no EXPUNGE, RFC 3501 7.4.1) and makes the
+  // answer (or finds it in the answer cache).
   void run_batch() {
     auto start = std::chrono::steady_clock::now();
     maildir::Mailbox& mb = box->mailbox;
-    if (hits.capacity() < uids.size()) hits.reserve(uids.size());
+    if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
+    cache = box->sort_keys;
+    if (hits.capacity() < uids.size()) {
+      hits.reserve(uids.size());
+      matched.reserve(uids.size());
+    }
     // A MODSEQ key (RFC 7162) needs the folder's modseqs.
     const bool modseq = uses_modseq(root);
     if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
       done = true;
       return;
     }
+    // `ALL` (what clients send to sort a folder) needs no per-message matching.
+    const bool all = matches_everything(root);
+    size_t hint = 0;  // the view is in UID order, like `uids`: most lookups are the next record
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
-      size_t seq = ++next;
-      auto i = mb.find_uid(u);
-      if (!i) continue;
-      MessageFacts facts;
-      facts.seq = static_cast<std::uint32_t>(seq);
-      facts.uid = u;
-      facts.max_seq = static_cast<std::uint32_t>(uids.size());
-      facts.max_uid = max_uid;
-      facts.flags = mb.flags(*i).system;
-      facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
-      facts.modseq = modseq ? modseq_of(*box, u) : 0;
-      HitAccess access(mb, *i);
-      MessageMatcher m(facts, access);
-      if (!m.matches(root)) continue;
-      if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
-      auto& cache = box->sort_keys->by_uid;
-      if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
-        hits.push_back(needed_keys(e->second.keys, need));
-        hits.back().seq = facts.seq;
-        if (next % 256 != 0) continue;  // cheap: look at the clock now and then
+      const auto seq = static_cast<std::uint32_t>(++next);
+      std::optional<size_t> i;
+      if (hint < mb.count() && mb.record(hint).uid == u) {
+        i = hint;
       } else {
-        SortHeader h;
-        if (!load_sort_header(*i, u, access, h)) continue;  // vanished meanwhile
-        unsigned all = need | (e != cache.end() ? e->second.need : 0);
-        // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
-        // size (may read the whole file) only for SIZE: most sorts need neither.
-        std::int64_t arrival = 0;
-        if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
-          arrival = access.internal_date().value_or(0);
-          all |= sort_need(SortKey::kArrival);
-        }
-        std::uint64_t size = 0;
-        if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
-        hits.push_back(make_sort_message(facts.seq, u, arrival, size, h, all));
-        if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
-          cache[u] = SortKeyCache::Entry{all, hits.back()};
-        }
+        i = mb.find_uid(u);
       }
+      if (!i) continue;
+      hint = *i + 1;
+      if (!all) {
+        MessageFacts facts;
+        facts.seq = seq;
+        facts.uid = u;
+        facts.max_seq = static_cast<std::uint32_t>(uids.size());
+        facts.max_uid = max_uid;
+        facts.flags = mb.flags(*i).system;
+        facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
+        facts.modseq = modseq ? modseq_of(*box, u) : 0;
+        HitAccess access(mb, *i);
+        MessageMatcher m(facts, access);
+        if (!m.matches(root)) continue;
+      }
+      bool computed = false;
+      const SortMessage* keys = keys_of(*i, u, seq, computed);
+      if (keys == nullptr) continue;
+      hits.push_back(keys);
+      matched.push_back(sort_match_id(seq, u));
+      if (!computed && next % 256 != 0) continue;  // cheap: look at the clock now and then
       if (std::chrono::steady_clock::now() - start >= kBatchTime) {
         if (disk) (void)disk->flush(mb.count());  // each batch's finds: memory stays bounded
         return;
@@ -286,22 +307,32 @@ struct SortJob {
     } else {
       status = up.status();
     }
+    // With a MODSEQ key the answer also carries the highest modseq: never cached.
+    if (!modseq && !request.empty()) {
+      if (const std::string* a = cache->find_result(request, mb.uid_validity(), matched)) {
+        answer = *a;
+      } else {
+        answer = make_answer(hits);
+        cache->put_result(request, mb.uid_validity(), std::move(matched), answer);
+      }
+    } else {
+      answer = make_answer(hits);
+    }
     done = true;
   }
 };
 
-using Answer = std::function<std::string(SortJob&)>;  // the untagged line, from the hits
-
-void continue_job(Session& s, std::string tag, std::string done_text, std::shared_ptr<SortJob> job,
-                  Answer answer) {
+void continue_job(Session& s, std::string tag, std::string done_text,
+                  std::shared_ptr<SortJob> job) {
   s.conn().run_blocking(
       [job] { job->run_batch(); },
-      [&s, tag = std::move(tag), done_text = std::move(done_text), job, answer]() mutable {
+      [&s, tag = std::move(tag), done_text = std::move(done_text), job]() mutable {
         if (!job->done) {
-          continue_job(s, std::move(tag), std::move(done_text), job, std::move(answer));
+          continue_job(s, std::move(tag), std::move(done_text), job);
           return;
         }
-        s.conn().send(answer(*job) + job->updates);
+        job->answer += job->updates;
+        s.conn().send(std::move(job->answer));
         if (job->status.ok()) {
           s.tagged(tag, done_text);
         } else {
@@ -359,21 +390,30 @@ void cmd_sort(Session& s, Command& c) {
   auto job = std::make_shared<SortJob>();
   if (!parse_criteria(s, c, "SORT", *job)) return;
   job->uid = c.name == "UID SORT";
-  for (const SortCriterion& k : criteria) job->need |= sort_need(k.key);
+  job->request = job->uid ? "UID SORT" : "SORT";
+  for (const SortCriterion& k : criteria) {
+    job->need |= sort_need(k.key);
+    job->request += ' ';
+    job->request += static_cast<char>('a' + static_cast<int>(k.key) + (k.reverse ? 16 : 0));
+  }
+  const bool modseq = uses_modseq(job->root);
+  job->make_answer = [criteria = std::move(criteria), modseq, uid = job->uid,
+                      box = job->box](const std::vector<const SortMessage*>& hits) {
+    std::string line;
+    line.reserve(8 + hits.size() * 8);
+    line += "* SORT";
+    std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
+    const bool with_modseq = modseq && box->modseq;
+    for (size_t i : sort_messages(hits, criteria)) {
+      line += ' ';
+      append_number(line, uid ? hits[i]->uid : hits[i]->seq);
+      if (with_modseq) highest = std::max(highest, modseq_of(*box, hits[i]->uid));
+    }
+    if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
+    return line + "\r\n";
+  };
   s.begin_async();
-  continue_job(s, c.tag, "OK Sort completed.", std::move(job),
-               [criteria = std::move(criteria)](SortJob& j) {
-                 std::string line = "* SORT";
-                 std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
-                 const bool modseq = uses_modseq(j.root) && j.box->modseq;
-                 for (size_t i : sort_messages(j.hits, criteria)) {
-                   line += ' ';
-                   line += std::to_string(j.uid ? j.hits[i].uid : j.hits[i].seq);
-                   if (modseq) highest = std::max(highest, modseq_of(*j.box, j.hits[i].uid));
-                 }
-                 if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
-                 return line + "\r\n";
-               });
+  continue_job(s, c.tag, "OK Sort completed.", std::move(job));
 }
 
 void cmd_thread(Session& s, Command& c) {
@@ -391,11 +431,15 @@ void cmd_thread(Session& s, Command& c) {
     job->need |= kNeedThreadIds;
     job->references = true;
   }
-  s.begin_async();
-  continue_job(s, c.tag, "OK Thread completed.", std::move(job), [alg = *algorithm](SortJob& j) {
-    std::string body = thread_messages(j.hits, alg, j.uid);
+  job->request = std::string(job->uid ? "UID THREAD " : "THREAD ") +
+                 (*algorithm == ThreadAlgorithm::kReferences ? "REFERENCES" : "ORDEREDSUBJECT");
+  job->make_answer = [alg = *algorithm,
+                      uid = job->uid](const std::vector<const SortMessage*>& hits) {
+    std::string body = thread_messages(hits, alg, uid);
     return body.empty() ? std::string("* THREAD\r\n") : "* THREAD " + body + "\r\n";
-  });
+  };
+  s.begin_async();
+  continue_job(s, c.tag, "OK Thread completed.", std::move(job));
 }
 
 }  // namespace imap

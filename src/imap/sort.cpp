@@ -1,6 +1,7 @@
 #include "imap/sort.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <numeric>
 
@@ -84,29 +85,39 @@ bool number(std::string_view s, int& out) {
   return true;
 }
 
-int compare_key(const SortMessage& a, const SortMessage& b, SortKey key) {
-  auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
+// The text a string key compares (sort_text() form); nullptr for the numeric keys.
+const std::string* text_key(const SortMessage& m, SortKey key) {
   switch (key) {
-    case SortKey::kArrival:
-      return cmp(a.arrival, b.arrival);
-    case SortKey::kDate:
-      return cmp(a.sent, b.sent);
-    case SortKey::kSize:
-      return cmp(a.size, b.size);
     case SortKey::kSubject:
-      return a.subject.compare(b.subject);
+      return &m.subject;
     case SortKey::kFrom:
-      return a.from.compare(b.from);
+      return &m.from;
     case SortKey::kTo:
-      return a.to.compare(b.to);
+      return &m.to;
     case SortKey::kCc:
-      return a.cc.compare(b.cc);
+      return &m.cc;
     case SortKey::kDisplayFrom:
-      return a.display_from.compare(b.display_from);
+      return &m.display_from;
     case SortKey::kDisplayTo:
-      return a.display_to.compare(b.display_to);
+      return &m.display_to;
+    case SortKey::kArrival:
+    case SortKey::kDate:
+    case SortKey::kSize:
+      break;
   }
-  return 0;
+  return nullptr;
+}
+
+// The first 16 bytes of `s` as two big-endian numbers, zero-padded: comparing the pairs orders
+// as memcmp of the prefixes does, so most comparisons of a string sort touch only this compact
+// copy; equal pairs fall back to the whole strings.
+std::pair<std::uint64_t, std::uint64_t> text_prefix(const std::string& s) {
+  std::uint64_t w[2] = {0, 0};
+  const size_t n = std::min<size_t>(s.size(), 16);
+  for (size_t i = 0; i < n; ++i) {
+    w[i / 8] |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * (7 - i % 8));
+  }
+  return {w[0], w[1]};
 }
 
 }  // namespace
@@ -335,22 +346,27 @@ std::string header_field(std::string_view header, std::string_view name) {
   return std::string();
 }
 
-std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
+std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
                                   const std::vector<SortCriterion>& criteria) {
   // Each key is ranked once (dense ranks: equal keys, equal rank; REVERSE flips the ranks),
   // then the messages are ordered by their rows of small integers and the sequence number:
   // the final sort touches one compact row per comparison instead of the large SortMessages.
+  // A string key is ranked from compact (prefix, index) entries, the strings themselves read
+  // only when two prefixes are equal.
   const size_t n = msgs.size();
   const size_t k = criteria.size();
   std::vector<std::uint32_t> ranks(n * k);
-  std::vector<size_t> order(n);
   for (size_t c = 0; c < k; ++c) {
-    SortKey key = criteria[c].key;
+    const SortKey key = criteria[c].key;
+    const bool reverse = criteria[c].reverse;
+    auto set_rank = [&](std::uint32_t i, std::uint32_t rank) {
+      ranks[size_t{i} * k + c] = reverse ? ~rank : rank;
+    };
     if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
       // A number: ranked from a compact (value, index) array, not through the SortMessages.
       std::vector<std::pair<std::int64_t, std::uint32_t>> v(n);
       for (size_t i = 0; i < n; ++i) {
-        const SortMessage& m = msgs[i];
+        const SortMessage& m = *msgs[i];
         std::int64_t x = key == SortKey::kArrival ? m.arrival
                          : key == SortKey::kDate  ? m.sent
                                                   : static_cast<std::int64_t>(m.size);
@@ -360,19 +376,36 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
       std::uint32_t rank = 0;
       for (size_t i = 0; i < n; ++i) {
         if (i > 0 && v[i - 1].first != v[i].first) ++rank;
-        ranks[size_t{v[i].second} * k + c] = criteria[c].reverse ? ~rank : rank;
+        set_rank(v[i].second, rank);
       }
       continue;
     }
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](size_t x, size_t y) { return compare_key(msgs[x], msgs[y], key) < 0; });
+    struct Text {
+      std::pair<std::uint64_t, std::uint64_t> prefix;
+      const std::string* text;
+      std::uint32_t index;
+    };
+    std::vector<Text> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string* t = text_key(*msgs[i], key);
+      v[i] = {text_prefix(*t), t, static_cast<std::uint32_t>(i)};
+    }
+    // -1/0/1 as memcmp of the whole strings; the prefixes decide unless equal.
+    auto cmp = [](const Text& a, const Text& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix ? -1 : 1;
+      if (a.text->size() <= 16 && b.text->size() <= 16) {
+        return a.text->size() == b.text->size() ? 0 : (a.text->size() < b.text->size() ? -1 : 1);
+      }
+      return a.text->compare(*b.text);
+    };
+    std::sort(v.begin(), v.end(), [&](const Text& a, const Text& b) { return cmp(a, b) < 0; });
     std::uint32_t rank = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (i > 0 && compare_key(msgs[order[i - 1]], msgs[order[i]], key) != 0) ++rank;
-      ranks[order[i] * k + c] = criteria[c].reverse ? ~rank : rank;
+      if (i > 0 && cmp(v[i - 1], v[i]) != 0) ++rank;
+      set_rank(v[i].index, rank);
     }
   }
+  std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
     const std::uint32_t* a = &ranks[x * k];
@@ -380,9 +413,22 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
     for (size_t c = 0; c < k; ++c) {
       if (a[c] != b[c]) return a[c] < b[c];
     }
-    return msgs[x].seq < msgs[y].seq;
+    return msgs[x]->seq < msgs[y]->seq;
   });
   return order;
+}
+
+std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
+                                  const std::vector<SortCriterion>& criteria) {
+  std::vector<const SortMessage*> ptrs(msgs.size());
+  for (size_t i = 0; i < msgs.size(); ++i) ptrs[i] = &msgs[i];
+  return sort_messages(ptrs, criteria);
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[20];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
 }
 
 }  // namespace imap

@@ -80,8 +80,15 @@ std::vector<std::string> parse_msg_ids(std::string_view value, size_t max = 1000
 // breaks before continuation whitespace removed) and trimmed; "" if absent.
 std::string header_field(std::string_view header, std::string_view name);
 
-// Indexes into `msgs` in SORT order.
+// Indexes into `msgs` in SORT order. The pointer form sorts messages owned elsewhere (the
+// session's key cache) without copying them; none may be null.
+std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
+                                  const std::vector<SortCriterion>& criteria);
 std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
                                   const std::vector<SortCriterion>& criteria);
+
+// Appends the decimal form of `n` and nothing else (no allocation beyond `out`'s growth): the
+// SORT and THREAD answers are thousands of numbers.
+void append_number(std::string& out, std::uint64_t n);
 
 }  // namespace imap

@@ -3,6 +3,7 @@
 #include "imap/thread.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 namespace imap {
@@ -19,7 +20,7 @@ struct Container {
 
 class Forest {
  public:
-  explicit Forest(const std::vector<SortMessage>& msgs) : msgs_(msgs) {}
+  explicit Forest(const std::vector<const SortMessage*>& msgs) : msgs_(msgs) {}
 
   int add(int msg = kNone) {
     nodes_.push_back(Container{msg, kNone, {}});
@@ -76,7 +77,7 @@ class Forest {
   const SortMessage* key(int n) const {
     for (size_t steps = 0; n != kNone && steps <= kMaxThreadWalk; ++steps) {
       const Container& c = nodes_[static_cast<size_t>(n)];
-      if (c.msg != kNone) return &msgs_[static_cast<size_t>(c.msg)];
+      if (c.msg != kNone) return msgs_[static_cast<size_t>(c.msg)];
       n = c.children.empty() ? kNone : c.children.front();
     }
     return nullptr;
@@ -102,6 +103,7 @@ class Forest {
 
   std::string render(const std::vector<int>& roots, bool uid) const {
     std::string out;
+    out.reserve(msgs_.size() * 9);
     std::vector<std::pair<int, bool>> todo;  // (container, wrap in parentheses); kNone = ")"
     for (auto r = roots.rbegin(); r != roots.rend(); ++r) todo.push_back({*r, true});
     while (!todo.empty()) {
@@ -117,8 +119,8 @@ class Forest {
       }
       const Container& c = nodes_[static_cast<size_t>(n)];
       if (c.msg != kNone) {
-        const SortMessage& m = msgs_[static_cast<size_t>(c.msg)];
-        out += std::to_string(uid ? m.uid : m.seq);
+        const SortMessage& m = *msgs_[static_cast<size_t>(c.msg)];
+        append_number(out, uid ? m.uid : m.seq);
         if (c.children.size() == 1) {
           out += ' ';
           todo.push_back({c.children[0], false});
@@ -133,16 +135,16 @@ class Forest {
   }
 
  private:
-  const std::vector<SortMessage>& msgs_;
+  const std::vector<const SortMessage*>& msgs_;
   std::vector<Container> nodes_;
 };
 
-std::string ordered_subject(const std::vector<SortMessage>& msgs, bool uid) {
+std::string ordered_subject(const std::vector<const SortMessage*>& msgs, bool uid) {
   std::vector<size_t> order(msgs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const SortMessage& a = msgs[x];
-    const SortMessage& b = msgs[y];
+    const SortMessage& a = *msgs[x];
+    const SortMessage& b = *msgs[y];
     if (int r = a.subject.compare(b.subject); r != 0) return r < 0;
     if (a.sent != b.sent) return a.sent < b.sent;
     return a.seq < b.seq;
@@ -151,7 +153,7 @@ std::string ordered_subject(const std::vector<SortMessage>& msgs, bool uid) {
   std::vector<int> roots;
   for (size_t i = 0; i < order.size(); ++i) {
     int n = f.add(static_cast<int>(order[i]));
-    if (i > 0 && msgs[order[i]].subject == msgs[order[i - 1]].subject) {
+    if (i > 0 && msgs[order[i]]->subject == msgs[order[i - 1]]->subject) {
       f.link(roots.back(), n);  // children stay in (sent, seq) order
     } else {
       roots.push_back(n);
@@ -161,10 +163,12 @@ std::string ordered_subject(const std::vector<SortMessage>& msgs, bool uid) {
   return f.render(roots, uid);
 }
 
-std::string references(const std::vector<SortMessage>& msgs, bool uid) {
+std::string references(const std::vector<const SortMessage*>& msgs, bool uid) {
   Forest f(msgs);
-  std::unordered_map<std::string, int> by_id;
-  auto container_of = [&](const std::string& id) {
+  // Keys view the messages' strings (alive for the whole call): no copies.
+  std::unordered_map<std::string_view, int> by_id;
+  by_id.reserve(msgs.size() * 2);
+  auto container_of = [&](std::string_view id) {
     auto [it, inserted] = by_id.try_emplace(id, kNone);
     if (inserted) it->second = f.add();
     return it->second;
@@ -173,9 +177,9 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
   std::vector<size_t> by_seq(msgs.size());
   for (size_t i = 0; i < by_seq.size(); ++i) by_seq[i] = i;
   std::sort(by_seq.begin(), by_seq.end(),
-            [&](size_t a, size_t b) { return msgs[a].seq < msgs[b].seq; });
+            [&](size_t a, size_t b) { return msgs[a]->seq < msgs[b]->seq; });
   for (size_t i : by_seq) {
-    const SortMessage& m = msgs[i];
+    const SortMessage& m = *msgs[i];
     int self = kNone;
     if (!m.message_id.empty()) {
       int c = container_of(m.message_id);
@@ -230,7 +234,7 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
   f.sort_all(roots);
   // (5) Roots with the same base subject come together.
   auto subject_of = [&](int n) -> const SortMessage* { return f.key(n); };
-  std::unordered_map<std::string, int> table;
+  std::unordered_map<std::string_view, int> table;
   for (int r : roots) {
     const SortMessage* m = subject_of(r);
     if (m == nullptr || m->subject.empty()) continue;
@@ -300,11 +304,18 @@ std::optional<ThreadAlgorithm> parse_thread_algorithm(std::string_view name) {
   return std::nullopt;
 }
 
-std::string thread_messages(const std::vector<SortMessage>& msgs, ThreadAlgorithm algorithm,
+std::string thread_messages(const std::vector<const SortMessage*>& msgs, ThreadAlgorithm algorithm,
                             bool uid) {
   if (msgs.empty()) return std::string();
   return algorithm == ThreadAlgorithm::kOrderedSubject ? ordered_subject(msgs, uid)
                                                        : references(msgs, uid);
+}
+
+std::string thread_messages(const std::vector<SortMessage>& msgs, ThreadAlgorithm algorithm,
+                            bool uid) {
+  std::vector<const SortMessage*> ptrs(msgs.size());
+  for (size_t i = 0; i < msgs.size(); ++i) ptrs[i] = &msgs[i];
+  return thread_messages(ptrs, algorithm, uid);
 }
 
 }  // namespace imap

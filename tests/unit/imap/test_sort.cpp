@@ -188,7 +188,9 @@ TEST_CASE("THREAD=ORDEREDSUBJECT") {
         "(4 2)(1 (3)(6))(5)");
   CHECK(imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, true) ==
         "(104 102)(101 (103)(106))(105)");
-  CHECK(imap::thread_messages({}, imap::ThreadAlgorithm::kOrderedSubject, false).empty());
+  CHECK(imap::thread_messages(std::vector<imap::SortMessage>{},
+                              imap::ThreadAlgorithm::kOrderedSubject, false)
+            .empty());
 }
 
 TEST_CASE("THREAD=REFERENCES") {
