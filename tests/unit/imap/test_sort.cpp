@@ -3,12 +3,14 @@
 // algorithms over hand-made message sets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "imap/base_subject.h"
 #include "imap/parser.h"
 #include "imap/sort.h"
+#include "imap/sort_cache.h"
 #include "imap/thread.h"
 
 namespace {
@@ -279,4 +281,105 @@ TEST_CASE("tegami-cache.sort blobs: round trip, and anything else refused") {
   huge[4] = '\x7f';
   CHECK_FALSE(imap::decode_sort_header(huge, untouched));
   CHECK(untouched.subject == "kept");
+}
+
+TEST_CASE("string keys order as whole-string comparison, whatever their 16-byte prefixes") {
+  // Equal prefixes with different tails, a prefix of another, embedded NUL bytes, bytes above
+  // 0x7f, the empty string: the ranks must give exactly std::string's order, ties by sequence.
+  const std::vector<std::string> texts = {"RELEASE PLAN 1234567 B", "RELEASE PLAN 1234567 A",
+                                          "RELEASE PLAN 1234567",   "",
+                                          std::string("A\0", 2),    "A",
+                                          std::string("A\0B", 3),   "\xc3\xa9MILE",
+                                          "RELEASE PLAN 1234567 A", "RELEASE PLAN 123456",
+                                          "ZZZZZZZZZZZZZZZZ",       "ZZZZZZZZZZZZZZZZZ",
+                                          "ZZZZZZZZZZZZZZZY\xff"};
+  std::vector<imap::SortMessage> m(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(100 + i);
+    m[i].subject = texts[i];
+    m[i].from = texts[texts.size() - 1 - i];
+  }
+  for (SortKey key : {SortKey::kSubject, SortKey::kFrom}) {
+    for (bool reverse : {false, true}) {
+      std::vector<size_t> want(m.size());
+      for (size_t i = 0; i < want.size(); ++i) want[i] = i;
+      auto text = [&](size_t i) { return key == SortKey::kSubject ? m[i].subject : m[i].from; };
+      std::stable_sort(want.begin(), want.end(), [&](size_t a, size_t b) {
+        return reverse ? text(b) < text(a) : text(a) < text(b);
+      });
+      CHECK(imap::sort_messages(m, {{key, reverse}}) == want);
+    }
+  }
+  // Two keys: SUBJECT then REVERSE FROM.
+  std::vector<size_t> want(m.size());
+  for (size_t i = 0; i < want.size(); ++i) want[i] = i;
+  std::stable_sort(want.begin(), want.end(), [&](size_t a, size_t b) {
+    if (m[a].subject != m[b].subject) return m[a].subject < m[b].subject;
+    return m[b].from < m[a].from;
+  });
+  CHECK(imap::sort_messages(m, {{SortKey::kSubject, false}, {SortKey::kFrom, true}}) == want);
+}
+
+TEST_CASE("sort answers of messages owned elsewhere equal those of copies") {
+  std::vector<imap::SortMessage> m(3);
+  const char* subjects[] = {"B", "A", "B"};
+  for (size_t i = 0; i < 3; ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(10 * (i + 1));
+    m[i].subject = subjects[i];
+    m[i].sent = static_cast<std::int64_t>(100 - i);
+  }
+  std::vector<const imap::SortMessage*> ptrs = {&m[2], &m[0], &m[1]};  // any order
+  auto order = imap::sort_messages(ptrs, {{SortKey::kSubject, false}});
+  std::vector<std::uint32_t> seqs;
+  for (size_t i : order) seqs.push_back(ptrs[i]->seq);
+  CHECK(seqs == std::vector<std::uint32_t>{2, 1, 3});
+  CHECK(imap::thread_messages(ptrs, imap::ThreadAlgorithm::kOrderedSubject, true) ==
+        imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, true));
+  std::string n;
+  imap::append_number(n, 0);
+  n += ' ';
+  imap::append_number(n, 4294967295u);
+  CHECK(n == "0 4294967295");
+}
+
+TEST_CASE("SortKeyCache answers: found only for the same request over the same matches") {
+  using imap::sort_match_id;
+  imap::SortKeyCache c;
+  std::vector<std::uint64_t> view = {sort_match_id(1, 10), sort_match_id(2, 11),
+                                     sort_match_id(3, 12)};
+  CHECK(c.find_result("UID SORT c", 7, view) == nullptr);
+  c.put_result("UID SORT c", 7, view, "* SORT 12 10 11\r\n");
+  const std::string* hit = c.find_result("UID SORT c", 7, view);
+  REQUIRE(hit != nullptr);
+  CHECK(*hit == "* SORT 12 10 11\r\n");
+  // Another request, another UIDVALIDITY: not this answer.
+  CHECK(c.find_result("SORT c", 7, view) == nullptr);
+  CHECK(c.find_result("UID SORT f", 7, view) == nullptr);
+  CHECK(c.find_result("UID SORT c", 8, view) == nullptr);
+  // A flag change that makes the search find one message less, a message expunged (numbers
+  // shift), a new message: each gives another match list, so the answer is made again.
+  auto fewer = view;
+  fewer.erase(fewer.begin() + 1);
+  CHECK(c.find_result("UID SORT c", 7, fewer) == nullptr);
+  std::vector<std::uint64_t> renumbered = {sort_match_id(1, 11), sort_match_id(2, 12)};
+  CHECK(c.find_result("UID SORT c", 7, renumbered) == nullptr);
+  auto more = view;
+  more.push_back(sort_match_id(4, 13));
+  CHECK(c.find_result("UID SORT c", 7, more) == nullptr);
+  // The same request over new matches replaces the old answer.
+  c.put_result("UID SORT c", 7, more, "* SORT 12 10 11 13\r\n");
+  CHECK(c.find_result("UID SORT c", 7, view) == nullptr);
+  CHECK(*c.find_result("UID SORT c", 7, more) == "* SORT 12 10 11 13\r\n");
+  CHECK(c.result_count() == 1);
+  // At most kMaxResults answers; the least recently used goes first.
+  for (size_t i = 0; i < imap::SortKeyCache::kMaxResults; ++i) {
+    c.put_result("THREAD " + std::to_string(i), 7, more, "* THREAD\r\n");
+    if (i == 1) CHECK(c.find_result("UID SORT c", 7, more) != nullptr);  // used: kept
+  }
+  CHECK(c.result_count() == imap::SortKeyCache::kMaxResults);
+  CHECK(c.find_result("UID SORT c", 7, more) != nullptr);
+  CHECK(c.find_result("THREAD 0", 7, more) == nullptr);
+  CHECK(c.find_result("THREAD 3", 7, more) != nullptr);
 }
