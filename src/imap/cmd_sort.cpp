@@ -176,13 +176,15 @@ struct SortJob {
   bool references = false;          // THREAD=REFERENCES: read References too
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
-  size_t next = 0;
+  size_t next = 0;  // in `uids` (matching), then in `found` (keys)
+  bool keys_phase = false;
+  std::vector<std::uint64_t> found;  // sort_match_id of each match, in sequence order
   // The matches' keys: entries of the box's SortKeyCache (their seq set to this command's
   // numbering), or of `owned` when the cache is full. Nothing is copied per SORT.
   std::shared_ptr<SortKeyCache> cache;
   std::vector<const SortMessage*> hits;
   std::deque<SortMessage> owned;
-  std::vector<std::uint64_t> matched;  // sort_match_id of each hit, for the answer cache
+  std::vector<std::uint64_t> matched;  // sort_match_id of each hit (keys found)
   std::string request;                 // names the command for the answer cache ("" = none)
   Answer make_answer;                  // the untagged line from the hits, in the final batch
   std::string answer;
@@ -243,38 +245,71 @@ struct SortJob {
     return &owned.back();
   }
 
-  // Worker thread: matches and collects until the batch time is used up or all are done; the
-  // final batch writes the structure cache, syncs (no EXPUNGE, RFC 3501 7.4.1) and makes the
-  // answer (or finds it in the answer cache).
+  // Worker thread: runs until the batch time is used up or all is done, in two phases.
+  // Matching: the messages the search finds, as (sequence number, UID); when the answer cache
+  // has an answer for exactly those, that is the answer. Keys: each match's keys from the key
+  // cache or computed (keys_of); then the answer. The final batch writes the caches and syncs
+  // (no EXPUNGE, RFC 3501 7.4.1).
   void run_batch() {
-    auto start = std::chrono::steady_clock::now();
-    maildir::Mailbox& mb = box->mailbox;
+    const auto start = std::chrono::steady_clock::now();
     if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
     cache = box->sort_keys;
-    if (hits.capacity() < uids.size()) {
-      hits.reserve(uids.size());
-      matched.reserve(uids.size());
-    }
-    // A MODSEQ key (RFC 7162) needs the folder's modseqs.
+    // A MODSEQ key (RFC 7162) needs the folder's modseqs, and its answer carries the highest
+    // modseq: never cached.
     const bool modseq = uses_modseq(root);
-    if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
-      done = true;
-      return;
+    if (!keys_phase) {
+      if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
+        done = true;
+        return;
+      }
+      if (!match_batch(start, modseq)) return;
+      keys_phase = true;
+      next = 0;
+      if (!modseq && !request.empty()) {
+        if (const std::string* a =
+                cache->find_result(request, box->mailbox.uid_validity(), found)) {
+          answer = *a;
+          finish();
+          return;
+        }
+      }
     }
+    if (!keys_batch(start)) return;
+    finish();
+    if (!modseq && !request.empty()) {
+      answer = make_answer(hits);
+      cache->put_result(request, box->mailbox.uid_validity(), std::move(matched), answer);
+    } else {
+      answer = make_answer(hits);
+    }
+  }
+
+  // The record of UID `u` in the view: `hint` first (the view is in UID order like `uids`,
+  // so most lookups are the next record), else a search. nullopt if gone.
+  std::optional<size_t> record_of(std::uint32_t u, size_t& hint) const {
+    const maildir::Mailbox& mb = box->mailbox;
+    std::optional<size_t> i;
+    if (hint < mb.count() && mb.record(hint).uid == u) {
+      i = hint;
+    } else {
+      i = mb.find_uid(u);
+    }
+    if (i) hint = *i + 1;
+    return i;
+  }
+
+  // Matching phase; false when the batch time ran out first.
+  bool match_batch(std::chrono::steady_clock::time_point start, bool modseq) {
+    maildir::Mailbox& mb = box->mailbox;
+    if (found.capacity() < uids.size()) found.reserve(uids.size());
     // `ALL` (what clients send to sort a folder) needs no per-message matching.
     const bool all = matches_everything(root);
-    size_t hint = 0;  // the view is in UID order, like `uids`: most lookups are the next record
+    size_t hint = 0;
     while (next < uids.size()) {
       std::uint32_t u = uids[next];
       const auto seq = static_cast<std::uint32_t>(++next);
-      std::optional<size_t> i;
-      if (hint < mb.count() && mb.record(hint).uid == u) {
-        i = hint;
-      } else {
-        i = mb.find_uid(u);
-      }
+      std::optional<size_t> i = record_of(u, hint);
       if (!i) continue;
-      hint = *i + 1;
       if (!all) {
         MessageFacts facts;
         facts.seq = seq;
@@ -288,17 +323,42 @@ struct SortJob {
         MessageMatcher m(facts, access);
         if (!m.matches(root)) continue;
       }
+      found.push_back(sort_match_id(seq, u));
+      if (all && next % 1024 != 0) continue;  // cheap: look at the clock now and then
+      if (std::chrono::steady_clock::now() - start >= kBatchTime) return false;
+    }
+    return true;
+  }
+
+  // Keys phase; false when the batch time ran out first.
+  bool keys_batch(std::chrono::steady_clock::time_point start) {
+    maildir::Mailbox& mb = box->mailbox;
+    if (hits.capacity() < found.size()) {
+      hits.reserve(found.size());
+      matched.reserve(found.size());
+    }
+    size_t hint = 0;
+    while (next < found.size()) {
+      const std::uint64_t id = found[next++];
+      const auto u = static_cast<std::uint32_t>(id);
+      std::optional<size_t> i = record_of(u, hint);
+      if (!i) continue;
       bool computed = false;
-      const SortMessage* keys = keys_of(*i, u, seq, computed);
-      if (keys == nullptr) continue;
+      const SortMessage* keys = keys_of(*i, u, static_cast<std::uint32_t>(id >> 32), computed);
+      if (keys == nullptr) continue;  // vanished meanwhile
       hits.push_back(keys);
-      matched.push_back(sort_match_id(seq, u));
+      matched.push_back(id);
       if (!computed && next % 256 != 0) continue;  // cheap: look at the clock now and then
       if (std::chrono::steady_clock::now() - start >= kBatchTime) {
         if (disk) (void)disk->flush(mb.count());  // each batch's finds: memory stays bounded
-        return;
+        return false;
       }
     }
+    return true;
+  }
+
+  void finish() {
+    maildir::Mailbox& mb = box->mailbox;
     if (box->structures) box->structures->flush(mb.count());
     if (disk) (void)disk->flush(mb.count());  // a cache: a failed write only costs a re-read
     auto up = sync_updates(*box, false);
@@ -306,17 +366,6 @@ struct SortJob {
       updates = std::move(*up);
     } else {
       status = up.status();
-    }
-    // With a MODSEQ key the answer also carries the highest modseq: never cached.
-    if (!modseq && !request.empty()) {
-      if (const std::string* a = cache->find_result(request, mb.uid_validity(), matched)) {
-        answer = *a;
-      } else {
-        answer = make_answer(hits);
-        cache->put_result(request, mb.uid_validity(), std::move(matched), answer);
-      }
-    } else {
-      answer = make_answer(hits);
     }
     done = true;
   }
