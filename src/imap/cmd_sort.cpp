@@ -3,23 +3,26 @@
 //
 // The search criteria are the SEARCH program (search_program.h), after the charset the
 // command names. Like SEARCH, the work is a resumable job run on the worker pool in batches of
-// bounded time over a snapshot of the messages the client knows: each message is matched
-// (search_match.h) and, if it matches, what the sort keys need is taken from its ENVELOPE
-// fields in the folder's structure cache (structure_cache.h), or, when the message was never
-// parsed, from its header block alone (no body is read) — THREAD=REFERENCES also reads the
-// header block for References. The keys are kept by UID for the rest of the selection
-// (SortKeyCache). The ordering and the threads are pure functions
-// (sort.h, thread.h) applied once all messages are in.
+// bounded time over a snapshot of the messages the client knows, in two phases. First each
+// message is matched (search_match.h; `ALL` matches without looking); if the session's answer
+// cache (sort_cache.h) holds an answer for this request over exactly these matches, that is the
+// answer. Otherwise what the sort keys need is taken, per match, from the session's key cache,
+// else from the folder's tegami-cache.sort, else from its ENVELOPE fields in the structure
+// cache (structure_cache.h), else, when the message was never parsed, from its header block
+// alone (no body is read) — THREAD=REFERENCES also reads the header block for References. The
+// keys stay in the key cache for the rest of the selection and are sorted in place (by
+// pointer). The ordering and the threads are pure functions (sort.h, thread.h) applied on the
+// worker once all matches are in.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <unordered_map>
 
 #include "imap/command_table.h"
 #include "imap/condstore.h"
+#include "imap/esearch.h"
 #include "imap/message_file.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -34,6 +37,7 @@
 #include "imap/utf8_accept.h"
 #include "maildir/message_cache.h"
 #include "mime/parser.h"
+#include "mime/structure.h"
 
 namespace imap {
 
@@ -188,6 +192,7 @@ struct SortJob {
   std::string request;                 // names the command for the answer cache ("" = none)
   Answer make_answer;                  // the untagged line from the hits, in the final batch
   std::string answer;
+  std::string answer_prefix;  // ESORT: `* ESEARCH (TAG "t")`, which answers do not cache
   bool done = false;
   maildir::Status status;
   std::string updates;
@@ -380,8 +385,10 @@ void continue_job(Session& s, std::string tag, std::string done_text,
           continue_job(s, std::move(tag), std::move(done_text), job);
           return;
         }
-        job->answer += job->updates;
-        s.conn().send(std::move(job->answer));
+        std::string out =
+            job->answer_prefix.empty() ? std::move(job->answer) : job->answer_prefix + job->answer;
+        out += job->updates;
+        s.conn().send(std::move(out));
         if (job->status.ok()) {
           s.tagged(tag, done_text);
         } else {
@@ -392,12 +399,13 @@ void continue_job(Session& s, std::string tag, std::string done_text,
 }
 
 // Parses `charset search-criteria` from c.args[1..] into the job. False after answering.
-bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
-  if (!c.args[1].is_astring()) {
+bool parse_criteria(Session& s, Command& c, size_t at, const char* what, SortJob& job,
+                    bool clear_saved = false) {
+  if (at >= c.args.size() || !c.args[at].is_astring()) {
     s.bad(c.tag, std::string("Error in ") + what + ": missing charset");
     return false;
   }
-  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[1].text)) {
+  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[at].text)) {
     s.bad(c.tag,
           std::string("Error in ") + what + ": UTF8=ACCEPT is enabled: charset must be UTF-8");
     return false;
@@ -405,11 +413,12 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
   std::vector<Arg> program;
   program.reserve(c.args.size() + 1);
   program.push_back(Arg{Arg::Kind::kAtom, "CHARSET", {}, false});
-  program.insert(program.end(), c.args.begin() + 1, c.args.end());
+  program.insert(program.end(), c.args.begin() + static_cast<std::ptrdiff_t>(at), c.args.end());
   SearchProgram parsed;
   SearchParseError error;
   if (!parse_search_program(program, 0, parsed, error)) {
     if (error.kind == SearchParseError::Kind::kBadCharset) {
+      if (clear_saved) s.selected()->saved_result.clear();  // NO: `$` is empty (RFC 5182)
       s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
     } else {
       s.bad(c.tag, std::string("Error in ") + what + ": " + error.message);
@@ -430,33 +439,61 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
 }  // namespace
 
 void cmd_sort(Session& s, Command& c) {
-  std::vector<SortCriterion> criteria;
+  // ESORT (RFC 5267 section 3): `RETURN (options)` before the sort criteria.
+  unsigned esort = 0;
+  size_t first = 0;
   std::string error;
-  if (!parse_sort_criteria(c.args[0], criteria, error)) {
+  if (c.args.size() >= 5 && c.args[0].kind == Arg::Kind::kAtom &&
+      mime::iequals(c.args[0].text, "RETURN")) {
+    if (!parse_return_options(c.args[1], esort, error)) {
+      s.bad(c.tag, "Error in SORT: " + error);
+      return;
+    }
+    first = 2;
+  }
+  std::vector<SortCriterion> criteria;
+  if (!parse_sort_criteria(c.args[first], criteria, error)) {
     s.bad(c.tag, "Error in SORT: " + error);
     return;
   }
   auto job = std::make_shared<SortJob>();
-  if (!parse_criteria(s, c, "SORT", *job)) return;
+  if (!parse_criteria(s, c, first + 1, "SORT", *job, esort & kEsearchSave)) return;
   job->uid = c.name == "UID SORT";
   job->request = job->uid ? "UID SORT" : "SORT";
+  if (esort != 0) {
+    job->request += " RETURN " + std::to_string(esort);
+    if (esort != kEsearchSave) job->answer_prefix = "* ESEARCH (TAG \"" + c.tag + "\")";
+  }
   for (const SortCriterion& k : criteria) {
     job->need |= sort_need(k.key);
     job->request += ' ';
     job->request += static_cast<char>('a' + static_cast<int>(k.key) + (k.reverse ? 16 : 0));
   }
   const bool modseq = uses_modseq(job->root);
-  job->make_answer = [criteria = std::move(criteria), modseq, uid = job->uid,
+  if (esort & kEsearchSave) job->request.clear();  // sets `$`: runs every time
+  job->make_answer = [criteria = std::move(criteria), modseq, esort, uid = job->uid,
                       box = job->box](const std::vector<const SortMessage*>& hits) {
-    std::string line;
-    line.reserve(8 + hits.size() * 8);
-    line += "* SORT";
+    std::vector<std::uint32_t> ordered;
+    ordered.reserve(hits.size());
     std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
     const bool with_modseq = modseq && box->modseq;
     for (size_t i : sort_messages(hits, criteria)) {
-      line += ' ';
-      append_number(line, uid ? hits[i]->uid : hits[i]->seq);
+      ordered.push_back(uid ? hits[i]->uid : hits[i]->seq);
       if (with_modseq) highest = std::max(highest, modseq_of(*box, hits[i]->uid));
+    }
+    if (esort & kEsearchSave) {
+      std::vector<std::uint32_t> uids;  // in sort order
+      uids.reserve(ordered.size());
+      for (size_t i : sort_messages(hits, criteria)) uids.push_back(hits[i]->uid);
+      box->saved_result = esort_saved_result(esort, uids);
+    }
+    if (esort != 0) return esort_response(uid, esort, ordered, highest);
+    std::string line;
+    line.reserve(8 + ordered.size() * 8);
+    line += "* SORT";
+    for (std::uint32_t n : ordered) {
+      line += ' ';
+      append_number(line, n);
     }
     if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
     return line + "\r\n";
@@ -473,7 +510,7 @@ void cmd_thread(Session& s, Command& c) {
     return;
   }
   auto job = std::make_shared<SortJob>();
-  if (!parse_criteria(s, c, "THREAD", *job)) return;
+  if (!parse_criteria(s, c, 1, "THREAD", *job)) return;
   job->uid = c.name == "UID THREAD";
   job->need = sort_need(SortKey::kSubject);
   if (*algorithm == ThreadAlgorithm::kReferences) {

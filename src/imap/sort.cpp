@@ -425,6 +425,64 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
   return sort_messages(ptrs, criteria);
 }
 
+std::string esort_set(const std::vector<std::uint32_t>& ordered) {
+  std::string out;
+  for (size_t i = 0; i < ordered.size();) {
+    size_t j = i;
+    while (j + 1 < ordered.size() && ordered[j + 1] == ordered[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    append_number(out, ordered[i]);
+    if (j > i) {
+      out += ':';
+      append_number(out, ordered[j]);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string esort_response(bool uid, unsigned options, const std::vector<std::uint32_t>& ordered,
+                           std::uint64_t modseq) {
+  if ((options & ~kEsearchSave) == 0) return std::string();
+  std::string line;
+  if (uid) line += " UID";
+  if (!ordered.empty()) {
+    if (options & kEsearchMin) {
+      line += " MIN ";
+      append_number(line, ordered.front());
+    }
+    if (options & kEsearchMax) {
+      line += " MAX ";
+      append_number(line, ordered.back());
+    }
+    if (options & kEsearchAll) line += " ALL " + esort_set(ordered);
+  }
+  if (options & kEsearchCount) {
+    line += " COUNT ";
+    append_number(line, ordered.size());
+  }
+  if (modseq != 0) {
+    line += " MODSEQ ";
+    append_number(line, modseq);
+  }
+  return line + "\r\n";
+}
+
+std::vector<std::uint32_t> esort_saved_result(unsigned options,
+                                              std::vector<std::uint32_t> ordered_uids) {
+  const bool ends_only = (options & (kEsearchMin | kEsearchMax)) != 0 &&
+                         (options & (kEsearchAll | kEsearchCount)) == 0;
+  if (ends_only && !ordered_uids.empty()) {
+    std::vector<std::uint32_t> ends;
+    if (options & kEsearchMin) ends.push_back(ordered_uids.front());
+    if (options & kEsearchMax) ends.push_back(ordered_uids.back());
+    ordered_uids = std::move(ends);
+  }
+  std::sort(ordered_uids.begin(), ordered_uids.end());
+  ordered_uids.erase(std::unique(ordered_uids.begin(), ordered_uids.end()), ordered_uids.end());
+  return ordered_uids;
+}
+
 void append_number(std::string& out, std::uint64_t n) {
   char buf[20];
   auto r = std::to_chars(buf, buf + sizeof buf, n);

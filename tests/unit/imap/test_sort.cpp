@@ -383,3 +383,26 @@ TEST_CASE("SortKeyCache answers: found only for the same request over the same m
   CHECK(c.find_result("THREAD 0", 7, more) == nullptr);
   CHECK(c.find_result("THREAD 3", 7, more) != nullptr);
 }
+
+TEST_CASE("ESORT answers: numbers in sort order, MIN/MAX first and last, SAVE's set") {
+  using V = std::vector<std::uint32_t>;
+  CHECK(imap::esort_set({}).empty());
+  CHECK(imap::esort_set(V{11, 4, 15, 1, 2, 3, 7, 5, 6}) == "11,4,15,1:3,7,5:6");
+  CHECK(imap::esort_set(V{5, 4, 3}) == "5,4,3");  // a descending run stays as it is
+  CHECK(imap::esort_set(V{9}) == "9");
+  const unsigned all4 =
+      imap::kEsearchMin | imap::kEsearchMax | imap::kEsearchAll | imap::kEsearchCount;
+  CHECK(imap::esort_response(false, all4, V{7, 2, 3}, 0) == " MIN 7 MAX 3 ALL 7,2:3 COUNT 3\r\n");
+  CHECK(imap::esort_response(true, all4, {}, 0) == " UID COUNT 0\r\n");
+  CHECK(imap::esort_response(true, imap::kEsearchAll, {}, 0) == " UID\r\n");
+  CHECK(imap::esort_response(false, imap::kEsearchCount, V{1}, 42) == " COUNT 1 MODSEQ 42\r\n");
+  CHECK(imap::esort_response(false, imap::kEsearchSave, V{1}, 0).empty());
+  // SAVE keeps UIDs ascending: all of them, or the ends in sort order with MIN/MAX alone.
+  CHECK(imap::esort_saved_result(imap::kEsearchSave, V{30, 10, 20}) == V{10, 20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin, V{30, 10, 20}) == V{30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin | imap::kEsearchMax,
+                                 V{30, 10, 20}) == V{20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMax | imap::kEsearchCount,
+                                 V{30, 10, 20}) == V{10, 20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin, {}).empty());
+}
