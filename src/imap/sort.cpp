@@ -120,6 +120,67 @@ std::pair<std::uint64_t, std::uint64_t> text_prefix(const std::string& s) {
   return {w[0], w[1]};
 }
 
+// -1/0/1 as memcmp of the whole strings, given their text_prefix: the prefixes decide unless
+// equal; two equal prefixes of strings no longer than 16 bytes differ only in length.
+int compare_text(const std::pair<std::uint64_t, std::uint64_t>& pa, const std::string& a,
+                 const std::pair<std::uint64_t, std::uint64_t>& pb, const std::string& b) {
+  if (pa != pb) return pa < pb ? -1 : 1;
+  if (a.size() <= 16 && b.size() <= 16) {
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  }
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// The order by a single key (what clients send nearly always): one sort of compact entries
+// holding the key and the sequence number, no ranks and no second sort.
+std::vector<size_t> sort_by_one_key(const std::vector<const SortMessage*>& msgs,
+                                    SortCriterion criterion) {
+  const size_t n = msgs.size();
+  const SortKey key = criterion.key;
+  const bool reverse = criterion.reverse;
+  std::vector<size_t> order(n);
+  if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
+    struct Number {
+      std::int64_t value;
+      std::uint32_t seq;
+      std::uint32_t index;
+    };
+    std::vector<Number> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      const SortMessage& m = *msgs[i];
+      std::int64_t x = key == SortKey::kArrival ? m.arrival
+                       : key == SortKey::kDate  ? m.sent
+                                                : static_cast<std::int64_t>(m.size);
+      v[i] = {x, m.seq, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(v.begin(), v.end(), [reverse](const Number& a, const Number& b) {
+      if (a.value != b.value) return reverse ? b.value < a.value : a.value < b.value;
+      return a.seq < b.seq;  // ties by sequence number, also under REVERSE
+    });
+    for (size_t i = 0; i < n; ++i) order[i] = v[i].index;
+    return order;
+  }
+  struct Text {
+    std::pair<std::uint64_t, std::uint64_t> prefix;
+    const std::string* text;
+    std::uint32_t seq;
+    std::uint32_t index;
+  };
+  std::vector<Text> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string* t = text_key(*msgs[i], key);
+    v[i] = {text_prefix(*t), t, msgs[i]->seq, static_cast<std::uint32_t>(i)};
+  }
+  std::sort(v.begin(), v.end(), [reverse](const Text& a, const Text& b) {
+    int c = compare_text(a.prefix, *a.text, b.prefix, *b.text);
+    if (c != 0) return reverse ? c > 0 : c < 0;
+    return a.seq < b.seq;
+  });
+  for (size_t i = 0; i < n; ++i) order[i] = v[i].index;
+  return order;
+}
+
 }  // namespace
 
 bool parse_sort_criteria(const Arg& list, std::vector<SortCriterion>& out, std::string& error) {
@@ -355,6 +416,7 @@ std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
   // only when two prefixes are equal.
   const size_t n = msgs.size();
   const size_t k = criteria.size();
+  if (k == 1) return sort_by_one_key(msgs, criteria[0]);
   std::vector<std::uint32_t> ranks(n * k);
   for (size_t c = 0; c < k; ++c) {
     const SortKey key = criteria[c].key;
@@ -392,11 +454,7 @@ std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
     }
     // -1/0/1 as memcmp of the whole strings; the prefixes decide unless equal.
     auto cmp = [](const Text& a, const Text& b) {
-      if (a.prefix != b.prefix) return a.prefix < b.prefix ? -1 : 1;
-      if (a.text->size() <= 16 && b.text->size() <= 16) {
-        return a.text->size() == b.text->size() ? 0 : (a.text->size() < b.text->size() ? -1 : 1);
-      }
-      return a.text->compare(*b.text);
+      return compare_text(a.prefix, *a.text, b.prefix, *b.text);
     };
     std::sort(v.begin(), v.end(), [&](const Text& a, const Text& b) { return cmp(a, b) < 0; });
     std::uint32_t rank = 0;

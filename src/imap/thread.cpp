@@ -96,6 +96,7 @@ class Forest {
   void sort_all(std::vector<int>& roots) {
     for (int n : post_order(roots)) {
       auto& ch = nodes_[static_cast<size_t>(n)].children;
+      if (ch.size() < 2) continue;  // (stable_sort would still allocate its buffer)
       std::stable_sort(ch.begin(), ch.end(), [&](int a, int b) { return before(a, b); });
     }
     std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return before(a, b); });
@@ -176,8 +177,10 @@ std::string references(const std::vector<const SortMessage*>& msgs, bool uid) {
   // (1) Messages in sequence order, so the first of duplicate Message-IDs keeps the id.
   std::vector<size_t> by_seq(msgs.size());
   for (size_t i = 0; i < by_seq.size(); ++i) by_seq[i] = i;
-  std::sort(by_seq.begin(), by_seq.end(),
-            [&](size_t a, size_t b) { return msgs[a]->seq < msgs[b]->seq; });
+  auto seq_less = [&](size_t a, size_t b) { return msgs[a]->seq < msgs[b]->seq; };
+  if (!std::is_sorted(by_seq.begin(), by_seq.end(), seq_less)) {
+    std::sort(by_seq.begin(), by_seq.end(), seq_less);
+  }
   for (size_t i : by_seq) {
     const SortMessage& m = *msgs[i];
     int self = kNone;
@@ -208,6 +211,8 @@ std::string references(const std::vector<const SortMessage*>& msgs, bool uid) {
   // (3) Prune dummies: empty ones go, others give their children to their parent's level
   // (at the root level only a dummy with one child does).
   auto prune = [&](std::vector<int>& list, int parent, bool root_level) {
+    // Most lists hold messages only: nothing to do, nothing to allocate.
+    if (std::none_of(list.begin(), list.end(), [&](int c) { return f[c].msg == kNone; })) return;
     std::vector<int> kept;
     for (int c : list) {
       if (f[c].msg != kNone) {
