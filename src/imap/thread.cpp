@@ -83,23 +83,41 @@ class Forest {
     return nullptr;
   }
 
-  bool before(int a, int b) const {
-    const SortMessage* x = key(a);
-    const SortMessage* y = key(b);
-    if (x == nullptr || y == nullptr) return x != nullptr && y == nullptr;
-    if (x->sent != y->sent) return x->sent < y->sent;
-    return x->seq < y->seq;
-  }
-
   // Siblings by sent date at every level (children before parents, so a dummy is ordered by
   // its earliest child), then the roots.
   void sort_all(std::vector<int>& roots) {
+    std::vector<Keyed> scratch;
     for (int n : post_order(roots)) {
       auto& ch = nodes_[static_cast<size_t>(n)].children;
-      if (ch.size() < 2) continue;  // (stable_sort would still allocate its buffer)
-      std::stable_sort(ch.begin(), ch.end(), [&](int a, int b) { return before(a, b); });
+      if (ch.size() >= 2) sort_by_key(ch, scratch);
     }
-    std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return before(a, b); });
+    sort_by_key(roots, scratch);
+  }
+
+  // `list` by its key messages' sent date, then sequence number (containers without a key
+  // last), stable: each entry's key is looked up once into a compact
+  // (keyless last, sent, seq, position) entry, which is unique, so a plain sort is stable.
+  struct Keyed {
+    bool keyless;
+    std::int64_t sent;
+    std::uint32_t seq;
+    std::uint32_t position;
+    int node;
+  };
+  void sort_by_key(std::vector<int>& list, std::vector<Keyed>& scratch) const {
+    scratch.clear();
+    for (size_t i = 0; i < list.size(); ++i) {
+      const SortMessage* m = key(list[i]);
+      scratch.push_back(Keyed{m == nullptr, m ? m->sent : 0, m ? m->seq : 0,
+                              static_cast<std::uint32_t>(i), list[i]});
+    }
+    std::sort(scratch.begin(), scratch.end(), [](const Keyed& a, const Keyed& b) {
+      if (a.keyless != b.keyless) return b.keyless;
+      if (a.sent != b.sent) return a.sent < b.sent;
+      if (a.seq != b.seq) return a.seq < b.seq;
+      return a.position < b.position;
+    });
+    for (size_t i = 0; i < list.size(); ++i) list[i] = scratch[i].node;
   }
 
   std::string render(const std::vector<int>& roots, bool uid) const {
@@ -160,7 +178,8 @@ std::string ordered_subject(const std::vector<const SortMessage*>& msgs, bool ui
       roots.push_back(n);
     }
   }
-  std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return f.before(a, b); });
+  std::vector<Forest::Keyed> scratch;
+  f.sort_by_key(roots, scratch);
   return f.render(roots, uid);
 }
 
