@@ -196,15 +196,22 @@ struct SortJob {
   bool done = false;
   maildir::Status status;
   std::string updates;
-  // The folder's tegami-cache.sort, opened when a message's keys are not in memory: its
-  // header fields, kept for other sessions and processes (a new session's first SORT reads
-  // neither the messages nor their structures).
-  std::unique_ptr<maildir::MessageCache> disk;
+  // The folder's tegami-cache.sort (SortKeyCache::disk), opened when a message's keys are
+  // not in memory: its header fields, kept for other sessions and processes (a new session's
+  // first SORT reads neither the messages nor their structures).
+  maildir::MessageCache* disk = nullptr;
 
   bool load_sort_header(size_t i, std::uint32_t uid, HitAccess& access, SortHeader& h) {
     if (!disk) {
-      disk = std::make_unique<maildir::MessageCache>(
-          box->mailbox.dir(), box->mailbox.uid_validity(), maildir::kSortCacheFileName);
+      // Kept open with the key cache: a later miss (a new message) reads only the records
+      // appended since, not the whole file again.
+      const std::uint32_t uv = box->mailbox.uid_validity();
+      if (!cache->disk || cache->disk_uid_validity != uv) {
+        cache->disk = std::make_unique<maildir::MessageCache>(box->mailbox.dir(), uv,
+                                                              maildir::kSortCacheFileName);
+        cache->disk_uid_validity = uv;
+      }
+      disk = cache->disk.get();
     }
     if (auto blob = disk->get(uid); blob && decode_sort_header(*blob, h)) return true;
     h = SortHeader{};

@@ -8,7 +8,8 @@
 //   any change that matters — a message expunged or added, a flag that changes what the search
 //   matches, a renumbering — makes the lists differ and the answer is computed again.
 //
-// Pure (no I/O). Used by the thread that runs the box's commands, one command at a time.
+// No I/O of its own (`disk` is only held here). Used by the thread that runs the box's commands,
+// one command at a time.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "imap/sort.h"
+#include "maildir/message_cache.h"
 
 namespace imap {
 
@@ -32,6 +34,11 @@ struct SortKeyCache {
     SortMessage keys;
   };
   std::unordered_map<std::uint32_t, Entry> by_uid;
+  // The folder's tegami-cache.sort, opened by the first key miss and kept, so a later miss
+  // (a new message) reads only the records appended since (cmd_sort.cpp). Used by one
+  // command at a time, on whichever worker thread runs it.
+  std::unique_ptr<maildir::MessageCache> disk;
+  std::uint32_t disk_uid_validity = 0;
 
   // The answer stored for `request` (any string naming the command and its arguments apart
   // from the search) over exactly `matched` (seq << 32 | uid per match, in sequence order)
