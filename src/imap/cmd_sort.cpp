@@ -170,7 +170,9 @@ bool matches_everything(const SearchKey& key) {
                      [](const SearchKey& c) { return matches_everything(c); });
 }
 
-using Answer = std::function<std::string(const std::vector<const SortMessage*>& hits)>;
+// The untagged answer from the hits and, for SORT, their order (indexes into the hits).
+using Answer = std::function<std::string(const std::vector<const SortMessage*>& hits,
+                                         const std::vector<std::uint32_t>& order)>;
 
 struct SortJob {
   std::shared_ptr<SelectedBox> box;
@@ -188,9 +190,10 @@ struct SortJob {
   std::shared_ptr<SortKeyCache> cache;
   std::vector<const SortMessage*> hits;
   std::deque<SortMessage> owned;
-  std::vector<std::uint64_t> matched;  // sort_match_id of each hit (keys found)
-  std::string request;                 // names the command for the answer cache ("" = none)
-  Answer make_answer;                  // the untagged line from the hits, in the final batch
+  std::vector<std::uint64_t> matched;   // sort_match_id of each hit (keys found)
+  std::string request;                  // names the command for the answer cache ("" = none)
+  Answer make_answer;                   // the untagged line from the hits, in the final batch
+  std::vector<SortCriterion> criteria;  // SORT's (THREAD: none)
   std::string answer;
   std::string answer_prefix;  // ESORT: `* ESEARCH (TAG "t")`, which answers do not cache
   bool done = false;
@@ -288,12 +291,24 @@ struct SortJob {
     }
     if (!keys_batch(start)) return;
     finish();
-    if (!modseq && !request.empty()) {
-      answer = make_answer(hits);
-      cache->put_result(request, box->mailbox.uid_validity(), std::move(matched), answer);
-    } else {
-      answer = make_answer(hits);
+    const bool cacheable = !modseq && !request.empty();
+    const std::uint32_t uv = box->mailbox.uid_validity();
+    std::vector<std::uint32_t> order;
+    if (!criteria.empty()) {
+      // New mail at the end of the view since the last identical SORT: merge it into that
+      // order instead of sorting everything again.
+      const std::vector<std::uint32_t>* known =
+          cacheable ? cache->find_order(request, uv, matched) : nullptr;
+      if (known != nullptr) {
+        order = extend_sort(hits, criteria, *known);
+      } else {
+        for (size_t i : sort_messages(hits, criteria)) {
+          order.push_back(static_cast<std::uint32_t>(i));
+        }
+      }
     }
+    answer = make_answer(hits, order);
+    if (cacheable) cache->put_result(request, uv, std::move(matched), answer, std::move(order));
   }
 
   // The record of UID `u` in the view: `hint` first (the view is in UID order like `uids`,
@@ -478,20 +493,22 @@ void cmd_sort(Session& s, Command& c) {
   }
   const bool modseq = uses_modseq(job->root);
   if (esort & kEsearchSave) job->request.clear();  // sets `$`: runs every time
-  job->make_answer = [criteria = std::move(criteria), modseq, esort, uid = job->uid,
-                      box = job->box](const std::vector<const SortMessage*>& hits) {
+  job->criteria = std::move(criteria);
+  job->make_answer = [modseq, esort, uid = job->uid, box = job->box](
+                         const std::vector<const SortMessage*>& hits,
+                         const std::vector<std::uint32_t>& order) {
     std::vector<std::uint32_t> ordered;
     ordered.reserve(hits.size());
     std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
     const bool with_modseq = modseq && box->modseq;
-    for (size_t i : sort_messages(hits, criteria)) {
+    for (std::uint32_t i : order) {
       ordered.push_back(uid ? hits[i]->uid : hits[i]->seq);
       if (with_modseq) highest = std::max(highest, modseq_of(*box, hits[i]->uid));
     }
     if (esort & kEsearchSave) {
       std::vector<std::uint32_t> uids;  // in sort order
       uids.reserve(ordered.size());
-      for (size_t i : sort_messages(hits, criteria)) uids.push_back(hits[i]->uid);
+      for (std::uint32_t i : order) uids.push_back(hits[i]->uid);
       box->saved_result = esort_saved_result(esort, uids);
     }
     if (esort != 0) return esort_response(uid, esort, ordered, highest);
@@ -526,8 +543,9 @@ void cmd_thread(Session& s, Command& c) {
   }
   job->request = std::string(job->uid ? "UID THREAD " : "THREAD ") +
                  (*algorithm == ThreadAlgorithm::kReferences ? "REFERENCES" : "ORDEREDSUBJECT");
-  job->make_answer = [alg = *algorithm,
-                      uid = job->uid](const std::vector<const SortMessage*>& hits) {
+  job->make_answer = [alg = *algorithm, uid = job->uid](
+                         const std::vector<const SortMessage*>& hits,
+                         const std::vector<std::uint32_t>& /*order: none for THREAD*/) {
     std::string body = thread_messages(hits, alg, uid);
     return body.empty() ? std::string("* THREAD\r\n") : "* THREAD " + body + "\r\n";
   };

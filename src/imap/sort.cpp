@@ -541,6 +541,41 @@ std::vector<std::uint32_t> esort_saved_result(unsigned options,
   return ordered_uids;
 }
 
+std::vector<std::uint32_t> extend_sort(const std::vector<const SortMessage*>& msgs,
+                                       const std::vector<SortCriterion>& criteria,
+                                       const std::vector<std::uint32_t>& known) {
+  const size_t m = known.size();
+  std::vector<const SortMessage*> later(msgs.begin() + static_cast<std::ptrdiff_t>(m), msgs.end());
+  std::vector<std::uint32_t> added;
+  added.reserve(later.size());
+  for (size_t i : sort_messages(later, criteria))
+    added.push_back(static_cast<std::uint32_t>(m + i));
+  // The whole order of sort_messages: key by key (REVERSE flips one), then sequence number.
+  auto less = [&](std::uint32_t x, std::uint32_t y) {
+    const SortMessage& a = *msgs[x];
+    const SortMessage& b = *msgs[y];
+    for (const SortCriterion& c : criteria) {
+      int r = 0;
+      if (const std::string* ta = text_key(a, c.key)) {
+        int v = ta->compare(*text_key(b, c.key));
+        r = v < 0 ? -1 : (v > 0 ? 1 : 0);
+      } else {
+        auto num = [&](const SortMessage& s) {
+          return c.key == SortKey::kArrival ? s.arrival
+                 : c.key == SortKey::kDate  ? s.sent
+                                            : static_cast<std::int64_t>(s.size);
+        };
+        r = num(a) < num(b) ? -1 : (num(b) < num(a) ? 1 : 0);
+      }
+      if (r != 0) return c.reverse ? r > 0 : r < 0;
+    }
+    return a.seq < b.seq;
+  };
+  std::vector<std::uint32_t> out(msgs.size());
+  std::merge(known.begin(), known.end(), added.begin(), added.end(), out.begin(), less);
+  return out;
+}
+
 void append_number(std::string& out, std::uint64_t n) {
   char buf[20];
   auto r = std::to_chars(buf, buf + sizeof buf, n);

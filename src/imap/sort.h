@@ -88,6 +88,14 @@ std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
 std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
                                   const std::vector<SortCriterion>& criteria);
 
+// sort_messages(msgs, criteria) as uint32 indexes, given `known`: the order sort_messages gave
+// msgs[0 .. known.size()) under the same criteria with the same sequence numbers. REQUIRES:
+// every later message has a higher sequence number than those (new mail at the end of the
+// view). The later messages are sorted alone and merged in: O(n) plus their own sort.
+std::vector<std::uint32_t> extend_sort(const std::vector<const SortMessage*>& msgs,
+                                       const std::vector<SortCriterion>& criteria,
+                                       const std::vector<std::uint32_t>& known);
+
 // ESORT (RFC 5267 section 3): the items of the `* ESEARCH` answer to `SORT RETURN (options)`
 // after its `(TAG "t")`, with CRLF — ` [UID] MIN n MAX n ALL set COUNT n [MODSEQ m]` from the
 // numbers in sort order: MIN and MAX are the first and last in sort order, ALL lists them in

@@ -46,9 +46,15 @@ struct SortKeyCache {
   const std::string* find_result(std::string_view request, std::uint32_t uid_validity,
                                  const std::vector<std::uint64_t>& matched);
   // Keeps `answer` for a later find_result, replacing the least recently used of
-  // kMaxResults. Identical match lists are stored once.
+  // kMaxResults. Identical match lists are stored once. `order` (SORT: the sort order as
+  // indexes into `matched`; empty otherwise) is kept for find_order.
   void put_result(std::string request, std::uint32_t uid_validity,
-                  std::vector<std::uint64_t> matched, std::string answer);
+                  std::vector<std::uint64_t> matched, std::string answer,
+                  std::vector<std::uint32_t> order = {});
+  // The sort order stored for `request` over a strict prefix of `matched` (messages were only
+  // added at the end since: extend_sort() can reuse it); nullptr when there is none.
+  const std::vector<std::uint32_t>* find_order(std::string_view request, std::uint32_t uid_validity,
+                                               const std::vector<std::uint64_t>& matched) const;
   size_t result_count() const { return results_.size(); }
 
  private:
@@ -57,6 +63,7 @@ struct SortKeyCache {
     std::uint32_t uid_validity = 0;
     std::shared_ptr<const std::vector<std::uint64_t>> matched;
     std::string answer;
+    std::vector<std::uint32_t> order;
   };
   std::vector<Result> results_;  // the most recently used last
 };

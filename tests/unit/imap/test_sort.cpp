@@ -406,3 +406,64 @@ TEST_CASE("ESORT answers: numbers in sort order, MIN/MAX first and last, SAVE's 
                                  V{30, 10, 20}) == V{10, 20, 30});
   CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin, {}).empty());
 }
+
+TEST_CASE("extend_sort: the later messages merged in give sort_messages' order") {
+  // Random keys with many ties (small ranges), every criteria list of one or two keys.
+  std::uint64_t state = 12345;
+  auto rnd = [&](std::uint64_t mod) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % mod;
+  };
+  const char* texts[] = {"", "A", "AB", "RELEASE PLAN 1234567 X", "RELEASE PLAN 1234567 Y", "B"};
+  std::vector<imap::SortMessage> m(60);
+  for (size_t i = 0; i < m.size(); ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(3 * i + 7);
+    m[i].sent = static_cast<std::int64_t>(rnd(5));
+    m[i].arrival = static_cast<std::int64_t>(rnd(4));
+    m[i].size = rnd(3);
+    m[i].subject = texts[rnd(6)];
+    m[i].from = texts[rnd(6)];
+  }
+  std::vector<const imap::SortMessage*> all;
+  for (const auto& x : m) all.push_back(&x);
+  const SortKey keys[] = {SortKey::kDate, SortKey::kSubject, SortKey::kSize, SortKey::kFrom,
+                          SortKey::kArrival};
+  for (SortKey k1 : keys) {
+    for (SortKey k2 : keys) {
+      for (int rev = 0; rev < 4; ++rev) {
+        std::vector<imap::SortCriterion> c = {{k1, (rev & 1) != 0}};
+        if (k2 != k1) c.push_back({k2, (rev & 2) != 0});
+        auto full = imap::sort_messages(all, c);
+        std::vector<std::uint32_t> want(full.begin(), full.end());
+        for (size_t known : {size_t{0}, size_t{1}, size_t{30}, size_t{59}, size_t{60}}) {
+          std::vector<const imap::SortMessage*> first(all.begin(),
+                                                      all.begin() + static_cast<long>(known));
+          auto part = imap::sort_messages(first, c);
+          std::vector<std::uint32_t> known_order(part.begin(), part.end());
+          CHECK(imap::extend_sort(all, c, known_order) == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("SortKeyCache orders: found for the same request over a strict prefix only") {
+  using imap::sort_match_id;
+  imap::SortKeyCache c;
+  std::vector<std::uint64_t> view = {sort_match_id(1, 10), sort_match_id(2, 11)};
+  c.put_result("SORT c", 7, view, "* SORT 2 1\r\n", {1, 0});
+  auto more = view;
+  more.push_back(sort_match_id(3, 12));
+  const std::vector<std::uint32_t>* order = c.find_order("SORT c", 7, more);
+  REQUIRE(order != nullptr);
+  CHECK(*order == std::vector<std::uint32_t>{1, 0});
+  CHECK(c.find_order("SORT c", 7, view) == nullptr);  // not a strict prefix: find_result's
+  CHECK(c.find_order("SORT f", 7, more) == nullptr);  // another request
+  CHECK(c.find_order("SORT c", 8, more) == nullptr);  // another UIDVALIDITY
+  std::vector<std::uint64_t> renumbered = {sort_match_id(1, 11), sort_match_id(2, 12),
+                                           sort_match_id(3, 13)};
+  CHECK(c.find_order("SORT c", 7, renumbered) == nullptr);  // an expunge: not a prefix
+  c.put_result("THREAD", 7, view, "* THREAD (1)(2)\r\n");   // no order kept
+  CHECK(c.find_order("THREAD", 7, more) == nullptr);
+}
