@@ -267,8 +267,11 @@ struct SortJob {
   // (no EXPUNGE, RFC 3501 7.4.1).
   void run_batch() {
     const auto start = std::chrono::steady_clock::now();
-    if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
-    cache = box->sort_keys;
+    if (!cache) {
+      // Taken once: the hits point into this cache, which the job keeps alive.
+      if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
+      cache = box->sort_keys;
+    }
     // A MODSEQ key (RFC 7162) needs the folder's modseqs, and its answer carries the highest
     // modseq: never cached.
     const bool modseq = uses_modseq(root);
