@@ -3,21 +3,26 @@
 //
 // The search criteria are the SEARCH program (search_program.h), after the charset the
 // command names. Like SEARCH, the work is a resumable job run on the worker pool in batches of
-// bounded time over a snapshot of the messages the client knows: each message is matched
-// (search_match.h) and, if it matches, what the sort keys need is taken from its ENVELOPE
-// fields in the folder's structure cache (structure_cache.h), or, when the message was never
-// parsed, from its header block alone (no body is read) — THREAD=REFERENCES also reads the
-// header block for References. The keys are kept by UID for the rest of the selection
-// (SortKeyCache). The ordering and the threads are pure functions
-// (sort.h, thread.h) applied once all messages are in.
+// bounded time over a snapshot of the messages the client knows, in two phases. First each
+// message is matched (search_match.h; `ALL` matches without looking); if the session's answer
+// cache (sort_cache.h) holds an answer for this request over exactly these matches, that is the
+// answer. Otherwise what the sort keys need is taken, per match, from the session's key cache,
+// else from the folder's tegami-cache.sort, else from its ENVELOPE fields in the structure
+// cache (structure_cache.h), else, when the message was never parsed, from its header block
+// alone (no body is read) — THREAD=REFERENCES also reads the header block for References. The
+// keys stay in the key cache for the rest of the selection and are sorted in place (by
+// pointer). The ordering and the threads are pure functions (sort.h, thread.h) applied on the
+// worker once all matches are in.
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <deque>
+#include <functional>
 #include <memory>
-#include <unordered_map>
 
 #include "imap/command_table.h"
 #include "imap/condstore.h"
+#include "imap/esearch.h"
 #include "imap/message_file.h"
 #include "imap/response_code.h"
 #include "imap/search_match.h"
@@ -26,11 +31,13 @@
 #include "imap/selected_box.h"
 #include "imap/session.h"
 #include "imap/sort.h"
+#include "imap/sort_cache.h"
 #include "imap/structure_cache.h"
 #include "imap/thread.h"
 #include "imap/utf8_accept.h"
 #include "maildir/message_cache.h"
 #include "mime/parser.h"
+#include "mime/structure.h"
 
 namespace imap {
 
@@ -151,44 +158,21 @@ bool sort_header(SelectedBox& box, size_t i, HitAccess& access, bool references,
   return true;
 }
 
-// The fields of `m` that the keys in `need` use (a cached entry may hold more: a repeated SORT
-// copies no string it does not compare).
-SortMessage needed_keys(const SortMessage& m, unsigned need) {
-  SortMessage out;
-  out.seq = m.seq;
-  out.uid = m.uid;
-  out.arrival = m.arrival;
-  out.sent = m.sent;
-  out.size = m.size;
-  out.reply_or_forward = m.reply_or_forward;
-  if (need & (sort_need(SortKey::kSubject) | kNeedThreadIds)) out.subject = m.subject;
-  if (need & sort_need(SortKey::kFrom)) out.from = m.from;
-  if (need & sort_need(SortKey::kTo)) out.to = m.to;
-  if (need & sort_need(SortKey::kCc)) out.cc = m.cc;
-  if (need & sort_need(SortKey::kDisplayFrom)) out.display_from = m.display_from;
-  if (need & sort_need(SortKey::kDisplayTo)) out.display_to = m.display_to;
-  if (need & kNeedThreadIds) {
-    out.message_id = m.message_id;
-    out.references = m.references;
-  }
-  return out;
-}
-
 }  // namespace
 
-// The keys SORT and THREAD computed, by UID, for the rest of the selection: a message's
-// header never changes, so a repeated SORT or THREAD (clients re-sort on every new mail) reads
-// neither the structure cache nor the file again. At most kMaxEntries messages.
-struct SortKeyCache {
-  static constexpr size_t kMaxEntries = 200000;
-  struct Entry {
-    unsigned need = 0;  // the fields computed (sort_need bits, kNeedThreadIds)
-    SortMessage keys;
-  };
-  std::unordered_map<std::uint32_t, Entry> by_uid;
-};
-
 namespace {
+
+// True when `key` matches every message without looking at it (`ALL`, possibly nested in
+// ANDs): clients sort whole folders with it.
+bool matches_everything(const SearchKey& key) {
+  if (key.kind != SearchKey::Kind::kAnd) return false;
+  return std::all_of(key.children.begin(), key.children.end(),
+                     [](const SearchKey& c) { return matches_everything(c); });
+}
+
+// The untagged answer from the hits and, for SORT, their order (indexes into the hits).
+using Answer = std::function<std::string(const std::vector<const SortMessage*>& hits,
+                                         const std::vector<std::uint32_t>& order)>;
 
 struct SortJob {
   std::shared_ptr<SelectedBox> box;
@@ -198,20 +182,39 @@ struct SortJob {
   bool references = false;          // THREAD=REFERENCES: read References too
   std::vector<std::uint32_t> uids;  // the client's messages at the start, in sequence order
   std::uint32_t max_uid = 0;
-  size_t next = 0;
-  std::vector<SortMessage> hits;
+  size_t next = 0;  // in `uids` (matching), then in `found` (keys)
+  bool keys_phase = false;
+  std::vector<std::uint64_t> found;  // sort_match_id of each match, in sequence order
+  // The matches' keys: entries of the box's SortKeyCache (their seq set to this command's
+  // numbering), or of `owned` when the cache is full. Nothing is copied per SORT.
+  std::shared_ptr<SortKeyCache> cache;
+  std::vector<const SortMessage*> hits;
+  std::deque<SortMessage> owned;
+  std::vector<std::uint64_t> matched;   // sort_match_id of each hit (keys found)
+  std::string request;                  // names the command for the answer cache ("" = none)
+  Answer make_answer;                   // the untagged line from the hits, in the final batch
+  std::vector<SortCriterion> criteria;  // SORT's (THREAD: none)
+  std::string answer;
+  std::string answer_prefix;  // ESORT: `* ESEARCH (TAG "t")`, which answers do not cache
   bool done = false;
   maildir::Status status;
   std::string updates;
-  // The folder's tegami-cache.sort, opened when a message's keys are not in memory: its
-  // header fields, kept for other sessions and processes (a new session's first SORT reads
-  // neither the messages nor their structures).
-  std::unique_ptr<maildir::MessageCache> disk;
+  // The folder's tegami-cache.sort (SortKeyCache::disk), opened when a message's keys are
+  // not in memory: its header fields, kept for other sessions and processes (a new session's
+  // first SORT reads neither the messages nor their structures).
+  maildir::MessageCache* disk = nullptr;
 
   bool load_sort_header(size_t i, std::uint32_t uid, HitAccess& access, SortHeader& h) {
     if (!disk) {
-      disk = std::make_unique<maildir::MessageCache>(
-          box->mailbox.dir(), box->mailbox.uid_validity(), maildir::kSortCacheFileName);
+      // Kept open with the key cache: a later miss (a new message) reads only the records
+      // appended since, not the whole file again.
+      const std::uint32_t uv = box->mailbox.uid_validity();
+      if (!cache->disk || cache->disk_uid_validity != uv) {
+        cache->disk = std::make_unique<maildir::MessageCache>(box->mailbox.dir(), uv,
+                                                              maildir::kSortCacheFileName);
+        cache->disk_uid_validity = uv;
+      }
+      disk = cache->disk.get();
     }
     if (auto blob = disk->get(uid); blob && decode_sort_header(*blob, h)) return true;
     h = SortHeader{};
@@ -221,63 +224,171 @@ struct SortJob {
     return true;
   }
 
-  // Worker thread: matches and collects until the batch time is used up or all are done; the
-  // final batch writes the structure cache and syncs (no EXPUNGE, RFC 3501 7.4.1).
-  void run_batch() {
-    auto start = std::chrono::steady_clock::now();
-    maildir::Mailbox& mb = box->mailbox;
-    if (hits.capacity() < uids.size()) hits.reserve(uids.size());
-    // A MODSEQ key (RFC 7162) needs the folder's modseqs.
-    const bool modseq = uses_modseq(root);
-    if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
-      done = true;
-      return;
+  // The keys of message `i` (UID `u`, number `seq`), from the cache or computed now and kept
+  // there; nullptr when the message vanished meanwhile.
+  const SortMessage* keys_of(size_t i, std::uint32_t u, std::uint32_t seq, bool& computed) {
+    auto& by_uid = cache->by_uid;
+    auto e = by_uid.find(u);
+    computed = false;
+    if (e != by_uid.end() && (e->second.need & need) == need) {
+      e->second.keys.seq = seq;
+      return &e->second.keys;
     }
-    while (next < uids.size()) {
-      std::uint32_t u = uids[next];
-      size_t seq = ++next;
-      auto i = mb.find_uid(u);
-      if (!i) continue;
-      MessageFacts facts;
-      facts.seq = static_cast<std::uint32_t>(seq);
-      facts.uid = u;
-      facts.max_seq = static_cast<std::uint32_t>(uids.size());
-      facts.max_uid = max_uid;
-      facts.flags = mb.flags(*i).system;
-      facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
-      facts.modseq = modseq ? modseq_of(*box, u) : 0;
-      HitAccess access(mb, *i);
-      MessageMatcher m(facts, access);
-      if (!m.matches(root)) continue;
+    computed = true;
+    HitAccess access(box->mailbox, i);
+    SortHeader h;
+    if (!load_sort_header(i, u, access, h)) return nullptr;  // vanished meanwhile
+    unsigned all = need | (e != by_uid.end() ? e->second.need : 0);
+    // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
+    // size (may read the whole file) only for SIZE: most sorts need neither.
+    std::int64_t arrival = 0;
+    if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
+      arrival = access.internal_date().value_or(0);
+      all |= sort_need(SortKey::kArrival);
+    }
+    std::uint64_t size = 0;
+    if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
+    SortMessage m = make_sort_message(seq, u, arrival, size, h, all);
+    if (e != by_uid.end()) {
+      e->second = SortKeyCache::Entry{all, std::move(m)};  // same node: earlier pointers stay
+      return &e->second.keys;
+    }
+    if (by_uid.size() < SortKeyCache::kMaxEntries) {
+      return &by_uid.emplace(u, SortKeyCache::Entry{all, std::move(m)}).first->second.keys;
+    }
+    owned.push_back(std::move(m));
+    return &owned.back();
+  }
+
+  // Worker thread: runs until the batch time is used up or all is done, in two phases.
+  // Matching: the messages the search finds, as (sequence number, UID); when the answer cache
+  // has an answer for exactly those, that is the answer. Keys: each match's keys from the key
+  // cache or computed (keys_of); then the answer. The final batch writes the caches and syncs
+  // (no EXPUNGE, RFC 3501 7.4.1).
+  void run_batch() {
+    const auto start = std::chrono::steady_clock::now();
+    if (!cache) {
+      // Taken once: the hits point into this cache, which the job keeps alive.
       if (!box->sort_keys) box->sort_keys = std::make_shared<SortKeyCache>();
-      auto& cache = box->sort_keys->by_uid;
-      if (auto e = cache.find(u); e != cache.end() && (e->second.need & need) == need) {
-        hits.push_back(needed_keys(e->second.keys, need));
-        hits.back().seq = facts.seq;
-        if (next % 256 != 0) continue;  // cheap: look at the clock now and then
-      } else {
-        SortHeader h;
-        if (!load_sort_header(*i, u, access, h)) continue;  // vanished meanwhile
-        unsigned all = need | (e != cache.end() ? e->second.need : 0);
-        // The internal date (a stat) only for ARRIVAL or a Date: that does not parse; the
-        // size (may read the whole file) only for SIZE: most sorts need neither.
-        std::int64_t arrival = 0;
-        if ((all & sort_need(SortKey::kArrival)) || !parse_sent_time(h.date)) {
-          arrival = access.internal_date().value_or(0);
-          all |= sort_need(SortKey::kArrival);
-        }
-        std::uint64_t size = 0;
-        if (all & sort_need(SortKey::kSize)) size = access.size().value_or(0);
-        hits.push_back(make_sort_message(facts.seq, u, arrival, size, h, all));
-        if (cache.size() < SortKeyCache::kMaxEntries || e != cache.end()) {
-          cache[u] = SortKeyCache::Entry{all, hits.back()};
-        }
-      }
-      if (std::chrono::steady_clock::now() - start >= kBatchTime) {
-        if (disk) (void)disk->flush(mb.count());  // each batch's finds: memory stays bounded
+      cache = box->sort_keys;
+    }
+    // A MODSEQ key (RFC 7162) needs the folder's modseqs, and its answer carries the highest
+    // modseq: never cached.
+    const bool modseq = uses_modseq(root);
+    if (!keys_phase) {
+      if (modseq && next == 0 && !(status = ensure_modseq(*box)).ok()) {
+        done = true;
         return;
       }
+      if (!match_batch(start, modseq)) return;
+      keys_phase = true;
+      next = 0;
+      if (!modseq && !request.empty()) {
+        if (const std::string* a =
+                cache->find_result(request, box->mailbox.uid_validity(), found)) {
+          answer = *a;
+          finish();
+          return;
+        }
+      }
     }
+    if (!keys_batch(start)) return;
+    finish();
+    const bool cacheable = !modseq && !request.empty();
+    const std::uint32_t uv = box->mailbox.uid_validity();
+    std::vector<std::uint32_t> order;
+    if (!criteria.empty()) {
+      // New mail at the end of the view since the last identical SORT: merge it into that
+      // order instead of sorting everything again.
+      const std::vector<std::uint32_t>* known =
+          cacheable ? cache->find_order(request, uv, matched) : nullptr;
+      if (known != nullptr) {
+        order = extend_sort(hits, criteria, *known);
+      } else {
+        for (size_t i : sort_messages(hits, criteria)) {
+          order.push_back(static_cast<std::uint32_t>(i));
+        }
+      }
+    }
+    answer = make_answer(hits, order);
+    if (cacheable) cache->put_result(request, uv, std::move(matched), answer, std::move(order));
+  }
+
+  // The record of UID `u` in the view: `hint` first (the view is in UID order like `uids`,
+  // so most lookups are the next record), else a search. nullopt if gone.
+  std::optional<size_t> record_of(std::uint32_t u, size_t& hint) const {
+    const maildir::Mailbox& mb = box->mailbox;
+    std::optional<size_t> i;
+    if (hint < mb.count() && mb.record(hint).uid == u) {
+      i = hint;
+    } else {
+      i = mb.find_uid(u);
+    }
+    if (i) hint = *i + 1;
+    return i;
+  }
+
+  // Matching phase; false when the batch time ran out first.
+  bool match_batch(std::chrono::steady_clock::time_point start, bool modseq) {
+    maildir::Mailbox& mb = box->mailbox;
+    if (found.capacity() < uids.size()) found.reserve(uids.size());
+    // `ALL` (what clients send to sort a folder) needs no per-message matching.
+    const bool all = matches_everything(root);
+    size_t hint = 0;
+    while (next < uids.size()) {
+      std::uint32_t u = uids[next];
+      const auto seq = static_cast<std::uint32_t>(++next);
+      std::optional<size_t> i = record_of(u, hint);
+      if (!i) continue;
+      if (!all) {
+        MessageFacts facts;
+        facts.seq = seq;
+        facts.uid = u;
+        facts.max_seq = static_cast<std::uint32_t>(uids.size());
+        facts.max_uid = max_uid;
+        facts.flags = mb.flags(*i).system;
+        facts.recent = std::binary_search(box->recent.begin(), box->recent.end(), u);
+        facts.modseq = modseq ? modseq_of(*box, u) : 0;
+        HitAccess access(mb, *i);
+        MessageMatcher m(facts, access);
+        if (!m.matches(root)) continue;
+      }
+      found.push_back(sort_match_id(seq, u));
+      if (all && next % 1024 != 0) continue;  // cheap: look at the clock now and then
+      if (std::chrono::steady_clock::now() - start >= kBatchTime) return false;
+    }
+    return true;
+  }
+
+  // Keys phase; false when the batch time ran out first.
+  bool keys_batch(std::chrono::steady_clock::time_point start) {
+    maildir::Mailbox& mb = box->mailbox;
+    if (hits.capacity() < found.size()) {
+      hits.reserve(found.size());
+      matched.reserve(found.size());
+    }
+    size_t hint = 0;
+    while (next < found.size()) {
+      const std::uint64_t id = found[next++];
+      const auto u = static_cast<std::uint32_t>(id);
+      std::optional<size_t> i = record_of(u, hint);
+      if (!i) continue;
+      bool computed = false;
+      const SortMessage* keys = keys_of(*i, u, static_cast<std::uint32_t>(id >> 32), computed);
+      if (keys == nullptr) continue;  // vanished meanwhile
+      hits.push_back(keys);
+      matched.push_back(id);
+      if (!computed && next % 256 != 0) continue;  // cheap: look at the clock now and then
+      if (std::chrono::steady_clock::now() - start >= kBatchTime) {
+        if (disk) (void)disk->flush(mb.count());  // each batch's finds: memory stays bounded
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void finish() {
+    maildir::Mailbox& mb = box->mailbox;
     if (box->structures) box->structures->flush(mb.count());
     if (disk) (void)disk->flush(mb.count());  // a cache: a failed write only costs a re-read
     auto up = sync_updates(*box, false);
@@ -290,18 +401,19 @@ struct SortJob {
   }
 };
 
-using Answer = std::function<std::string(SortJob&)>;  // the untagged line, from the hits
-
-void continue_job(Session& s, std::string tag, std::string done_text, std::shared_ptr<SortJob> job,
-                  Answer answer) {
+void continue_job(Session& s, std::string tag, std::string done_text,
+                  std::shared_ptr<SortJob> job) {
   s.conn().run_blocking(
       [job] { job->run_batch(); },
-      [&s, tag = std::move(tag), done_text = std::move(done_text), job, answer]() mutable {
+      [&s, tag = std::move(tag), done_text = std::move(done_text), job]() mutable {
         if (!job->done) {
-          continue_job(s, std::move(tag), std::move(done_text), job, std::move(answer));
+          continue_job(s, std::move(tag), std::move(done_text), job);
           return;
         }
-        s.conn().send(answer(*job) + job->updates);
+        std::string out =
+            job->answer_prefix.empty() ? std::move(job->answer) : job->answer_prefix + job->answer;
+        out += job->updates;
+        s.conn().send(std::move(out));
         if (job->status.ok()) {
           s.tagged(tag, done_text);
         } else {
@@ -312,12 +424,13 @@ void continue_job(Session& s, std::string tag, std::string done_text, std::share
 }
 
 // Parses `charset search-criteria` from c.args[1..] into the job. False after answering.
-bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
-  if (!c.args[1].is_astring()) {
+bool parse_criteria(Session& s, Command& c, size_t at, const char* what, SortJob& job,
+                    bool clear_saved = false) {
+  if (at >= c.args.size() || !c.args[at].is_astring()) {
     s.bad(c.tag, std::string("Error in ") + what + ": missing charset");
     return false;
   }
-  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[1].text)) {
+  if (charset_conflicts_utf8(s.enabled().utf8_accept, c.args[at].text)) {
     s.bad(c.tag,
           std::string("Error in ") + what + ": UTF8=ACCEPT is enabled: charset must be UTF-8");
     return false;
@@ -325,11 +438,12 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
   std::vector<Arg> program;
   program.reserve(c.args.size() + 1);
   program.push_back(Arg{Arg::Kind::kAtom, "CHARSET", {}, false});
-  program.insert(program.end(), c.args.begin() + 1, c.args.end());
+  program.insert(program.end(), c.args.begin() + static_cast<std::ptrdiff_t>(at), c.args.end());
   SearchProgram parsed;
   SearchParseError error;
   if (!parse_search_program(program, 0, parsed, error)) {
     if (error.kind == SearchParseError::Kind::kBadCharset) {
+      if (clear_saved) s.selected()->saved_result.clear();  // NO: `$` is empty (RFC 5182)
       s.tagged(c.tag, "NO [BADCHARSET (" + std::string(search_charsets()) + ")] " + error.message);
     } else {
       s.bad(c.tag, std::string("Error in ") + what + ": " + error.message);
@@ -350,30 +464,69 @@ bool parse_criteria(Session& s, Command& c, const char* what, SortJob& job) {
 }  // namespace
 
 void cmd_sort(Session& s, Command& c) {
-  std::vector<SortCriterion> criteria;
+  // ESORT (RFC 5267 section 3): `RETURN (options)` before the sort criteria.
+  unsigned esort = 0;
+  size_t first = 0;
   std::string error;
-  if (!parse_sort_criteria(c.args[0], criteria, error)) {
+  if (c.args.size() >= 5 && c.args[0].kind == Arg::Kind::kAtom &&
+      mime::iequals(c.args[0].text, "RETURN")) {
+    if (!parse_return_options(c.args[1], esort, error)) {
+      s.bad(c.tag, "Error in SORT: " + error);
+      return;
+    }
+    first = 2;
+  }
+  std::vector<SortCriterion> criteria;
+  if (!parse_sort_criteria(c.args[first], criteria, error)) {
     s.bad(c.tag, "Error in SORT: " + error);
     return;
   }
   auto job = std::make_shared<SortJob>();
-  if (!parse_criteria(s, c, "SORT", *job)) return;
+  if (!parse_criteria(s, c, first + 1, "SORT", *job, esort & kEsearchSave)) return;
   job->uid = c.name == "UID SORT";
-  for (const SortCriterion& k : criteria) job->need |= sort_need(k.key);
+  job->request = job->uid ? "UID SORT" : "SORT";
+  if (esort != 0) {
+    job->request += " RETURN " + std::to_string(esort);
+    if (esort != kEsearchSave) job->answer_prefix = "* ESEARCH (TAG \"" + c.tag + "\")";
+  }
+  for (const SortCriterion& k : criteria) {
+    job->need |= sort_need(k.key);
+    job->request += ' ';
+    job->request += static_cast<char>('a' + static_cast<int>(k.key) + (k.reverse ? 16 : 0));
+  }
+  const bool modseq = uses_modseq(job->root);
+  if (esort & kEsearchSave) job->request.clear();  // sets `$`: runs every time
+  job->criteria = std::move(criteria);
+  job->make_answer = [modseq, esort, uid = job->uid, box = job->box](
+                         const std::vector<const SortMessage*>& hits,
+                         const std::vector<std::uint32_t>& order) {
+    std::vector<std::uint32_t> ordered;
+    ordered.reserve(hits.size());
+    std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
+    const bool with_modseq = modseq && box->modseq;
+    for (std::uint32_t i : order) {
+      ordered.push_back(uid ? hits[i]->uid : hits[i]->seq);
+      if (with_modseq) highest = std::max(highest, modseq_of(*box, hits[i]->uid));
+    }
+    if (esort & kEsearchSave) {
+      std::vector<std::uint32_t> uids;  // in sort order
+      uids.reserve(ordered.size());
+      for (std::uint32_t i : order) uids.push_back(hits[i]->uid);
+      box->saved_result = esort_saved_result(esort, uids);
+    }
+    if (esort != 0) return esort_response(uid, esort, ordered, highest);
+    std::string line;
+    line.reserve(8 + ordered.size() * 8);
+    line += "* SORT";
+    for (std::uint32_t n : ordered) {
+      line += ' ';
+      append_number(line, n);
+    }
+    if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
+    return line + "\r\n";
+  };
   s.begin_async();
-  continue_job(s, c.tag, "OK Sort completed.", std::move(job),
-               [criteria = std::move(criteria)](SortJob& j) {
-                 std::string line = "* SORT";
-                 std::uint64_t highest = 0;  // RFC 7162 3.1.5: (MODSEQ n) with a MODSEQ key
-                 const bool modseq = uses_modseq(j.root) && j.box->modseq;
-                 for (size_t i : sort_messages(j.hits, criteria)) {
-                   line += ' ';
-                   line += std::to_string(j.uid ? j.hits[i].uid : j.hits[i].seq);
-                   if (modseq) highest = std::max(highest, modseq_of(*j.box, j.hits[i].uid));
-                 }
-                 if (highest != 0) line += " (MODSEQ " + std::to_string(highest) + ")";
-                 return line + "\r\n";
-               });
+  continue_job(s, c.tag, "OK Sort completed.", std::move(job));
 }
 
 void cmd_thread(Session& s, Command& c) {
@@ -384,18 +537,23 @@ void cmd_thread(Session& s, Command& c) {
     return;
   }
   auto job = std::make_shared<SortJob>();
-  if (!parse_criteria(s, c, "THREAD", *job)) return;
+  if (!parse_criteria(s, c, 1, "THREAD", *job)) return;
   job->uid = c.name == "UID THREAD";
   job->need = sort_need(SortKey::kSubject);
   if (*algorithm == ThreadAlgorithm::kReferences) {
     job->need |= kNeedThreadIds;
     job->references = true;
   }
-  s.begin_async();
-  continue_job(s, c.tag, "OK Thread completed.", std::move(job), [alg = *algorithm](SortJob& j) {
-    std::string body = thread_messages(j.hits, alg, j.uid);
+  job->request = std::string(job->uid ? "UID THREAD " : "THREAD ") +
+                 (*algorithm == ThreadAlgorithm::kReferences ? "REFERENCES" : "ORDEREDSUBJECT");
+  job->make_answer = [alg = *algorithm, uid = job->uid](
+                         const std::vector<const SortMessage*>& hits,
+                         const std::vector<std::uint32_t>& /*order: none for THREAD*/) {
+    std::string body = thread_messages(hits, alg, uid);
     return body.empty() ? std::string("* THREAD\r\n") : "* THREAD " + body + "\r\n";
-  });
+  };
+  s.begin_async();
+  continue_job(s, c.tag, "OK Thread completed.", std::move(job));
 }
 
 }  // namespace imap

@@ -78,7 +78,7 @@ std::string Session::capabilities() const {
     // RFC 7889: the largest APPEND the server takes (the same limit as SMTP SIZE).
     std::uint64_t max = options_.config->limits.max_message_size;
     if (max != 0) caps += " APPENDLIMIT=" + std::to_string(max);
-    caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH";
+    caps += " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES ESEARCH ESORT";
     caps += " SEARCHRES WITHIN UTF8=ACCEPT NOTIFY";
     caps += " LIST-EXTENDED LIST-STATUS STATUS=SIZE CREATE-SPECIAL-USE BINARY";
     caps += " CONDSTORE QRESYNC";

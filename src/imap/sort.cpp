@@ -1,6 +1,7 @@
 #include "imap/sort.h"
 
 #include <algorithm>
+#include <charconv>
 #include <iterator>
 #include <numeric>
 
@@ -84,29 +85,100 @@ bool number(std::string_view s, int& out) {
   return true;
 }
 
-int compare_key(const SortMessage& a, const SortMessage& b, SortKey key) {
-  auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : (y < x ? 1 : 0); };
+// The text a string key compares (sort_text() form); nullptr for the numeric keys.
+const std::string* text_key(const SortMessage& m, SortKey key) {
   switch (key) {
-    case SortKey::kArrival:
-      return cmp(a.arrival, b.arrival);
-    case SortKey::kDate:
-      return cmp(a.sent, b.sent);
-    case SortKey::kSize:
-      return cmp(a.size, b.size);
     case SortKey::kSubject:
-      return a.subject.compare(b.subject);
+      return &m.subject;
     case SortKey::kFrom:
-      return a.from.compare(b.from);
+      return &m.from;
     case SortKey::kTo:
-      return a.to.compare(b.to);
+      return &m.to;
     case SortKey::kCc:
-      return a.cc.compare(b.cc);
+      return &m.cc;
     case SortKey::kDisplayFrom:
-      return a.display_from.compare(b.display_from);
+      return &m.display_from;
     case SortKey::kDisplayTo:
-      return a.display_to.compare(b.display_to);
+      return &m.display_to;
+    case SortKey::kArrival:
+    case SortKey::kDate:
+    case SortKey::kSize:
+      break;
   }
-  return 0;
+  return nullptr;
+}
+
+// The first 16 bytes of `s` as two big-endian numbers, zero-padded: comparing the pairs orders
+// as memcmp of the prefixes does, so most comparisons of a string sort touch only this compact
+// copy; equal pairs fall back to the whole strings.
+std::pair<std::uint64_t, std::uint64_t> text_prefix(const std::string& s) {
+  std::uint64_t w[2] = {0, 0};
+  const size_t n = std::min<size_t>(s.size(), 16);
+  for (size_t i = 0; i < n; ++i) {
+    w[i / 8] |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * (7 - i % 8));
+  }
+  return {w[0], w[1]};
+}
+
+// -1/0/1 as memcmp of the whole strings, given their text_prefix: the prefixes decide unless
+// equal; two equal prefixes of strings no longer than 16 bytes differ only in length.
+int compare_text(const std::pair<std::uint64_t, std::uint64_t>& pa, const std::string& a,
+                 const std::pair<std::uint64_t, std::uint64_t>& pb, const std::string& b) {
+  if (pa != pb) return pa < pb ? -1 : 1;
+  if (a.size() <= 16 && b.size() <= 16) {
+    return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+  }
+  int c = a.compare(b);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// The order by a single key (what clients send nearly always): one sort of compact entries
+// holding the key and the sequence number, no ranks and no second sort.
+std::vector<size_t> sort_by_one_key(const std::vector<const SortMessage*>& msgs,
+                                    SortCriterion criterion) {
+  const size_t n = msgs.size();
+  const SortKey key = criterion.key;
+  const bool reverse = criterion.reverse;
+  std::vector<size_t> order(n);
+  if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
+    struct Number {
+      std::int64_t value;
+      std::uint32_t seq;
+      std::uint32_t index;
+    };
+    std::vector<Number> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      const SortMessage& m = *msgs[i];
+      std::int64_t x = key == SortKey::kArrival ? m.arrival
+                       : key == SortKey::kDate  ? m.sent
+                                                : static_cast<std::int64_t>(m.size);
+      v[i] = {x, m.seq, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(v.begin(), v.end(), [reverse](const Number& a, const Number& b) {
+      if (a.value != b.value) return reverse ? b.value < a.value : a.value < b.value;
+      return a.seq < b.seq;  // ties by sequence number, also under REVERSE
+    });
+    for (size_t i = 0; i < n; ++i) order[i] = v[i].index;
+    return order;
+  }
+  struct Text {
+    std::pair<std::uint64_t, std::uint64_t> prefix;
+    const std::string* text;
+    std::uint32_t seq;
+    std::uint32_t index;
+  };
+  std::vector<Text> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string* t = text_key(*msgs[i], key);
+    v[i] = {text_prefix(*t), t, msgs[i]->seq, static_cast<std::uint32_t>(i)};
+  }
+  std::sort(v.begin(), v.end(), [reverse](const Text& a, const Text& b) {
+    int c = compare_text(a.prefix, *a.text, b.prefix, *b.text);
+    if (c != 0) return reverse ? c > 0 : c < 0;
+    return a.seq < b.seq;
+  });
+  for (size_t i = 0; i < n; ++i) order[i] = v[i].index;
+  return order;
 }
 
 }  // namespace
@@ -335,22 +407,28 @@ std::string header_field(std::string_view header, std::string_view name) {
   return std::string();
 }
 
-std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
+std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
                                   const std::vector<SortCriterion>& criteria) {
   // Each key is ranked once (dense ranks: equal keys, equal rank; REVERSE flips the ranks),
   // then the messages are ordered by their rows of small integers and the sequence number:
   // the final sort touches one compact row per comparison instead of the large SortMessages.
+  // A string key is ranked from compact (prefix, index) entries, the strings themselves read
+  // only when two prefixes are equal.
   const size_t n = msgs.size();
   const size_t k = criteria.size();
+  if (k == 1) return sort_by_one_key(msgs, criteria[0]);
   std::vector<std::uint32_t> ranks(n * k);
-  std::vector<size_t> order(n);
   for (size_t c = 0; c < k; ++c) {
-    SortKey key = criteria[c].key;
+    const SortKey key = criteria[c].key;
+    const bool reverse = criteria[c].reverse;
+    auto set_rank = [&](std::uint32_t i, std::uint32_t rank) {
+      ranks[size_t{i} * k + c] = reverse ? ~rank : rank;
+    };
     if (key == SortKey::kArrival || key == SortKey::kDate || key == SortKey::kSize) {
       // A number: ranked from a compact (value, index) array, not through the SortMessages.
       std::vector<std::pair<std::int64_t, std::uint32_t>> v(n);
       for (size_t i = 0; i < n; ++i) {
-        const SortMessage& m = msgs[i];
+        const SortMessage& m = *msgs[i];
         std::int64_t x = key == SortKey::kArrival ? m.arrival
                          : key == SortKey::kDate  ? m.sent
                                                   : static_cast<std::int64_t>(m.size);
@@ -360,19 +438,32 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
       std::uint32_t rank = 0;
       for (size_t i = 0; i < n; ++i) {
         if (i > 0 && v[i - 1].first != v[i].first) ++rank;
-        ranks[size_t{v[i].second} * k + c] = criteria[c].reverse ? ~rank : rank;
+        set_rank(v[i].second, rank);
       }
       continue;
     }
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](size_t x, size_t y) { return compare_key(msgs[x], msgs[y], key) < 0; });
+    struct Text {
+      std::pair<std::uint64_t, std::uint64_t> prefix;
+      const std::string* text;
+      std::uint32_t index;
+    };
+    std::vector<Text> v(n);
+    for (size_t i = 0; i < n; ++i) {
+      const std::string* t = text_key(*msgs[i], key);
+      v[i] = {text_prefix(*t), t, static_cast<std::uint32_t>(i)};
+    }
+    // -1/0/1 as memcmp of the whole strings; the prefixes decide unless equal.
+    auto cmp = [](const Text& a, const Text& b) {
+      return compare_text(a.prefix, *a.text, b.prefix, *b.text);
+    };
+    std::sort(v.begin(), v.end(), [&](const Text& a, const Text& b) { return cmp(a, b) < 0; });
     std::uint32_t rank = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (i > 0 && compare_key(msgs[order[i - 1]], msgs[order[i]], key) != 0) ++rank;
-      ranks[order[i] * k + c] = criteria[c].reverse ? ~rank : rank;
+      if (i > 0 && cmp(v[i - 1], v[i]) != 0) ++rank;
+      set_rank(v[i].index, rank);
     }
   }
+  std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
     const std::uint32_t* a = &ranks[x * k];
@@ -380,9 +471,115 @@ std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
     for (size_t c = 0; c < k; ++c) {
       if (a[c] != b[c]) return a[c] < b[c];
     }
-    return msgs[x].seq < msgs[y].seq;
+    return msgs[x]->seq < msgs[y]->seq;
   });
   return order;
+}
+
+std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
+                                  const std::vector<SortCriterion>& criteria) {
+  std::vector<const SortMessage*> ptrs(msgs.size());
+  for (size_t i = 0; i < msgs.size(); ++i) ptrs[i] = &msgs[i];
+  return sort_messages(ptrs, criteria);
+}
+
+std::string esort_set(const std::vector<std::uint32_t>& ordered) {
+  std::string out;
+  for (size_t i = 0; i < ordered.size();) {
+    size_t j = i;
+    while (j + 1 < ordered.size() && ordered[j + 1] == ordered[j] + 1) ++j;
+    if (!out.empty()) out += ',';
+    append_number(out, ordered[i]);
+    if (j > i) {
+      out += ':';
+      append_number(out, ordered[j]);
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string esort_response(bool uid, unsigned options, const std::vector<std::uint32_t>& ordered,
+                           std::uint64_t modseq) {
+  if ((options & ~kEsearchSave) == 0) return std::string();
+  std::string line;
+  if (uid) line += " UID";
+  if (!ordered.empty()) {
+    if (options & kEsearchMin) {
+      line += " MIN ";
+      append_number(line, ordered.front());
+    }
+    if (options & kEsearchMax) {
+      line += " MAX ";
+      append_number(line, ordered.back());
+    }
+    if (options & kEsearchAll) line += " ALL " + esort_set(ordered);
+  }
+  if (options & kEsearchCount) {
+    line += " COUNT ";
+    append_number(line, ordered.size());
+  }
+  if (modseq != 0) {
+    line += " MODSEQ ";
+    append_number(line, modseq);
+  }
+  return line + "\r\n";
+}
+
+std::vector<std::uint32_t> esort_saved_result(unsigned options,
+                                              std::vector<std::uint32_t> ordered_uids) {
+  const bool ends_only = (options & (kEsearchMin | kEsearchMax)) != 0 &&
+                         (options & (kEsearchAll | kEsearchCount)) == 0;
+  if (ends_only && !ordered_uids.empty()) {
+    std::vector<std::uint32_t> ends;
+    if (options & kEsearchMin) ends.push_back(ordered_uids.front());
+    if (options & kEsearchMax) ends.push_back(ordered_uids.back());
+    ordered_uids = std::move(ends);
+  }
+  std::sort(ordered_uids.begin(), ordered_uids.end());
+  ordered_uids.erase(std::unique(ordered_uids.begin(), ordered_uids.end()), ordered_uids.end());
+  return ordered_uids;
+}
+
+std::vector<std::uint32_t> extend_sort(const std::vector<const SortMessage*>& msgs,
+                                       const std::vector<SortCriterion>& criteria,
+                                       const std::vector<std::uint32_t>& known) {
+  const size_t m = known.size();
+  std::vector<const SortMessage*> later(msgs.begin() + static_cast<std::ptrdiff_t>(m), msgs.end());
+  std::vector<std::uint32_t> added;
+  added.reserve(later.size());
+  for (size_t i : sort_messages(later, criteria))
+    added.push_back(static_cast<std::uint32_t>(m + i));
+  // The whole order of sort_messages: key by key (REVERSE flips one), then sequence number.
+  auto less = [&](std::uint32_t x, std::uint32_t y) {
+    const SortMessage& a = *msgs[x];
+    const SortMessage& b = *msgs[y];
+    for (const SortCriterion& c : criteria) {
+      int r = 0;
+      if (const std::string* ta = text_key(a, c.key)) {
+        int v = ta->compare(*text_key(b, c.key));
+        r = v < 0 ? -1 : (v > 0 ? 1 : 0);
+      } else {
+        auto num = [&](const SortMessage& s) {
+          return c.key == SortKey::kArrival ? s.arrival
+                 : c.key == SortKey::kDate  ? s.sent
+                                            : static_cast<std::int64_t>(s.size);
+        };
+        r = num(a) < num(b) ? -1 : (num(b) < num(a) ? 1 : 0);
+      }
+      if (r != 0) return c.reverse ? r > 0 : r < 0;
+    }
+    return a.seq < b.seq;
+  };
+  std::vector<std::uint32_t> out(msgs.size());
+  std::merge(known.begin(), known.end(), added.begin(), added.end(), out.begin(), less);
+  return out;
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[20];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
 }
 
 }  // namespace imap

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "imap/esearch.h"
 #include "imap/parser.h"
 
 namespace imap {
@@ -80,8 +81,39 @@ std::vector<std::string> parse_msg_ids(std::string_view value, size_t max = 1000
 // breaks before continuation whitespace removed) and trimmed; "" if absent.
 std::string header_field(std::string_view header, std::string_view name);
 
-// Indexes into `msgs` in SORT order.
+// Indexes into `msgs` in SORT order. The pointer form sorts messages owned elsewhere (the
+// session's key cache) without copying them; none may be null.
+std::vector<size_t> sort_messages(const std::vector<const SortMessage*>& msgs,
+                                  const std::vector<SortCriterion>& criteria);
 std::vector<size_t> sort_messages(const std::vector<SortMessage>& msgs,
                                   const std::vector<SortCriterion>& criteria);
+
+// sort_messages(msgs, criteria) as uint32 indexes, given `known`: the order sort_messages gave
+// msgs[0 .. known.size()) under the same criteria with the same sequence numbers. REQUIRES:
+// every later message has a higher sequence number than those (new mail at the end of the
+// view). The later messages are sorted alone and merged in: O(n) plus their own sort.
+std::vector<std::uint32_t> extend_sort(const std::vector<const SortMessage*>& msgs,
+                                       const std::vector<SortCriterion>& criteria,
+                                       const std::vector<std::uint32_t>& known);
+
+// ESORT (RFC 5267 section 3): the items of the `* ESEARCH` answer to `SORT RETURN (options)`
+// after its `(TAG "t")`, with CRLF — ` [UID] MIN n MAX n ALL set COUNT n [MODSEQ m]` from the
+// numbers in sort order: MIN and MAX are the first and last in sort order, ALL lists them in
+// sort order (esort_set). With no match only COUNT 0 (as ESEARCH). `modseq` 0: no MODSEQ.
+// `options`: esearch.h bits; SAVE alone gives "".
+std::string esort_response(bool uid, unsigned options, const std::vector<std::uint32_t>& ordered,
+                           std::uint64_t modseq);
+// The numbers in the order given as a sequence set: runs of consecutive ascending numbers
+// become "a:b" (a < b), everything else stays in place ("5,1:3,9"); "" for none.
+std::string esort_set(const std::vector<std::uint32_t>& ordered);
+// SEARCHRES with ESORT (RFC 5182 section 2.4): the UIDs `$` keeps after `SORT RETURN (SAVE
+// ...)`, ascending — the first and/or last in sort order when MIN and/or MAX come without
+// ALL and COUNT, else all. `ordered_uids` in sort order.
+std::vector<std::uint32_t> esort_saved_result(unsigned options,
+                                              std::vector<std::uint32_t> ordered_uids);
+
+// Appends the decimal form of `n` and nothing else (no allocation beyond `out`'s growth): the
+// SORT and THREAD answers are thousands of numbers.
+void append_number(std::string& out, std::uint64_t n);
 
 }  // namespace imap

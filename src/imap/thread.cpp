@@ -3,6 +3,7 @@
 #include "imap/thread.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 namespace imap {
@@ -19,7 +20,7 @@ struct Container {
 
 class Forest {
  public:
-  explicit Forest(const std::vector<SortMessage>& msgs) : msgs_(msgs) {}
+  explicit Forest(const std::vector<const SortMessage*>& msgs) : msgs_(msgs) {}
 
   int add(int msg = kNone) {
     nodes_.push_back(Container{msg, kNone, {}});
@@ -76,32 +77,52 @@ class Forest {
   const SortMessage* key(int n) const {
     for (size_t steps = 0; n != kNone && steps <= kMaxThreadWalk; ++steps) {
       const Container& c = nodes_[static_cast<size_t>(n)];
-      if (c.msg != kNone) return &msgs_[static_cast<size_t>(c.msg)];
+      if (c.msg != kNone) return msgs_[static_cast<size_t>(c.msg)];
       n = c.children.empty() ? kNone : c.children.front();
     }
     return nullptr;
   }
 
-  bool before(int a, int b) const {
-    const SortMessage* x = key(a);
-    const SortMessage* y = key(b);
-    if (x == nullptr || y == nullptr) return x != nullptr && y == nullptr;
-    if (x->sent != y->sent) return x->sent < y->sent;
-    return x->seq < y->seq;
-  }
-
   // Siblings by sent date at every level (children before parents, so a dummy is ordered by
   // its earliest child), then the roots.
   void sort_all(std::vector<int>& roots) {
+    std::vector<Keyed> scratch;
     for (int n : post_order(roots)) {
       auto& ch = nodes_[static_cast<size_t>(n)].children;
-      std::stable_sort(ch.begin(), ch.end(), [&](int a, int b) { return before(a, b); });
+      if (ch.size() >= 2) sort_by_key(ch, scratch);
     }
-    std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return before(a, b); });
+    sort_by_key(roots, scratch);
+  }
+
+  // `list` by its key messages' sent date, then sequence number (containers without a key
+  // last), stable: each entry's key is looked up once into a compact
+  // (keyless last, sent, seq, position) entry, which is unique, so a plain sort is stable.
+  struct Keyed {
+    bool keyless;
+    std::int64_t sent;
+    std::uint32_t seq;
+    std::uint32_t position;
+    int node;
+  };
+  void sort_by_key(std::vector<int>& list, std::vector<Keyed>& scratch) const {
+    scratch.clear();
+    for (size_t i = 0; i < list.size(); ++i) {
+      const SortMessage* m = key(list[i]);
+      scratch.push_back(Keyed{m == nullptr, m ? m->sent : 0, m ? m->seq : 0,
+                              static_cast<std::uint32_t>(i), list[i]});
+    }
+    std::sort(scratch.begin(), scratch.end(), [](const Keyed& a, const Keyed& b) {
+      if (a.keyless != b.keyless) return b.keyless;
+      if (a.sent != b.sent) return a.sent < b.sent;
+      if (a.seq != b.seq) return a.seq < b.seq;
+      return a.position < b.position;
+    });
+    for (size_t i = 0; i < list.size(); ++i) list[i] = scratch[i].node;
   }
 
   std::string render(const std::vector<int>& roots, bool uid) const {
     std::string out;
+    out.reserve(msgs_.size() * 9);
     std::vector<std::pair<int, bool>> todo;  // (container, wrap in parentheses); kNone = ")"
     for (auto r = roots.rbegin(); r != roots.rend(); ++r) todo.push_back({*r, true});
     while (!todo.empty()) {
@@ -117,8 +138,8 @@ class Forest {
       }
       const Container& c = nodes_[static_cast<size_t>(n)];
       if (c.msg != kNone) {
-        const SortMessage& m = msgs_[static_cast<size_t>(c.msg)];
-        out += std::to_string(uid ? m.uid : m.seq);
+        const SortMessage& m = *msgs_[static_cast<size_t>(c.msg)];
+        append_number(out, uid ? m.uid : m.seq);
         if (c.children.size() == 1) {
           out += ' ';
           todo.push_back({c.children[0], false});
@@ -133,16 +154,16 @@ class Forest {
   }
 
  private:
-  const std::vector<SortMessage>& msgs_;
+  const std::vector<const SortMessage*>& msgs_;
   std::vector<Container> nodes_;
 };
 
-std::string ordered_subject(const std::vector<SortMessage>& msgs, bool uid) {
+std::string ordered_subject(const std::vector<const SortMessage*>& msgs, bool uid) {
   std::vector<size_t> order(msgs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    const SortMessage& a = msgs[x];
-    const SortMessage& b = msgs[y];
+    const SortMessage& a = *msgs[x];
+    const SortMessage& b = *msgs[y];
     if (int r = a.subject.compare(b.subject); r != 0) return r < 0;
     if (a.sent != b.sent) return a.sent < b.sent;
     return a.seq < b.seq;
@@ -151,20 +172,23 @@ std::string ordered_subject(const std::vector<SortMessage>& msgs, bool uid) {
   std::vector<int> roots;
   for (size_t i = 0; i < order.size(); ++i) {
     int n = f.add(static_cast<int>(order[i]));
-    if (i > 0 && msgs[order[i]].subject == msgs[order[i - 1]].subject) {
+    if (i > 0 && msgs[order[i]]->subject == msgs[order[i - 1]]->subject) {
       f.link(roots.back(), n);  // children stay in (sent, seq) order
     } else {
       roots.push_back(n);
     }
   }
-  std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return f.before(a, b); });
+  std::vector<Forest::Keyed> scratch;
+  f.sort_by_key(roots, scratch);
   return f.render(roots, uid);
 }
 
-std::string references(const std::vector<SortMessage>& msgs, bool uid) {
+std::string references(const std::vector<const SortMessage*>& msgs, bool uid) {
   Forest f(msgs);
-  std::unordered_map<std::string, int> by_id;
-  auto container_of = [&](const std::string& id) {
+  // Keys view the messages' strings (alive for the whole call): no copies.
+  std::unordered_map<std::string_view, int> by_id;
+  by_id.reserve(msgs.size() * 2);
+  auto container_of = [&](std::string_view id) {
     auto [it, inserted] = by_id.try_emplace(id, kNone);
     if (inserted) it->second = f.add();
     return it->second;
@@ -172,10 +196,12 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
   // (1) Messages in sequence order, so the first of duplicate Message-IDs keeps the id.
   std::vector<size_t> by_seq(msgs.size());
   for (size_t i = 0; i < by_seq.size(); ++i) by_seq[i] = i;
-  std::sort(by_seq.begin(), by_seq.end(),
-            [&](size_t a, size_t b) { return msgs[a].seq < msgs[b].seq; });
+  auto seq_less = [&](size_t a, size_t b) { return msgs[a]->seq < msgs[b]->seq; };
+  if (!std::is_sorted(by_seq.begin(), by_seq.end(), seq_less)) {
+    std::sort(by_seq.begin(), by_seq.end(), seq_less);
+  }
   for (size_t i : by_seq) {
-    const SortMessage& m = msgs[i];
+    const SortMessage& m = *msgs[i];
     int self = kNone;
     if (!m.message_id.empty()) {
       int c = container_of(m.message_id);
@@ -204,6 +230,8 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
   // (3) Prune dummies: empty ones go, others give their children to their parent's level
   // (at the root level only a dummy with one child does).
   auto prune = [&](std::vector<int>& list, int parent, bool root_level) {
+    // Most lists hold messages only: nothing to do, nothing to allocate.
+    if (std::none_of(list.begin(), list.end(), [&](int c) { return f[c].msg == kNone; })) return;
     std::vector<int> kept;
     for (int c : list) {
       if (f[c].msg != kNone) {
@@ -230,7 +258,7 @@ std::string references(const std::vector<SortMessage>& msgs, bool uid) {
   f.sort_all(roots);
   // (5) Roots with the same base subject come together.
   auto subject_of = [&](int n) -> const SortMessage* { return f.key(n); };
-  std::unordered_map<std::string, int> table;
+  std::unordered_map<std::string_view, int> table;
   for (int r : roots) {
     const SortMessage* m = subject_of(r);
     if (m == nullptr || m->subject.empty()) continue;
@@ -300,11 +328,18 @@ std::optional<ThreadAlgorithm> parse_thread_algorithm(std::string_view name) {
   return std::nullopt;
 }
 
-std::string thread_messages(const std::vector<SortMessage>& msgs, ThreadAlgorithm algorithm,
+std::string thread_messages(const std::vector<const SortMessage*>& msgs, ThreadAlgorithm algorithm,
                             bool uid) {
   if (msgs.empty()) return std::string();
   return algorithm == ThreadAlgorithm::kOrderedSubject ? ordered_subject(msgs, uid)
                                                        : references(msgs, uid);
+}
+
+std::string thread_messages(const std::vector<SortMessage>& msgs, ThreadAlgorithm algorithm,
+                            bool uid) {
+  std::vector<const SortMessage*> ptrs(msgs.size());
+  for (size_t i = 0; i < msgs.size(); ++i) ptrs[i] = &msgs[i];
+  return thread_messages(ptrs, algorithm, uid);
 }
 
 }  // namespace imap

@@ -31,6 +31,10 @@ std::optional<ThreadAlgorithm> parse_thread_algorithm(std::string_view name);
 
 // The thread list for `msgs` (any order; made with kNeedThreadIds for REFERENCES), numbered by
 // UID when `uid`, else by sequence number. "" when `msgs` is empty.
+// The pointer form threads messages owned elsewhere (the session's key cache) without copying
+// them; none may be null.
+std::string thread_messages(const std::vector<const SortMessage*>& msgs, ThreadAlgorithm algorithm,
+                            bool uid);
 std::string thread_messages(const std::vector<SortMessage>& msgs, ThreadAlgorithm algorithm,
                             bool uid);
 

@@ -4,7 +4,8 @@ mailbox made to exercise the algorithms (reply chains, In-Reply-To only, missing
 parents, reference loops, subject merging, encoded subjects, dates in several zones and none),
 differential against Debian's Dovecot on a copy of the same Maildir (answers must be identical);
 the Japanese reply and forward prefixes (返信:, 転送:, full-width Ｒｅ：), which Dovecot does not
-know, checked against expected answers; ESEARCH (RFC 4731) RETURN options, also differential;
+know, checked against expected answers; ESEARCH (RFC 4731) RETURN options and ESORT (RFC 5267:
+SORT RETURN, with SAVE and the `$` it leaves, RFC 5182), also differential;
 capabilities and errors (BAD, BADCHARSET)."""
 import imaplib
 import os
@@ -119,6 +120,15 @@ ESEARCHES = [
     "RETURN (MAX) SINCE 5-Jan-2023", "RETURN (ALL MIN) CHARSET UTF-8 OR SEEN FROM amy",
 ]
 
+ESORTS = [  # RFC 5267 ESORT: ALL in sort order, MIN/MAX first/last in sort order
+    "RETURN (MIN MAX COUNT) (DATE) UTF-8 ALL", "RETURN (ALL) (ARRIVAL) UTF-8 ALL",
+    "RETURN (ALL) (REVERSE ARRIVAL) UTF-8 ALL", "RETURN () (SUBJECT) UTF-8 UNSEEN",
+    "RETURN (ALL COUNT) (REVERSE SIZE) UTF-8 SUBJECT plan",
+    "RETURN (COUNT) (FROM) UTF-8 SUBJECT nothing-matches",
+    "RETURN (MIN MAX) (DISPLAYFROM) UTF-8 NOT UID 5:8",
+    "RETURN (SAVE MIN) (DATE) UTF-8 UNSEEN", "RETURN (SAVE) (REVERSE DATE) UTF-8 SEEN",
+]
+
 JAPANESE = [  # (internal date, subject); Dovecot does not know these prefixes
     ("01-Feb-2023 10:00:00 +0000", "会議"),
     ("02-Feb-2023 10:00:00 +0000", "返信: 会議"),
@@ -153,6 +163,15 @@ def answers(m, mailbox):
             typ, data = m._untagged_response(typ, data, "ESEARCH")
             assert typ == "OK" and len(data) == 1 and data[0].startswith(b"(TAG "), data
             out[" ".join(args) + " " + p] = (typ, [re.sub(rb'^\(TAG "[^"]*"\) ?', b"", data[0])])
+        for p in ESORTS:
+            args = ["UID", "SORT"] if uid else ["SORT"]
+            typ, data = m._simple_command(*args, p)
+            typ, data = m._untagged_response(typ, data, "ESEARCH")
+            assert typ == "OK", (p, data)
+            out[" ".join(args) + " " + p] = (
+                typ, [re.sub(rb'^\(TAG "[^"]*"\) ?', b"", d) for d in data if d is not None])
+            if "SAVE" in p:  # RFC 5182: what `$` holds now
+                out[" ".join(args) + " " + p + " then $"] = m.uid("SEARCH", "UID", "$")
     return out
 
 

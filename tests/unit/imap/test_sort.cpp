@@ -3,12 +3,14 @@
 // algorithms over hand-made message sets.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "imap/base_subject.h"
 #include "imap/parser.h"
 #include "imap/sort.h"
+#include "imap/sort_cache.h"
 #include "imap/thread.h"
 
 namespace {
@@ -188,7 +190,9 @@ TEST_CASE("THREAD=ORDEREDSUBJECT") {
         "(4 2)(1 (3)(6))(5)");
   CHECK(imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, true) ==
         "(104 102)(101 (103)(106))(105)");
-  CHECK(imap::thread_messages({}, imap::ThreadAlgorithm::kOrderedSubject, false).empty());
+  CHECK(imap::thread_messages(std::vector<imap::SortMessage>{},
+                              imap::ThreadAlgorithm::kOrderedSubject, false)
+            .empty());
 }
 
 TEST_CASE("THREAD=REFERENCES") {
@@ -277,4 +281,189 @@ TEST_CASE("tegami-cache.sort blobs: round trip, and anything else refused") {
   huge[4] = '\x7f';
   CHECK_FALSE(imap::decode_sort_header(huge, untouched));
   CHECK(untouched.subject == "kept");
+}
+
+TEST_CASE("string keys order as whole-string comparison, whatever their 16-byte prefixes") {
+  // Equal prefixes with different tails, a prefix of another, embedded NUL bytes, bytes above
+  // 0x7f, the empty string: the ranks must give exactly std::string's order, ties by sequence.
+  const std::vector<std::string> texts = {"RELEASE PLAN 1234567 B", "RELEASE PLAN 1234567 A",
+                                          "RELEASE PLAN 1234567",   "",
+                                          std::string("A\0", 2),    "A",
+                                          std::string("A\0B", 3),   "\xc3\xa9MILE",
+                                          "RELEASE PLAN 1234567 A", "RELEASE PLAN 123456",
+                                          "ZZZZZZZZZZZZZZZZ",       "ZZZZZZZZZZZZZZZZZ",
+                                          "ZZZZZZZZZZZZZZZY\xff"};
+  std::vector<imap::SortMessage> m(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(100 + i);
+    m[i].subject = texts[i];
+    m[i].from = texts[texts.size() - 1 - i];
+  }
+  for (SortKey key : {SortKey::kSubject, SortKey::kFrom}) {
+    for (bool reverse : {false, true}) {
+      std::vector<size_t> want(m.size());
+      for (size_t i = 0; i < want.size(); ++i) want[i] = i;
+      auto text = [&](size_t i) { return key == SortKey::kSubject ? m[i].subject : m[i].from; };
+      std::stable_sort(want.begin(), want.end(), [&](size_t a, size_t b) {
+        return reverse ? text(b) < text(a) : text(a) < text(b);
+      });
+      CHECK(imap::sort_messages(m, {{key, reverse}}) == want);
+    }
+  }
+  // Two keys: SUBJECT then REVERSE FROM.
+  std::vector<size_t> want(m.size());
+  for (size_t i = 0; i < want.size(); ++i) want[i] = i;
+  std::stable_sort(want.begin(), want.end(), [&](size_t a, size_t b) {
+    if (m[a].subject != m[b].subject) return m[a].subject < m[b].subject;
+    return m[b].from < m[a].from;
+  });
+  CHECK(imap::sort_messages(m, {{SortKey::kSubject, false}, {SortKey::kFrom, true}}) == want);
+}
+
+TEST_CASE("sort answers of messages owned elsewhere equal those of copies") {
+  std::vector<imap::SortMessage> m(3);
+  const char* subjects[] = {"B", "A", "B"};
+  for (size_t i = 0; i < 3; ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(10 * (i + 1));
+    m[i].subject = subjects[i];
+    m[i].sent = static_cast<std::int64_t>(100 - i);
+  }
+  std::vector<const imap::SortMessage*> ptrs = {&m[2], &m[0], &m[1]};  // any order
+  auto order = imap::sort_messages(ptrs, {{SortKey::kSubject, false}});
+  std::vector<std::uint32_t> seqs;
+  for (size_t i : order) seqs.push_back(ptrs[i]->seq);
+  CHECK(seqs == std::vector<std::uint32_t>{2, 1, 3});
+  CHECK(imap::thread_messages(ptrs, imap::ThreadAlgorithm::kOrderedSubject, true) ==
+        imap::thread_messages(m, imap::ThreadAlgorithm::kOrderedSubject, true));
+  std::string n;
+  imap::append_number(n, 0);
+  n += ' ';
+  imap::append_number(n, 4294967295u);
+  CHECK(n == "0 4294967295");
+}
+
+TEST_CASE("SortKeyCache answers: found only for the same request over the same matches") {
+  using imap::sort_match_id;
+  imap::SortKeyCache c;
+  std::vector<std::uint64_t> view = {sort_match_id(1, 10), sort_match_id(2, 11),
+                                     sort_match_id(3, 12)};
+  CHECK(c.find_result("UID SORT c", 7, view) == nullptr);
+  c.put_result("UID SORT c", 7, view, "* SORT 12 10 11\r\n");
+  const std::string* hit = c.find_result("UID SORT c", 7, view);
+  REQUIRE(hit != nullptr);
+  CHECK(*hit == "* SORT 12 10 11\r\n");
+  // Another request, another UIDVALIDITY: not this answer.
+  CHECK(c.find_result("SORT c", 7, view) == nullptr);
+  CHECK(c.find_result("UID SORT f", 7, view) == nullptr);
+  CHECK(c.find_result("UID SORT c", 8, view) == nullptr);
+  // A flag change that makes the search find one message less, a message expunged (numbers
+  // shift), a new message: each gives another match list, so the answer is made again.
+  auto fewer = view;
+  fewer.erase(fewer.begin() + 1);
+  CHECK(c.find_result("UID SORT c", 7, fewer) == nullptr);
+  std::vector<std::uint64_t> renumbered = {sort_match_id(1, 11), sort_match_id(2, 12)};
+  CHECK(c.find_result("UID SORT c", 7, renumbered) == nullptr);
+  auto more = view;
+  more.push_back(sort_match_id(4, 13));
+  CHECK(c.find_result("UID SORT c", 7, more) == nullptr);
+  // The same request over new matches replaces the old answer.
+  c.put_result("UID SORT c", 7, more, "* SORT 12 10 11 13\r\n");
+  CHECK(c.find_result("UID SORT c", 7, view) == nullptr);
+  CHECK(*c.find_result("UID SORT c", 7, more) == "* SORT 12 10 11 13\r\n");
+  CHECK(c.result_count() == 1);
+  // At most kMaxResults answers; the least recently used goes first.
+  for (size_t i = 0; i < imap::SortKeyCache::kMaxResults; ++i) {
+    c.put_result("THREAD " + std::to_string(i), 7, more, "* THREAD\r\n");
+    if (i == 1) CHECK(c.find_result("UID SORT c", 7, more) != nullptr);  // used: kept
+  }
+  CHECK(c.result_count() == imap::SortKeyCache::kMaxResults);
+  CHECK(c.find_result("UID SORT c", 7, more) != nullptr);
+  CHECK(c.find_result("THREAD 0", 7, more) == nullptr);
+  CHECK(c.find_result("THREAD 3", 7, more) != nullptr);
+}
+
+TEST_CASE("ESORT answers: numbers in sort order, MIN/MAX first and last, SAVE's set") {
+  using V = std::vector<std::uint32_t>;
+  CHECK(imap::esort_set({}).empty());
+  CHECK(imap::esort_set(V{11, 4, 15, 1, 2, 3, 7, 5, 6}) == "11,4,15,1:3,7,5:6");
+  CHECK(imap::esort_set(V{5, 4, 3}) == "5,4,3");  // a descending run stays as it is
+  CHECK(imap::esort_set(V{9}) == "9");
+  const unsigned all4 =
+      imap::kEsearchMin | imap::kEsearchMax | imap::kEsearchAll | imap::kEsearchCount;
+  CHECK(imap::esort_response(false, all4, V{7, 2, 3}, 0) == " MIN 7 MAX 3 ALL 7,2:3 COUNT 3\r\n");
+  CHECK(imap::esort_response(true, all4, {}, 0) == " UID COUNT 0\r\n");
+  CHECK(imap::esort_response(true, imap::kEsearchAll, {}, 0) == " UID\r\n");
+  CHECK(imap::esort_response(false, imap::kEsearchCount, V{1}, 42) == " COUNT 1 MODSEQ 42\r\n");
+  CHECK(imap::esort_response(false, imap::kEsearchSave, V{1}, 0).empty());
+  // SAVE keeps UIDs ascending: all of them, or the ends in sort order with MIN/MAX alone.
+  CHECK(imap::esort_saved_result(imap::kEsearchSave, V{30, 10, 20}) == V{10, 20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin, V{30, 10, 20}) == V{30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin | imap::kEsearchMax,
+                                 V{30, 10, 20}) == V{20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMax | imap::kEsearchCount,
+                                 V{30, 10, 20}) == V{10, 20, 30});
+  CHECK(imap::esort_saved_result(imap::kEsearchSave | imap::kEsearchMin, {}).empty());
+}
+
+TEST_CASE("extend_sort: the later messages merged in give sort_messages' order") {
+  // Random keys with many ties (small ranges), every criteria list of one or two keys.
+  std::uint64_t state = 12345;
+  auto rnd = [&](std::uint64_t mod) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return (state >> 33) % mod;
+  };
+  const char* texts[] = {"", "A", "AB", "RELEASE PLAN 1234567 X", "RELEASE PLAN 1234567 Y", "B"};
+  std::vector<imap::SortMessage> m(60);
+  for (size_t i = 0; i < m.size(); ++i) {
+    m[i].seq = static_cast<std::uint32_t>(i + 1);
+    m[i].uid = static_cast<std::uint32_t>(3 * i + 7);
+    m[i].sent = static_cast<std::int64_t>(rnd(5));
+    m[i].arrival = static_cast<std::int64_t>(rnd(4));
+    m[i].size = rnd(3);
+    m[i].subject = texts[rnd(6)];
+    m[i].from = texts[rnd(6)];
+  }
+  std::vector<const imap::SortMessage*> all;
+  for (const auto& x : m) all.push_back(&x);
+  const SortKey keys[] = {SortKey::kDate, SortKey::kSubject, SortKey::kSize, SortKey::kFrom,
+                          SortKey::kArrival};
+  for (SortKey k1 : keys) {
+    for (SortKey k2 : keys) {
+      for (int rev = 0; rev < 4; ++rev) {
+        std::vector<imap::SortCriterion> c = {{k1, (rev & 1) != 0}};
+        if (k2 != k1) c.push_back({k2, (rev & 2) != 0});
+        auto full = imap::sort_messages(all, c);
+        std::vector<std::uint32_t> want(full.begin(), full.end());
+        for (size_t known : {size_t{0}, size_t{1}, size_t{30}, size_t{59}, size_t{60}}) {
+          std::vector<const imap::SortMessage*> first(all.begin(),
+                                                      all.begin() + static_cast<long>(known));
+          auto part = imap::sort_messages(first, c);
+          std::vector<std::uint32_t> known_order(part.begin(), part.end());
+          CHECK(imap::extend_sort(all, c, known_order) == want);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("SortKeyCache orders: found for the same request over a strict prefix only") {
+  using imap::sort_match_id;
+  imap::SortKeyCache c;
+  std::vector<std::uint64_t> view = {sort_match_id(1, 10), sort_match_id(2, 11)};
+  c.put_result("SORT c", 7, view, "* SORT 2 1\r\n", {1, 0});
+  auto more = view;
+  more.push_back(sort_match_id(3, 12));
+  const std::vector<std::uint32_t>* order = c.find_order("SORT c", 7, more);
+  REQUIRE(order != nullptr);
+  CHECK(*order == std::vector<std::uint32_t>{1, 0});
+  CHECK(c.find_order("SORT c", 7, view) == nullptr);  // not a strict prefix: find_result's
+  CHECK(c.find_order("SORT f", 7, more) == nullptr);  // another request
+  CHECK(c.find_order("SORT c", 8, more) == nullptr);  // another UIDVALIDITY
+  std::vector<std::uint64_t> renumbered = {sort_match_id(1, 11), sort_match_id(2, 12),
+                                           sort_match_id(3, 13)};
+  CHECK(c.find_order("SORT c", 7, renumbered) == nullptr);  // an expunge: not a prefix
+  c.put_result("THREAD", 7, view, "* THREAD (1)(2)\r\n");   // no order kept
+  CHECK(c.find_order("THREAD", 7, more) == nullptr);
 }
