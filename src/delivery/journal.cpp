@@ -35,6 +35,9 @@ class Journal::Segment {
   int pending = 0;  // committed records whose Maildir files are not written yet
   Status error;     // an append/fdatasync failed: every later commit here fails
   std::unordered_set<std::string> folders;  // Maildir folders named by its records
+  ~Segment() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
 namespace {
@@ -110,12 +113,22 @@ Result<std::shared_ptr<Journal::Segment>> Journal::create_segment() {
   (void)::flock(seg->fd, LOCK_EX | LOCK_NB);
   std::string header = encode_journal_header(seg->id);
   Status st = write_all(seg->fd, header, 0, seg->path);
+  // Preallocated with real zeros (not fallocate: writing into unwritten extents changes
+  // metadata too): appends then change neither the size nor the block map, so the group
+  // commit's fdatasync writes only the record's blocks. Zeros read as the clean end.
+  const std::string zeros(1 << 20, '\0');
+  for (std::uint64_t at = header.size(); st.ok() && at < options_.preallocate_bytes;
+       at += zeros.size()) {
+    std::size_t n = static_cast<std::size_t>(
+        std::min<std::uint64_t>(zeros.size(), options_.preallocate_bytes - at));
+    st =
+        write_all(seg->fd, std::string_view(zeros).substr(0, n), static_cast<off_t>(at), seg->path);
+  }
   if (st.ok() && ::fsync(seg->fd) != 0) st = errno_status("fsync " + seg->path);
   if (st.ok()) st = sync_dir(options_.dir);
   if (!st.ok()) {
-    ::close(seg->fd);
     ::unlink(seg->path.c_str());
-    return st;
+    return st;  // ~Segment closes it
   }
   seg->appended = seg->synced = header.size();
   return seg;
@@ -259,8 +272,6 @@ Status Journal::checkpoint() {
     spare_ = std::move(old);
     return Status::Ok();
   }
-  ::close(old->fd);
-  old->fd = -1;
   if (::unlink(old->path.c_str()) != 0) return errno_status("unlink " + old->path);
   return sync_dir(options_.dir);
 }
@@ -291,17 +302,13 @@ void Journal::close() {
   std::lock_guard<std::mutex> lock(mutex_);
   closed_ = true;
   if (spare_) {
-    ::close(spare_->fd);
     ::unlink(spare_->path.c_str());
     spare_.reset();
   }
   if (active_ && st.ok() && active_->appended == kJournalHeaderSize) {
-    ::close(active_->fd);
     ::unlink(active_->path.c_str());
     (void)sync_dir(options_.dir);
-  } else if (active_) {
-    ::close(active_->fd);  // records that could not be checkpointed stay for recovery
-  }
+  }  // else: records that could not be checkpointed stay for recovery
   active_.reset();
 }
 

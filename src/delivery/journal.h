@@ -41,6 +41,8 @@ struct JournalOptions {
   std::uint64_t max_payload = 64ull << 20;  // largest record payload written or replayed
   std::chrono::milliseconds interval{1000};
   std::uint64_t segment_bytes = 32ull << 20;
+  // Each new segment is filled with this many zero bytes first (see create_segment).
+  std::uint64_t preallocate_bytes = 4ull << 20;
 };
 
 class Journal {

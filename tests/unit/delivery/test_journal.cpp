@@ -112,6 +112,7 @@ TEST_CASE("group commit: concurrent commits share fdatasyncs; checkpoint removes
   JournalOptions o;
   o.dir = tmp.path() + "/journal";
   o.interval = std::chrono::hours(1);  // checkpoints only when asked
+  o.preallocate_bytes = 64 << 10;
   auto j = Journal::open(o);
   REQUIRE(j.ok());
   constexpr int kThreads = 8, kEach = 20;
@@ -168,6 +169,7 @@ TEST_CASE("checkpoint waits for the deliveries that have not written their files
   JournalOptions o;
   o.dir = tmp.path() + "/journal";
   o.interval = std::chrono::hours(1);
+  o.preallocate_bytes = 64 << 10;
   auto j = Journal::open(o);
   REQUIRE(j.ok());
   auto p = (*j)->commit(kTargets, "x");
@@ -243,6 +245,7 @@ TEST_CASE("recovery skips a mailbox that is gone and leaves a live process's seg
   JournalOptions o;
   o.dir = jdir;
   o.interval = std::chrono::hours(1);
+  o.preallocate_bytes = 64 << 10;
   auto j = Journal::open(o);
   REQUIRE(j.ok());
   REQUIRE((*j)->commit({{tmp.path() + "/gone", "1.X"}}, "x").ok());
