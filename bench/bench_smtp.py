@@ -29,6 +29,7 @@ Prints per cell:
 and  BENCH smtp_rss tegami_peak_mb=... postfix_peak_mb=...
 Targets (issue 4): 8 sessions of 4 KB, 1 recipient: vs_postfix >= 5, vs_floor >= 0.8.
 Environment: BENCH_SMTP_SECONDS, BENCH_SMTP_CELLS (e.g. "8:4:1,1:4:1" = sessions:KB:rcpts),
+BENCH_SMTP_SYNC=fsync|journal (tegamid's server.delivery_sync; default: journal),
 BENCH_SMTP_SPREAD=0 (all three trees next to each other and to /tmp, as before 2026-12-07:
 see spread_subdirectories()).
 """
@@ -45,7 +46,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, "..")),
                                 "tests", "integration", "lib"))
-from tegamid import Tegamid, free_port  # noqa: E402
+from tegamid import Tegamid, free_port, write_atomically  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SMTP_SECONDS", "1"))
 ROUNDS = int(os.environ.get("BENCH_SMTP_ROUNDS", "3"))
@@ -457,6 +458,10 @@ def main():
                        for u in range(USERS))
     domain = f"domain: {DOMAIN}\nplan: standard\nmax_accounts: 100\naccounts:\n" + accounts
     d = Tegamid([("smtp", "smtp", "none")], domains={f"{DOMAIN}.yaml": domain})
+    sync = os.environ.get("BENCH_SMTP_SYNC")  # tegamid's server.delivery_sync, else its default
+    if sync:
+        write_atomically(d.config, d.main_text().replace(
+            "  worker_loops: 2\n", f"  worker_loops: 2\n  delivery_sync: {sync}\n"))
     pf = Postfix(root)
     results = []
     try:

@@ -31,9 +31,10 @@ class Journal::Segment {
   std::uint64_t id = 0;
   std::uint64_t appended = 0;  // bytes written (header included)
   std::uint64_t synced = 0;    // bytes an fdatasync covered
-  bool syncing = false;
-  int pending = 0;  // committed records whose Maildir files are not written yet
-  Status error;     // an append/fdatasync failed: every later commit here fails
+  int syncing = 0;             // fdatasyncs running
+  std::uint64_t covering = 0;  // the highest `appended` a running (or done) fdatasync covers
+  int pending = 0;             // committed records whose Maildir files are not written yet
+  Status error;                // an append/fdatasync failed: every later commit here fails
   std::unordered_set<std::string> folders;  // Maildir folders named by its records
   ~Segment() {
     if (fd >= 0) ::close(fd);
@@ -41,6 +42,8 @@ class Journal::Segment {
 };
 
 namespace {
+
+constexpr int kMaxSyncs = 2;  // fdatasyncs of one segment running at once (see commit())
 
 Status errno_status(const std::string& what) {
   return maildir::from_errno(what);
@@ -192,17 +195,22 @@ Result<Journal::Pending> Journal::commit(const std::vector<JournalTarget>& targe
   ++records_;
   for (const JournalTarget& t : targets) seg->folders.insert(t.folder_dir);
   if (seg->appended >= options_.segment_bytes) wake_.notify_all();
-  // Group commit: wait for an fdatasync that started after this append.
+  // Group commit: wait for an fdatasync that started after this append. A caller joins a
+  // running one that covers its record; else it starts one itself unless kMaxSyncs run
+  // already (then it waits for one to finish and looks again). Two at a time: a record
+  // appended while one runs need not wait for that one to end before its own starts
+  // (the device merges the overlapping cache flushes), but the flushes stay batched.
   while (seg->synced < end && seg->error.ok()) {
-    if (!seg->syncing) {
-      seg->syncing = true;
+    if (seg->covering < end && seg->syncing < kMaxSyncs) {
+      ++seg->syncing;
       const std::uint64_t upto = seg->appended;
+      seg->covering = std::max(seg->covering, upto);
       ++syncs_;
       lock.unlock();
       int rc = ::fdatasync(seg->fd);
       Status r = rc == 0 ? Status::Ok() : errno_status("fdatasync " + seg->path);
       lock.lock();
-      seg->syncing = false;
+      --seg->syncing;
       if (r.ok()) {
         seg->synced = std::max(seg->synced, upto);
       } else {
@@ -230,7 +238,8 @@ Status Journal::renew(Segment& seg) {
   // crash right now finds a segment without records instead of the retired ones.
   if (st.ok() && ::fdatasync(seg.fd) != 0) st = errno_status("fdatasync " + seg.path);
   seg.appended = seg.synced = header.size();
-  seg.syncing = false;
+  seg.syncing = 0;
+  seg.covering = 0;
   seg.pending = 0;
   seg.error = Status::Ok();
   seg.folders.clear();
@@ -254,7 +263,7 @@ Status Journal::checkpoint() {
   }
   lock.lock();
   active_ = std::move(next);
-  cv_.wait(lock, [&] { return old->pending == 0 && !old->syncing; });
+  cv_.wait(lock, [&] { return old->pending == 0 && old->syncing == 0; });
   std::vector<std::string> paths(old->folders.begin(), old->folders.end());
   lock.unlock();
   if (!options_.sync_also.empty()) paths.push_back(options_.sync_also);
