@@ -21,10 +21,11 @@
 // Results come back in the order of `mailboxes`: OK, kOverQuota (answer 552 5.2.2), kLimit
 // (message over max_size: 552 5.3.4), kNoSpace/kIo (temporary: 452/451).
 //
-// With a `journal` (config server.delivery_sync: journal, the default) nothing is fsync'ed
-// here: the file's bytes and final names go into one journal record first (journal.h: group
-// commit, one fdatasync shared by the deliveries running at the same time), then the files are
-// written and linked (maildir::place_unsynced). Quota checks, maildirsize lines, warnings,
+// With a `journal` (config server.delivery_sync: journal, the default) and a message of at
+// most 32 KB with its trace headers (larger ones are fsync'ed as without one) nothing is
+// fsync'ed here: the file's bytes and final names go into one journal record first (journal.h:
+// group commit, one fdatasync shared by the deliveries running at the same time), then the files
+// are written and linked (maildir::place_unsynced). Quota checks, maildirsize lines, warnings,
 // links and headers are the same in both modes.
 //
 // Blocking (fsync): run it on a worker thread (Connection::run_blocking).
