@@ -131,10 +131,7 @@ RecordScan scan_journal_record(std::string_view bytes, std::uint64_t segment_id,
     return r;
   }
   std::uint64_t n = get32(bytes, 4);
-  if (get64(bytes, 12) != segment_id) {
-    r.why = "stale record (another segment id)";
-    return r;
-  }
+  if (get64(bytes, 12) != segment_id) return r;  // a reused segment's old tail: a clean end
   if (n > max_payload) {
     r.why = "record length " + std::to_string(n) + " over the limit";
     return r;

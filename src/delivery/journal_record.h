@@ -59,7 +59,7 @@ struct RecordScan {
   Kind kind = Kind::kEnd;
   std::size_t length = 0;
   JournalRecord record;
-  std::string why;  // kEnd: what ended it ("" for a clean end: nothing or zeros)
+  std::string why;  // kEnd: what ended it ("" for a clean end: nothing, zeros, stale records)
 };
 
 // Looks at the record starting at `bytes` (a prefix of the rest of the segment). A record

@@ -87,7 +87,8 @@ TEST_CASE("a flipped byte anywhere in a record ends the segment there") {
     auto recs = decode_journal_segment(encode_journal_header(9) + first + bad, 1 << 20, why);
     REQUIRE(recs.size() == 1);
     CHECK(recs[0].message == "one");
-    CHECK(!why.empty());
+    // A flipped segment id reads as a stale record (a clean end); anything else is reported.
+    if (i < 12 || i >= kRecordHeaderSize) CHECK(!why.empty());
   }
 }
 
@@ -104,7 +105,7 @@ TEST_CASE("a record over the length limit is not read; stale records of another 
   std::string why;
   auto recs = decode_journal_segment(encode_journal_header(6) + rec, 1 << 20, why);
   CHECK(recs.empty());
-  CHECK(why.find("stale") != std::string::npos);
+  CHECK(why.empty());  // the normal state of a reused segment: a clean end
 }
 
 TEST_CASE("group commit: concurrent commits share fdatasyncs; checkpoint removes the segment") {
