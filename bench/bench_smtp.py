@@ -28,7 +28,10 @@ Prints per cell:
         vs_postfix=<ratio> vs_floor=<ratio>
 and  BENCH smtp_rss tegami_peak_mb=... postfix_peak_mb=...
 Targets (issue 4): 8 sessions of 4 KB, 1 recipient: vs_postfix >= 5, vs_floor >= 0.8.
-Environment: BENCH_SMTP_SECONDS, BENCH_SMTP_CELLS (e.g. "8:4:1,1:4:1" = sessions:KB:rcpts).
+Environment: BENCH_SMTP_SECONDS, BENCH_SMTP_CELLS (e.g. "8:4:1,1:4:1" = sessions:KB:rcpts),
+BENCH_SMTP_SYNC=fsync|journal (tegamid's server.delivery_sync; default: journal),
+BENCH_SMTP_SPREAD=0 (all three trees next to each other and to /tmp, as before 2026-12-07:
+see spread_subdirectories()).
 """
 import multiprocessing
 import os
@@ -43,7 +46,7 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, "..")),
                                 "tests", "integration", "lib"))
-from tegamid import Tegamid, free_port  # noqa: E402
+from tegamid import Tegamid, free_port, write_atomically  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SMTP_SECONDS", "1"))
 ROUNDS = int(os.environ.get("BENCH_SMTP_ROUNDS", "3"))
@@ -426,15 +429,39 @@ def vm_hwm_kb(pid):
     return 0
 
 
+def spread_subdirectories(root):
+    """Gives tegamid, Postfix and the floor each its own ext4 block group: `chattr +T` makes
+    ext4 place the directories made in `root` like top-level ones (Orlov: spread over groups
+    with free inodes) instead of next to `root`. Without it every tree lands next to /tmp,
+    where the compilers of a busy machine create and delete temporary files all the time, and
+    next to each other: on ext4 without a journal each new inode is checked against every inode
+    of its group freed in the last 5-10 s (`recently_deleted`), so Postfix's deleted queue files
+    and the compilers' temporary files made everyone's file creation slower, tegami's most
+    (perf: half of tegamid's CPU in `ext4_create` -> `recently_deleted`). BENCH_SMTP_SPREAD=0
+    keeps the old layout."""
+    if os.environ.get("BENCH_SMTP_SPREAD", "1") == "0":
+        return
+    r = subprocess.run(["chattr", "+T", root], capture_output=True)
+    if r.returncode != 0:
+        print(f"note: chattr +T {root} failed ({r.stderr.decode().strip()}); trees stay "
+              "next to each other", file=sys.stderr)
+
+
 def main():
     if shutil.which("postfix") is None:
         print("postfix not installed", file=sys.stderr)
         return 1
     root = tempfile.mkdtemp(prefix="bench-smtp-")
+    spread_subdirectories(root)
+    tempfile.tempdir = root  # tegamid's directory too (Tegamid uses tempfile.mkdtemp)
     accounts = "".join(f"  - user: u{u}\n    password: \"{{PLAIN}}x\"\n    quota: 100000\n"
                        for u in range(USERS))
     domain = f"domain: {DOMAIN}\nplan: standard\nmax_accounts: 100\naccounts:\n" + accounts
     d = Tegamid([("smtp", "smtp", "none")], domains={f"{DOMAIN}.yaml": domain})
+    sync = os.environ.get("BENCH_SMTP_SYNC")  # tegamid's server.delivery_sync, else its default
+    if sync:
+        write_atomically(d.config, d.main_text().replace(
+            "  worker_loops: 2\n", f"  worker_loops: 2\n  delivery_sync: {sync}\n"))
     pf = Postfix(root)
     results = []
     try:

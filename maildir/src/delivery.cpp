@@ -443,4 +443,55 @@ std::vector<Result<Delivered>> deliver_links(const Delivered& source,
   return out;
 }
 
+std::vector<Result<Delivered>> place_unsynced(std::string_view disk, std::uint64_t vsize,
+                                              const std::vector<PreparedTarget>& targets,
+                                              Env* env) {
+  Env& e = env != nullptr ? *env : Env::posix();
+  std::vector<Result<Delivered>> out;
+  out.reserve(targets.size());
+  std::optional<std::string> source;  // path of the first file placed
+  for (const PreparedTarget& t : targets) {
+    Delivered d;
+    d.name = t.name;
+    d.path = t.folder_dir + "/new/" + t.name;
+    d.size = disk.size();
+    d.vsize = vsize;
+    LinkTarget lt;
+    lt.folder_dir = t.folder_dir;
+    lt.quota = t.quota;
+    Status st;
+    if (source) {
+      st = place_link_or_copy(e, *source, lt, d);
+    } else {
+      const std::string tmp = t.folder_dir + "/tmp/" + make_unique_name();
+      Result<int> fd = e.open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+      st = fd.status();
+      if (fd.ok()) {
+        st = e.write(*fd, disk.data(), disk.size());
+        Status closed = e.close(*fd);
+        if (st.ok()) st = closed;
+        bool placed = false;
+        if (st.ok()) {
+          st = place_charged(
+              e, lt, d, [&]() { return e.rename(tmp, d.path, RenameMode::kNoReplace); }, placed);
+        }
+        if (!placed) (void)e.unlink(tmp);
+      }
+      if (st.ok()) source = d.path;
+    }
+    if (st.ok()) {
+      out.emplace_back(std::move(d));
+    } else {
+      out.emplace_back(st);
+    }
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const PreparedTarget& t = targets[i];
+    if (out[i].ok() && t.quota != nullptr && t.quota_warning) {
+      out[i]->quota_warned = maybe_warn(e, *t.quota, *t.quota_warning);
+    }
+  }
+  return out;
+}
+
 }  // namespace maildir

@@ -24,8 +24,10 @@ namespace tegami::config {
 enum class Protocol { kSmtp, kSubmission, kPop3, kImap };
 enum class TlsMode { kNone, kStartTls, kImplicit };
 enum class MailboxNameEncoding { kMutf7, kUtf8 };  // folder names on disk
-enum class QuotaPolicy { kOvershoot, kStrict };    // see DESIGN.md "Quota"
-enum class UidlFormat { kDovecot, kCourier };      // POP3 UIDL, see FORMATS.md
+// How a local delivery is made durable before the 250 (docs/smtp.md "Delivery journal").
+enum class DeliverySync { kJournal, kFsync };
+enum class QuotaPolicy { kOvershoot, kStrict };  // see DESIGN.md "Quota"
+enum class UidlFormat { kDovecot, kCourier };    // POP3 UIDL, see FORMATS.md
 enum class PostingPolicy { kAnyone, kMembers, kAdmins };
 enum class ReplyToPolicy { kKeep, kList, kSender };
 enum class DkimAlgorithm { kRsaSha256, kEd25519Sha256 };  // RFC 6376 / RFC 8463
@@ -34,6 +36,7 @@ enum class DkimAlgorithm { kRsaSha256, kEd25519Sha256 };  // RFC 6376 / RFC 8463
 std::string_view to_string(Protocol value);
 std::string_view to_string(TlsMode value);
 std::string_view to_string(MailboxNameEncoding value);
+std::string_view to_string(DeliverySync value);  // "journal", "fsync"
 std::string_view to_string(QuotaPolicy value);
 std::string_view to_string(UidlFormat value);
 std::string_view to_string(PostingPolicy value);
@@ -61,6 +64,7 @@ struct ServerConfig {
   unsigned worker_loops = 0;               // default: number of cores (never 0 after load)
   std::chrono::seconds drain_timeout{30};  // SIGTERM: how long sessions may take to finish
   MailboxNameEncoding mailbox_name_encoding = MailboxNameEncoding::kMutf7;
+  DeliverySync delivery_sync = DeliverySync::kJournal;
 };
 
 struct Listener {

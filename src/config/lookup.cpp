@@ -33,6 +33,10 @@ std::string_view to_string(TlsMode value) {
   }
   return "?";
 }
+std::string_view to_string(DeliverySync value) {
+  return value == DeliverySync::kJournal ? "journal" : "fsync";
+}
+
 std::string_view to_string(MailboxNameEncoding value) {
   return value == MailboxNameEncoding::kMutf7 ? "mutf7" : "utf8";
 }

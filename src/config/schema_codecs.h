@@ -188,6 +188,9 @@ inline std::vector<TlsMode> all_values(TlsMode) {
 inline std::vector<MailboxNameEncoding> all_values(MailboxNameEncoding) {
   return {MailboxNameEncoding::kMutf7, MailboxNameEncoding::kUtf8};
 }
+inline std::vector<DeliverySync> all_values(DeliverySync) {
+  return {DeliverySync::kJournal, DeliverySync::kFsync};
+}
 inline std::vector<QuotaPolicy> all_values(QuotaPolicy) {
   return {QuotaPolicy::kOvershoot, QuotaPolicy::kStrict};
 }

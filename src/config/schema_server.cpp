@@ -27,6 +27,11 @@ const std::vector<Field<ServerConfig>>& fields() {
           "mailbox_name_encoding", kDefault, "mutf7",
           "folder names on disk: mutf7 (Dovecot) or utf8 (Courier); fixed at creation",
           GET(mailbox_name_encoding)),
+      row<EnumC<DeliverySync>, S>(
+          "delivery_sync", kDefault, "journal",
+          "journal: local deliveries share one flush of <queue_dir>/journal (group commit); "
+          "fsync: each message file and new/ fsync'ed",
+          GET(delivery_sync)),
   };
   return t;
 }

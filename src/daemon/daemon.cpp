@@ -37,6 +37,7 @@
 #include "daemon/self_signed.h"
 #include "daemon/session_tracking.h"
 #include "daemon/stream_server.h"
+#include "delivery/journal.h"
 #include "imap/session.h"
 #include "log/log.h"
 #include "login/login.h"
@@ -126,6 +127,9 @@ class Daemon : public control::Backend {
   maildir::Result<std::shared_ptr<const net::TlsContextSet>> load_certificates(
       const config::Config& c);
   Status start_control(const config::Config& c);
+  // Replays what a crash left in <queue_dir>/journal (before any listener opens), then opens
+  // the delivery journal the SMTP sessions use.
+  Status start_journal(const config::Config& c);
   Status start_metrics(const config::Config& c);
   // Starts (or, with outbound.enabled false, stops) remote delivery for `c`; on reload only
   // when its settings changed. A failure is logged: remote mail then stays queued.
@@ -142,6 +146,7 @@ class Daemon : public control::Backend {
   ConfigStore store_;
   std::shared_ptr<net::TlsStore> tls_ = std::make_shared<net::TlsStore>();
   std::unique_ptr<QueueService> queue_;  // declared before server_: outlives the workers
+  std::unique_ptr<tegami_delivery::Journal> journal_;  // outlives the workers too
   std::unique_ptr<net::Server> server_;
   std::shared_ptr<outbound::QueueTransport> transport_;  // null: remote mail stays queued
   std::unique_ptr<StreamServer> metrics_;
@@ -150,6 +155,28 @@ class Daemon : public control::Backend {
   std::vector<uv_signal_t*> signals_;
   bool stopping_ = false;
 };
+
+Status Daemon::start_journal(const config::Config& c) {
+  const std::string dir = c.server.queue_dir + "/journal";
+  const std::uint64_t max_payload = c.limits.max_message_size + (64ull << 20);
+  tegami_delivery::JournalRecovery r = tegami_delivery::recover_journal(dir, max_payload);
+  for (const std::string& note : r.notes) logging::warning(note);
+  if (r.segments + r.kept > 0) {
+    logging::notice("journal: replayed " + std::to_string(r.segments) + " segment(s), " +
+                    std::to_string(r.records) + " record(s): " + std::to_string(r.intact) +
+                    " intact, " + std::to_string(r.rewritten) + " rewritten, " +
+                    std::to_string(r.redelivered) + " delivered again, " + std::to_string(r.gone) +
+                    " for mailboxes gone; " + std::to_string(r.kept) + " segment(s) kept");
+  }
+  tegami_delivery::JournalOptions o;
+  o.dir = dir;
+  o.sync_also = c.server.queue_dir;
+  o.max_payload = max_payload;
+  auto j = tegami_delivery::Journal::open(std::move(o));
+  if (!j.ok()) return j.status();
+  journal_ = std::move(j).value();
+  return Status::Ok();
+}
 
 maildir::Result<std::shared_ptr<const net::TlsContextSet>> Daemon::load_certificates(
     const config::Config& c) {
@@ -212,6 +239,7 @@ net::HandlerFactory Daemon::factory_for(const config::Listener& listener) {
       st.queue = queue_->queue();
       st.on_queued = [this](const std::vector<tegami_queue::QueueId>& ids) { queue_->notify(ids); };
     }
+    st.journal = journal_.get();
     inner = [this, st](net::Connection&) -> std::unique_ptr<net::Handler> {
       return std::make_unique<tegami_smtp::Session>(store_.get(), st);
     };
@@ -252,6 +280,10 @@ int Daemon::start() {
     return 1;
   }
   queue_ = std::move(queue).value();
+  if (Status s = start_journal(*cfg); !s.ok()) {
+    logging::error("tegamid: delivery journal: " + s.to_string());
+    return 1;
+  }
   tls_->set(*certs);
   store_.set(cfg);
   login::process_login_service().configure(*cfg);
@@ -513,6 +545,9 @@ void Daemon::shutdown(const char* why) {
     // at once, so no new session starts.
     server_->stop(drain);
   }
+  // Every delivery has finished: the last checkpoint makes their files durable and removes
+  // the journal segments.
+  if (journal_) journal_->close();
   logging::notice("tegamid: stopped");
 }
 

@@ -152,6 +152,78 @@ std::vector<maildir::Result<maildir::Delivered>> deliver_links_parallel(
   return results;
 }
 
+// Larger messages are fsync'ed into the Maildir even with a journal: journaling writes every
+// byte twice, and for 100 KB that costs more than the flush it saves (bench_smtp.py:
+// 8 sessions x 100 KB, 156/s journaled against 377/s fsync'ed on the development VM).
+constexpr std::size_t kJournalMaxMessage = 32 * 1024;
+
+// deliver_local with a journal (see local_delivery.h): convert once, check every quota, name
+// the files, commit one journal record, then place the files without fsync.
+std::vector<maildir::Status> deliver_journaled(Journal& journal, std::string_view head,
+                                               std::string_view message,
+                                               const std::vector<LocalMailbox>& mailboxes,
+                                               std::uint64_t max_size,
+                                               std::string_view server_host) {
+  std::vector<maildir::Status> results(mailboxes.size());
+  maildir::LineEndConverter conv;
+  std::string disk;
+  disk.reserve(head.size() + message.size());
+  conv.feed(head, disk);
+  conv.feed(message, disk);
+  conv.finish(disk);
+  // The trace headers we add do not count against the client's SIZE limit (as write_copy).
+  if (max_size != 0 && conv.vsize() > max_size + 4096 + head.size()) {
+    for (auto& r : results) {
+      r = maildir::Status(maildir::Code::kLimit, "message exceeds the maximum size of " +
+                                                     std::to_string(max_size) + " bytes");
+    }
+    return results;
+  }
+  const std::string suffix =
+      ",S=" + std::to_string(conv.size()) + ",W=" + std::to_string(conv.vsize());
+  std::vector<MailboxQuota> quotas(mailboxes.size());
+  std::vector<maildir::PreparedTarget> prepared;
+  std::vector<JournalTarget> named;
+  std::vector<std::size_t> index;  // prepared[k] is mailboxes[index[k]]
+  for (std::size_t i = 0; i < mailboxes.size(); ++i) {
+    const LocalMailbox& m = mailboxes[i];
+    struct stat st {};
+    if (::stat((m.maildir + "/tmp").c_str(), &st) != 0 && !make_maildir(m.maildir)) {
+      results[i] = maildir::Status(maildir::Code::kNotFound, "no maildir " + m.maildir);
+      continue;
+    }
+    quotas[i] = mailbox_quota(m, max_size, server_host);
+    if (quotas[i].quota) {
+      maildir::Status s = quotas[i].quota->check(disk.size(), policy_of(m.policy));
+      if (!s.ok() && s.code() != maildir::Code::kNotFound) {
+        results[i] = s;
+        continue;
+      }
+    }
+    maildir::PreparedTarget t;
+    t.folder_dir = m.maildir;
+    t.name = maildir::make_unique_name() + suffix;
+    named.push_back(JournalTarget{t.folder_dir, t.name});
+    prepared.push_back(std::move(t));
+    index.push_back(i);
+  }
+  if (prepared.empty()) return results;
+  // Quotas are pointed to only now: `quotas` no longer moves.
+  for (std::size_t k = 0; k < prepared.size(); ++k) {
+    MailboxQuota& q = quotas[index[k]];
+    prepared[k].quota = q.quota ? &*q.quota : nullptr;
+    prepared[k].quota_warning = q.warning;
+  }
+  auto pending = journal.commit(named, disk);
+  if (!pending.ok()) {
+    for (std::size_t i : index) results[i] = pending.status();
+    return results;
+  }
+  auto placed = maildir::place_unsynced(disk, conv.vsize(), prepared);
+  for (std::size_t k = 0; k < placed.size(); ++k) results[index[k]] = placed[k].status();
+  return results;
+}
+
 }  // namespace
 
 std::string trace_head(std::string_view sender, std::string_view received,
@@ -165,8 +237,12 @@ std::string trace_head(std::string_view sender, std::string_view received,
 std::vector<maildir::Status> deliver_local(std::string_view message, std::string_view sender,
                                            std::string_view received,
                                            const std::vector<LocalMailbox>& mailboxes,
-                                           std::uint64_t max_size, std::string_view server_host) {
+                                           std::uint64_t max_size, std::string_view server_host,
+                                           Journal* journal) {
   const std::string head = trace_head(sender, received, mailboxes);
+  if (journal != nullptr && head.size() + message.size() <= kJournalMaxMessage) {
+    return deliver_journaled(*journal, head, message, mailboxes, max_size, server_host);
+  }
   std::vector<MailboxQuota> quotas;
   quotas.reserve(mailboxes.size());
   for (const LocalMailbox& m : mailboxes) quotas.push_back(mailbox_quota(m, max_size, server_host));

@@ -21,6 +21,13 @@
 // Results come back in the order of `mailboxes`: OK, kOverQuota (answer 552 5.2.2), kLimit
 // (message over max_size: 552 5.3.4), kNoSpace/kIo (temporary: 452/451).
 //
+// With a `journal` (config server.delivery_sync: journal, the default) and a message of at
+// most 32 KB with its trace headers (larger ones are fsync'ed as without one) nothing is
+// fsync'ed here: the file's bytes and final names go into one journal record first (journal.h:
+// group commit, one fdatasync shared by the deliveries running at the same time), then the files
+// are written and linked (maildir::place_unsynced). Quota checks, maildirsize lines, warnings,
+// links and headers are the same in both modes.
+//
 // Blocking (fsync): run it on a worker thread (Connection::run_blocking).
 #pragma once
 
@@ -29,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/journal.h"
 #include "delivery/recipient.h"
 #include "maildir/status.h"
 #include "smtp/reply.h"
@@ -62,7 +70,8 @@ std::vector<maildir::Status> deliver_local(std::string_view message, std::string
                                            std::string_view received,
                                            const std::vector<LocalMailbox>& mailboxes,
                                            std::uint64_t max_size,
-                                           std::string_view server_host = "localhost");
+                                           std::string_view server_host = "localhost",
+                                           Journal* journal = nullptr);
 
 // Whether `mailbox` can take any mail now: kOverQuota when already at or over quota (RCPT
 // time: 552 5.2.2). Blocking (reads maildirsize).

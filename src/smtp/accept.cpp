@@ -100,8 +100,9 @@ AcceptResult accept_message(const AcceptJob& job) {
   }
   std::vector<tegami_delivery::LocalMailbox> boxes;
   for (const LocalTarget& t : job.locals) boxes.push_back(t.mailbox);
-  std::vector<maildir::Status> results = tegami_delivery::deliver_local(
-      job.message, job.envelope.sender, job.received, boxes, job.max_size, job.hostname);
+  std::vector<maildir::Status> results =
+      tegami_delivery::deliver_local(job.message, job.envelope.sender, job.received, boxes,
+                                     job.max_size, job.hostname, job.journal);
 
   std::vector<tegami_queue::Recipient> queued = job.remotes;
   std::vector<tegami_dsn::RecipientReport> refused = std::move(list_refused);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "delivery/journal.h"
 #include "delivery/recipient.h"
 #include "queue/queue.h"
 #include "smtp/reply.h"
@@ -51,6 +52,8 @@ struct AcceptJob {
   std::vector<tegami_queue::Recipient> remotes;  // REQUIRES: empty when queue is null
   std::uint64_t max_size = 0;
   tegami_queue::Queue* queue = nullptr;
+  // Local copies go through this journal (delivery/journal.h); nullptr: fsync each.
+  tegami_delivery::Journal* journal = nullptr;
   std::string hostname;  // Reporting-MTA of a DSN
   // Mailing lists posted to ("sales@example.com"); REQUIRES: config set when not empty.
   std::vector<std::string> lists;

@@ -438,6 +438,9 @@ void Session::finish_data(net::Connection& c) {
   job->config = config_;
   job->max_size = config_->limits.max_message_size;
   job->queue = settings_.queue;
+  if (config_->server.delivery_sync == tegami::config::DeliverySync::kJournal) {
+    job->journal = settings_.journal;
+  }
   job->hostname = hostname();
   job->config = config_;
   auto result = std::make_shared<AcceptResult>();

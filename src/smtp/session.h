@@ -27,6 +27,7 @@
 
 #include "auth/sasl.h"
 #include "config/config.h"
+#include "delivery/journal.h"
 #include "delivery/recipient.h"
 #include "login/login.h"
 #include "net/connection.h"
@@ -54,6 +55,9 @@ struct SessionSettings {
   tegami_queue::Queue* queue = nullptr;
   // Called on the loop thread with the entries a transaction queued (the manager is told).
   std::function<void(const std::vector<tegami_queue::QueueId>&)> on_queued;
+  // The delivery journal (delivery/journal.h), used while the config's server.delivery_sync
+  // is `journal`; nullptr: every local copy is fsync'ed. Outlives the sessions.
+  tegami_delivery::Journal* journal = nullptr;
 };
 
 class Session final : public net::Handler {

@@ -173,6 +173,25 @@ std::vector<Result<Delivered>> deliver_links(const Delivered& source,
                                              const std::vector<LinkTarget>& targets,
                                              Env* env = nullptr);
 
+// One mailbox of a journaled delivery (place_unsynced): the caller chose the final name.
+struct PreparedTarget {
+  std::string folder_dir;
+  std::string name;              // final base name in new/, e.g. "<unique>,S=10,W=12"
+  const Quota* quota = nullptr;  // charged, not checked (the caller checked before journaling)
+  std::optional<QuotaWarning> quota_warning;  // only used together with `quota`
+};
+
+// The write-ahead variant of deliver + deliver_links, for a caller whose journal record
+// (delivery/journal.h) already made `disk` durable under these names: `disk` (the file's exact
+// bytes: LF line ends, S = disk.size(), W = vsize) goes to <folder>/tmp/ and is renamed into
+// <folder>/new/<name> of the first target that takes it; every further target gets a hard link
+// (a copy where impossible) under its own name; each is charged to its quota. NOTHING is
+// fsync'ed. Quota warnings as in deliver_links (those are written durably). Results in target
+// order; on error nothing of that target is left behind.
+std::vector<Result<Delivered>> place_unsynced(std::string_view disk, std::uint64_t vsize,
+                                              const std::vector<PreparedTarget>& targets,
+                                              Env* env = nullptr);
+
 // Reads the message: fills `buf` with up to `cap` bytes, returns the count, 0 at the end.
 using MessageReader = std::function<Result<std::size_t>(char* buf, std::size_t cap)>;
 
