@@ -81,9 +81,19 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
   }
   std::string out;
   const maildir::Mailbox& mb = box.mailbox;
-  std::vector<std::uint32_t> now;
-  now.reserve(mb.count());
-  for (std::size_t i = 0; i < mb.count(); ++i) now.push_back(mb.record(i).uid);
+  // The view's UIDs: the shared snapshot's vector, else built.
+  std::shared_ptr<const std::vector<std::uint32_t>> shared_now = mb.shared_uids();
+  std::vector<std::uint32_t> built;
+  if (!shared_now) {
+    built.reserve(mb.count());
+    for (std::size_t i = 0; i < mb.count(); ++i) built.push_back(mb.record(i).uid);
+  }
+  const std::vector<std::uint32_t>& now = shared_now ? *shared_now : built;
+  if (changes->empty() && box.client_uids.share_if_equal(shared_now)) {
+    // Nothing changed and the client knows exactly the view: nothing to report.
+    record_modseqs(box, *changes, now);
+    return std::string();
+  }
   record_modseqs(box, *changes, now);
   if (allow_expunge && box.qresync) {
     out += vanished_updates(box, now);
@@ -126,6 +136,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
            std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + modseq_item(box, uid) +
            ")\r\n";
   }
+  box.client_uids.share_if_equal(std::move(shared_now));
   return out;
 }
 
