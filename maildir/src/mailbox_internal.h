@@ -50,9 +50,7 @@ class MailboxInternals {
   }
 
   // --- Sharing (view_registry.h; mailbox_share.cpp).
-  static bool sharing(const Mailbox& m) {
-    return m.options_.use_index && m.options_.share_view;
-  }
+  static bool sharing(const Mailbox& m) { return m.options_.use_index && m.options_.share_view; }
   // Copy-on-write: makes the view private (a copy of the shared snapshot). No-op if private.
   static void unshare(Mailbox& m);
   // After a public sync/open: publishes the private view as the folder's snapshot when its

@@ -116,7 +116,8 @@ std::uint32_t lowest_new_uid(const maildir::Mailbox& mb);
 
 // While the session idles (IDLE): gives back what the box can rebuild on its next use — the
 // mailbox view's spare memory (Mailbox::release_memory), the structure cache with its open
-// tegami-cache file, the SORT key cache, spare capacity of the UID lists. Same thread rule as the box.
+// tegami-cache file, the SORT key cache, spare capacity of the UID lists. Same thread rule as the
+// box.
 void release_idle_memory(SelectedBox& box);
 
 // The tagged NO for a write to a read-only selected mailbox: "NO [READ-ONLY] ..." after EXAMINE,

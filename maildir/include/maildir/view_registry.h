@@ -40,7 +40,7 @@
 namespace maildir {
 
 struct ViewSnapshot {
-  std::string dir;  // the folder directory, as given to Mailbox::open()
+  std::string dir;                     // the folder directory, as given to Mailbox::open()
   std::vector<MessageRecord> records;  // ascending UID; name_off into `names`
   std::string names;                   // compact: only the records' names
   std::vector<std::uint32_t> uids;     // records[i].uid, for sessions' sequence maps
@@ -82,8 +82,8 @@ class ViewRegistry {
   void set_budget_bytes(std::size_t bytes);
 
   struct Stats {
-    std::size_t folders = 0;        // entries with a live snapshot
-    std::size_t retained = 0;       // snapshots kept by the budget
+    std::size_t folders = 0;   // entries with a live snapshot
+    std::size_t retained = 0;  // snapshots kept by the budget
     std::size_t retained_bytes = 0;
   };
   Stats stats();
@@ -99,8 +99,8 @@ class ViewRegistry {
     bool in_lru = false;
   };
   void touch(Entry& e, std::shared_ptr<const ViewSnapshot> snap);  // REQUIRES: mu_ held
-  void trim();                                                      // REQUIRES: mu_ held
-  void drop_lru(Entry& e);                                          // REQUIRES: mu_ held
+  void trim();                                                     // REQUIRES: mu_ held
+  void drop_lru(Entry& e);                                         // REQUIRES: mu_ held
 
   std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
