@@ -69,11 +69,14 @@ bool knows_more(const std::vector<MessageRecord>& a, const ViewSnapshot& b) {
 void MailboxInternals::share(Mailbox& m) {
   if (m.shared_ || !sharing(m)) return;
   if (m.force_rescan_ || m.index_dirty_ || m.uid_validity_ == 0) return;
-  if (!(m.known_new_.stable && m.known_cur_.stable && m.known_uidlist_.stable)) return;
+  // new/ and cur/ must be proven; dovecot-uidlist may not be yet (an adopter then reads it
+  // to check UIDVALIDITY, as a sync does: mailbox_sync.cpp).
+  if (!(m.known_new_.stable && m.known_cur_.stable)) return;
   ViewRegistry& reg = ViewRegistry::instance();
   std::shared_ptr<const ViewSnapshot> have = reg.find(m.dir_);
   if (have && have->uid_validity == m.uid_validity_ && have->new_dir == m.known_new_ &&
-      have->cur_dir == m.known_cur_ && have->uidlist == m.known_uidlist_ &&
+      have->cur_dir == m.known_cur_ && have->uidlist.stamp == m.known_uidlist_.stamp &&
+      (have->uidlist.stable || !m.known_uidlist_.stable) &&
       same_view(m.records_, m.names_, *have) && !knows_more(m.records_, *have)) {
     // Another Mailbox published this very view: use it, drop the copy.
     m.shared_ = std::move(have);
@@ -135,7 +138,7 @@ bool MailboxInternals::adopt(Mailbox& m, const DirStamp& n, const DirStamp& c, c
   if (!b.empty()) m.max_uid_seen_ = std::max(m.max_uid_seen_, b.back().uid);
   m.uid_validity_ = snap->uid_validity;
   m.uid_next_ = std::max(m.uid_next_, snap->uid_next);
-  m.guid_ = snap->guid;
+  if (!snap->guid.empty()) m.guid_ = snap->guid;
   m.known_new_ = snap->new_dir;
   m.known_cur_ = snap->cur_dir;
   m.known_uidlist_ = snap->uidlist;

@@ -148,6 +148,10 @@ void release_idle_memory(SelectedBox& box) {
   box.recent.shrink_to_fit();
 }
 
+bool holds_shared_view(const SelectedBox& box) {
+  return box.mailbox.view_is_shared() && box.client_uids.is_shared();
+}
+
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid) {
   auto it = std::lower_bound(box.client_uids.begin(), box.client_uids.end(), uid);
   if (it == box.client_uids.end() || *it != uid) return 0;

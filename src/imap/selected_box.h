@@ -120,6 +120,10 @@ std::uint32_t lowest_new_uid(const maildir::Mailbox& mb);
 // box.
 void release_idle_memory(SelectedBox& box);
 
+// True when the box holds no per-message memory of its own: its view is the folder's shared
+// snapshot and the client's UIDs are that snapshot's (an idle session in step).
+bool holds_shared_view(const SelectedBox& box);
+
 // The tagged NO for a write to a read-only selected mailbox: "NO [READ-ONLY] ..." after EXAMINE,
 // "NO [NOPERM] ..." for a shared list archive (no client may write there).
 std::string read_only_refusal(const SelectedBox& box);

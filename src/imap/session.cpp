@@ -501,7 +501,14 @@ void Session::idle_tick() {
   if (!idle_) return;
   ++idle_->ticks;
   if (idle_->ticks % kIdleKeepaliveTicks == 0) untagged("OK Still here");
-  idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher);
+  bool share = false;
+  if (idle_->share_tries > 0 && !idle_->syncing) {
+    // No sync runs, so the box is this thread's to look at.
+    std::shared_ptr<SelectedBox> box = selected();
+    share = box && !holds_shared_view(*box);
+    idle_->share_tries = share ? idle_->share_tries - 1 : 0;
+  }
+  idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher || share);
   if (idle_) idle_->timer = conn_->after(kIdleTick, [this] { idle_tick(); });
 }
 

@@ -4,9 +4,9 @@
 //
 // A ViewSnapshot is what a sync produced (records, name pool, UIDVALIDITY, UIDNEXT, GUID) and
 // the stamps of new/, cur/ and dovecot-uidlist it was built from. It never changes after it is
-// published; holders keep it through shared_ptr<const ViewSnapshot>. Its stamps are all
-// "stable" (dir_stamp.h), so while stat() still gives those stamps, the snapshot is exactly
-// what a scan would find — the rule tegami-index relies on (index.h), here kept in memory:
+// published; holders keep it through shared_ptr<const ViewSnapshot>. Its stamps of new/ and
+// cur/ are "stable" (dir_stamp.h), so while stat() still gives those stamps, the snapshot is
+// exactly what a scan would find — the rule tegami-index relies on (index.h), here kept in memory:
 // a Mailbox whose folder is unchanged adopts the registry's snapshot without reading
 // tegami-index, and holds no per-message memory of its own.
 //
@@ -47,8 +47,10 @@ struct ViewSnapshot {
   std::uint32_t uid_validity = 0;
   std::uint32_t uid_next = 0;
   std::string guid;
-  IndexStamp new_dir, cur_dir, uidlist;  // all stable
-  bool has_new = false;                  // some record is in new/
+  // new_dir and cur_dir are stable; uidlist may not be (an adopter then reads the list to
+  // check UIDVALIDITY, as a sync does).
+  IndexStamp new_dir, cur_dir, uidlist;
+  bool has_new = false;  // some record is in new/
 
   // Heap bytes held (what the budget counts).
   std::size_t bytes() const {
