@@ -46,6 +46,10 @@ inline constexpr uint64_t kStreamThreshold = 64 * 1024;
 // For HEADER.FIELDS(.NOT) it is the header to select from.
 std::optional<mime::Span> section_region(const FetchItem& item, const mime::Structure& s);
 
+// True when every item comes from the mailbox view alone (FLAGS, UID, MODSEQ, INTERNALDATE,
+// RFC822.SIZE): no message file is opened, and fetch_message() takes its fast path.
+bool only_view_items(const std::vector<FetchItem>& items);
+
 // "25-Nov-2026 13:04:05 +0900": the internal date in the server's local time zone, quoted.
 std::string internal_date_string(int64_t t);
 

@@ -8,11 +8,16 @@
 
 namespace imap {
 
-std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
+namespace {
+
+// Appends "(\Seen ...)" for message `i`, with \Recent last when `recent`.
+void append_flags_impl(std::string& s, const maildir::Mailbox& mailbox, std::size_t i,
+                       bool recent) {
   maildir::MessageFlags f = mailbox.flags(i);
-  std::string s = "(";
-  auto add = [&s](std::string_view x) {
-    if (s.size() > 1) s += ' ';
+  s += '(';
+  const std::size_t open = s.size();
+  auto add = [&s, open](std::string_view x) {
+    if (s.size() > open) s += ' ';
     s += x;
   };
   if (f.has(maildir::kFlagSeen)) add("\\Seen");
@@ -25,17 +30,28 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
     auto name = mailbox.keywords().name(k);
     if (name) add(*name);
   }
+  if (recent) add("\\Recent");
   s += ')';
+}
+
+}  // namespace
+
+std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
+  std::string s;
+  append_flags_impl(s, mailbox, i, false);
   return s;
 }
 
+void append_flags(std::string& out, const SelectedBox& box, std::size_t i) {
+  const bool recent =
+      !box.rev2 && !box.recent.empty() &&
+      std::binary_search(box.recent.begin(), box.recent.end(), box.mailbox.record(i).uid);
+  append_flags_impl(out, box.mailbox, i, recent);
+}
+
 std::string flags_list(const SelectedBox& box, std::size_t i) {
-  std::string s = flags_list(box.mailbox, i);
-  if (box.rev2) return s;
-  std::uint32_t uid = box.mailbox.record(i).uid;
-  if (std::binary_search(box.recent.begin(), box.recent.end(), uid)) {
-    s.insert(s.size() - 1, s.size() > 2 ? " \\Recent" : "\\Recent");
-  }
+  std::string s;
+  append_flags(s, box, i);
   return s;
 }
 

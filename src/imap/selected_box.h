@@ -135,6 +135,8 @@ std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);
 std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i);
 // The same with "\Recent" last when the message is recent in this session (as Dovecot).
 std::string flags_list(const SelectedBox& box, std::size_t i);
+// The same, appended to `out` (FETCH's per-message loop: no temporary string).
+void append_flags(std::string& out, const SelectedBox& box, std::size_t i);
 
 // The view indexes a sequence set (sequence numbers, or UIDs when `uid`) names, ascending.
 // Sequence numbers past the end make the whole set invalid (returns false); UIDs that do not
