@@ -118,6 +118,10 @@ bool MailboxInternals::adopt(Mailbox& m, const DirStamp& n, const DirStamp& c, c
   const std::vector<MessageRecord>& b = snap->records;
   std::vector<std::uint32_t> gone, added, changed;
   std::size_t i = 0, j = 0;
+  if (a.empty() && m.max_uid_seen_ == 0 && m.uid_validity_ == 0) {
+    // Opening: the snapshot is the initial view, not changes (Mailbox::open ignores them).
+    j = b.size();
+  }
   while (i < a.size() || j < b.size()) {
     if (j == b.size() || (i < a.size() && a[i].uid < b[j].uid)) {
       gone.push_back(a[i++].uid);

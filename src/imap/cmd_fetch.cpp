@@ -107,8 +107,11 @@ void run_batch(SelectedBox& box, FetchJob& job) {
       std::erase_if(job.uids, [&](std::uint32_t u) { return modseq_of(box, u) <= since; });
     }
   }
-  const size_t batch = only_view_items(job.items) ? kViewBatchMessages : kBatchMessages;
+  const bool view_only = only_view_items(job.items);
+  const size_t batch = view_only ? kViewBatchMessages : kBatchMessages;
   size_t end = std::min(job.uids.size(), job.next + batch);
+  // ~60 bytes a line: one allocation for the batch's text instead of regrowing it.
+  if (view_only) job.out.text_target().reserve(std::min((end - job.next) * 72, kBatchBytes));
   std::vector<std::uint32_t> newly_seen;
   if (job.sets_seen) {
     auto r = mark_seen(mb, job.uids, job.next, end);

@@ -12,6 +12,11 @@
 
 namespace imap {
 
+std::string& FetchOutput::text_target() {
+  if (pieces.empty() || pieces.back().file) pieces.emplace_back();
+  return pieces.back().text;
+}
+
 void FetchOutput::text(std::string_view s) {
   if (pieces.empty() || pieces.back().file) {
     pieces.emplace_back();
@@ -266,8 +271,8 @@ maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
                                  const std::vector<FetchItem>& items, bool flags_after,
                                  FetchOutput& out) {
   maildir::Mailbox& mb = box.mailbox;
-  std::string line;
-  line.reserve(96);
+  std::string& line = out.text_target();  // written in place; cut back on an error
+  const std::size_t start = line.size();
   line += "* ";
   append_number(line, seq);
   line += " FETCH (";
@@ -291,14 +296,20 @@ maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
         break;
       case FetchItem::Kind::kInternalDate: {
         auto d = mb.internal_date(i);
-        if (!d.ok()) return d.status();
+        if (!d.ok()) {
+          line.resize(start);
+          return d.status();
+        }
         line += "INTERNALDATE ";
         line += internal_date_string(*d);
         break;
       }
       case FetchItem::Kind::kRfc822Size: {
         auto v = mb.vsize(i);
-        if (!v.ok()) return v.status();
+        if (!v.ok()) {
+          line.resize(start);
+          return v.status();
+        }
         line += "RFC822.SIZE ";
         append_number(line, *v);
         break;
@@ -312,7 +323,7 @@ maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
     append_flags(line, box, i);
   }
   line += ")\r\n";
-  out.text(line);
+  out.text_bytes += line.size() - start;
   return {};
 }
 

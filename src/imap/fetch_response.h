@@ -32,6 +32,9 @@ struct FetchOutput {
   size_t text_bytes = 0;  // bytes held in text pieces
 
   void text(std::string_view s);
+  // The text piece that text() would append to (made if needed), for writing in place; the
+  // writer adds what it appended to text_bytes.
+  std::string& text_target();
   void region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length, Window w);
   void decoded_region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length,
                       std::string encoding, Window w);

@@ -191,10 +191,14 @@ bool resolve_set(const SelectedBox& box, const SequenceSet& set, bool uid,
     if ((r.lo != kStar && r.lo > n) || (r.hi != kStar && r.hi > n)) return false;
     if (n == 0) return false;
   }
+  // Both lists ascend: one moving position in the view instead of a search per number.
+  const std::vector<std::uint32_t>& known = box.client_uids.get();
+  std::size_t pos = 0;
   for (std::uint32_t seq = 1; seq <= n; ++seq) {
     if (!set.contains(seq, n)) continue;
-    auto idx = mb.find_uid(box.client_uids[seq - 1]);
-    if (idx) out.push_back(*idx);
+    const std::uint32_t uid = known[seq - 1];
+    while (pos < mb.count() && mb.record(pos).uid < uid) ++pos;
+    if (pos < mb.count() && mb.record(pos).uid == uid) out.push_back(pos);
   }
   return true;
 }
