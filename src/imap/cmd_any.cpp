@@ -1,8 +1,8 @@
 // Commands valid in any state: CAPABILITY, NOOP, LOGOUT, ID (RFC 2971); and ENABLE
 // (RFC 5161), NAMESPACE (RFC 2342), IDLE (RFC 2177) after login.
 #include "imap/command_table.h"
-#include "imap/condstore.h"
 #include "imap/selected_box.h"
+#include "imap/condstore.h"
 #include "imap/session.h"
 #include "imap/shared_archive.h"
 #include "mime/structure.h"
