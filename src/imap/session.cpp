@@ -506,7 +506,7 @@ void Session::idle_tick() {
     // No sync runs, so the box is this thread's to look at.
     std::shared_ptr<SelectedBox> box = selected();
     share = box && !holds_shared_view(*box);
-    idle_->share_tries = share ? idle_->share_tries - 1 : 0;
+    if (share) --idle_->share_tries;
   }
   idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher || share);
   if (idle_) idle_->timer = conn_->after(kIdleTick, [this] { idle_tick(); });
@@ -516,6 +516,7 @@ void Session::idle_wake(bool force) {
   if (!idle_ || !selected()) return;
   // Always ask the watcher: it drains the inotify fd (the poll is level-triggered).
   bool dirty = idle_->watcher ? idle_->watcher->dirty() : false;
+  if (dirty) idle_->share_tries = 3;  // the sync may leave a private view: share it later
   if (!dirty && !force) return;
   if (idle_->syncing) {
     idle_->again = true;  // one more sync when the running one ends
