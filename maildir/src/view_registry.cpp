@@ -74,14 +74,6 @@ void ViewRegistry::publish(std::shared_ptr<const ViewSnapshot> snap) {
   touch(e, std::move(snap));
 }
 
-void ViewRegistry::forget(const std::string& dir) {
-  std::lock_guard<std::mutex> g(mu_);
-  auto it = entries_.find(dir);
-  if (it == entries_.end()) return;
-  drop_lru(it->second);
-  entries_.erase(it);
-}
-
 void ViewRegistry::set_budget_bytes(std::size_t bytes) {
   std::lock_guard<std::mutex> g(mu_);
   budget_ = bytes;

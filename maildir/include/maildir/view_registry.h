@@ -77,9 +77,6 @@ class ViewRegistry {
   // Makes `snap` the current snapshot of snap->dir (replacing any other).
   void publish(std::shared_ptr<const ViewSnapshot> snap);
 
-  // Forgets `dir` (e.g. the folder was deleted or renamed). Holders keep their snapshot.
-  void forget(const std::string& dir);
-
   // The byte budget for snapshots kept while nobody uses them (LRU beyond it is dropped).
   void set_budget_bytes(std::size_t bytes);
 
