@@ -132,7 +132,16 @@ Result<Mailbox> Mailbox::open(const std::string& folder_dir, MailboxOptions opti
   if (!kw.ok()) return kw.status();
   m.keywords_ = std::move(*kw);
 
-  if (m.options_.use_index) {
+  bool adopted = false;
+  if (MailboxInternals::sharing(m)) {
+    // The folder's shared snapshot, when the directories are still what it was built from.
+    Result<DirStamp> n = stamp_of(folder_dir + "/new");
+    Result<DirStamp> c = stamp_of(folder_dir + "/cur");
+    Result<DirStamp> u = stamp_of(folder_dir + "/" + std::string(kUidListName));
+    SyncChanges ignored;
+    if (n.ok() && c.ok() && u.ok()) adopted = MailboxInternals::adopt(m, *n, *c, *u, ignored);
+  }
+  if (m.options_.use_index && !adopted) {
     Result<IndexData> cached = read_index(folder_dir);
     if (cached.ok()) {
       m.uid_validity_ = cached->uidvalidity;
@@ -150,6 +159,7 @@ Result<Mailbox> Mailbox::open(const std::string& folder_dir, MailboxOptions opti
   SyncChanges initial;
   Status s = MailboxInternals::sync(m, SyncOptions{}, initial);
   if (!s.ok()) return s;
+  MailboxInternals::share(m);
   return m;  // the initial contents are the view, not changes
 }
 
@@ -161,40 +171,42 @@ Result<SyncChanges> Mailbox::sync(const SyncOptions& options) {
     pending_ = std::move(out);  // keep what was found for the next successful sync
     return s;
   }
+  MailboxInternals::share(*this);
   return out;
 }
 
 std::optional<std::size_t> Mailbox::find_uid(std::uint32_t uid) const {
-  auto it = std::lower_bound(records_.begin(), records_.end(), uid,
+  auto it = std::lower_bound(recs().begin(), recs().end(), uid,
                              [](const MessageRecord& r, std::uint32_t u) { return r.uid < u; });
-  if (it == records_.end() || it->uid != uid) return std::nullopt;
-  return static_cast<std::size_t>(it - records_.begin());
+  if (it == recs().end() || it->uid != uid) return std::nullopt;
+  return static_cast<std::size_t>(it - recs().begin());
 }
 
 std::string_view Mailbox::file_name(std::size_t i) const {
-  return MailboxInternals::name_of(*this, records_[i]);
+  return MailboxInternals::name_of(*this, recs()[i]);
 }
 
 std::string_view Mailbox::base_name(std::size_t i) const {
-  return file_name(i).substr(0, records_[i].base_len);
+  return file_name(i).substr(0, recs()[i].base_len);
 }
 
 MessageFlags Mailbox::flags(std::size_t i) const {
   MessageFlags f;
-  f.system = records_[i].flags;
-  f.keywords = records_[i].keywords;
+  f.system = recs()[i].flags;
+  f.keywords = recs()[i].keywords;
   return f;
 }
 
 std::string Mailbox::path(std::size_t i) const {
-  return MailboxInternals::subdir_path(*this, records_[i].dir) + "/" + std::string(file_name(i));
+  return MailboxInternals::subdir_path(*this, recs()[i].dir) + "/" + std::string(file_name(i));
 }
 
 Status Mailbox::load_stat(std::size_t i) {
-  MessageRecord& r = records_[i];
   struct stat st;
   const std::string p = path(i);
   if (::lstat(p.c_str(), &st) != 0) return from_errno("stat " + p);
+  MailboxInternals::unshare(*this);
+  MessageRecord& r = records_[i];
   if (r.size == kUnknownSize) r.size = static_cast<std::uint64_t>(st.st_size);
   r.mtime = st.st_mtim.tv_sec;
   index_dirty_ = true;
@@ -202,24 +214,23 @@ Status Mailbox::load_stat(std::size_t i) {
 }
 
 Result<std::uint64_t> Mailbox::size(std::size_t i) {
-  if (records_[i].size == kUnknownSize) {
+  if (recs()[i].size == kUnknownSize) {
     Status s = load_stat(i);
     if (!s.ok()) return s;
   }
-  return records_[i].size;
+  return recs()[i].size;
 }
 
 Result<std::int64_t> Mailbox::internal_date(std::size_t i) {
-  if (records_[i].mtime == kUnknownTime) {
+  if (recs()[i].mtime == kUnknownTime) {
     Status s = load_stat(i);
     if (!s.ok()) return s;
   }
-  return records_[i].mtime;
+  return recs()[i].mtime;
 }
 
 Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
-  MessageRecord& r = records_[i];
-  if (r.vsize != kUnknownSize) return r.vsize;
+  if (recs()[i].vsize != kUnknownSize) return recs()[i].vsize;
   const std::string p = path(i);
   int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return from_errno("open " + p);
@@ -245,6 +256,8 @@ Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
   }
   ::close(fd);
   // RFC822.SIZE counts every line end as CRLF; tegami stores LF (delivery.h).
+  MailboxInternals::unshare(*this);
+  MessageRecord& r = records_[i];
   r.vsize = bytes + lfs;
   index_dirty_ = true;
   return r.vsize;
@@ -252,6 +265,8 @@ Result<std::uint64_t> Mailbox::vsize(std::size_t i) {
 
 void Mailbox::release_memory() {
   uidlist_.reset();
+  expunged_uids_.shrink_to_fit();
+  if (shared_) return;
   if (names_garbage_ > 0) MailboxInternals::compact(*this);
   records_.shrink_to_fit();
   names_.shrink_to_fit();
@@ -259,6 +274,7 @@ void Mailbox::release_memory() {
 }
 
 Status Mailbox::save_index() {
+  if (shared_) return Status::Ok();  // a snapshot is what tegami-index already holds
   if (!index_dirty_ && !stamps_dirty_) return Status::Ok();
   return MailboxInternals::write_cache(*this);
 }

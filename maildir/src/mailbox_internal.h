@@ -42,10 +42,28 @@ class MailboxInternals {
     remove_records(m, gone, ignored);
   }
   // A sync inside an operation; what it finds waits in pending_ for the next Mailbox::sync().
-  static Status resync(Mailbox& m) { return sync(m, SyncOptions{}, m.pending_); }
+  // The view stays private (the operation goes on changing it).
+  static Status resync(Mailbox& m) {
+    Status s = sync(m, SyncOptions{}, m.pending_);
+    unshare(m);
+    return s;
+  }
+
+  // --- Sharing (view_registry.h; mailbox_share.cpp).
+  static bool sharing(const Mailbox& m) { return m.options_.use_index && m.options_.share_view; }
+  // Copy-on-write: makes the view private (a copy of the shared snapshot). No-op if private.
+  static void unshare(Mailbox& m);
+  // After a public sync/open: publishes the private view as the folder's snapshot when its
+  // stamps are stable, or adopts an equal snapshot already published. No-op when shared.
+  static void share(Mailbox& m);
+  // Adopts the registry's snapshot of the folder when `n`, `c`, `u` (stat()s just taken) are
+  // its stamps and the difference from the view is one a sync could report (no UID the view
+  // must not take back); the difference is added to `out`. False: nothing changed.
+  static bool adopt(Mailbox& m, const DirStamp& n, const DirStamp& c, const DirStamp& u,
+                    SyncChanges& out);
 
   static std::string_view name_of(const Mailbox& m, const MessageRecord& r) {
-    return std::string_view(m.names_.data() + r.name_off, r.name_len);
+    return std::string_view(m.pool().data() + r.name_off, r.name_len);
   }
   static std::string subdir_path(const Mailbox& m, MessageDir d) {
     return m.dir_ + (d == MessageDir::kCur ? "/cur" : "/new");

@@ -80,6 +80,7 @@ static Status resync(Mailbox& m, std::vector<std::uint32_t>& removed) {
 
 Result<std::vector<StoredFlags>> Mailbox::store(std::span<const std::uint32_t> uids,
                                                 const FlagStore& change) {
+  MailboxInternals::unshare(*this);
   Result<UidList*> ul = MailboxInternals::uidlist(*this, false);
   if (!ul.ok()) return ul.status();
   Result<std::uint32_t> kw = keyword_mask(keywords_, **ul, change.keywords,
@@ -144,6 +145,7 @@ Result<std::vector<StoredFlags>> Mailbox::store(std::span<const std::uint32_t> u
 }
 
 Result<std::vector<std::uint32_t>> Mailbox::expunge(std::span<const std::uint32_t> uids) {
+  MailboxInternals::unshare(*this);
   Quota quota(quota_root_, options_.quota);
   std::vector<std::uint32_t> done;
   std::vector<std::uint32_t> removed;  // taken out of the view in one pass (O(n), not O(n*k))
@@ -223,7 +225,7 @@ Result<CopyResult> Mailbox::copy_to(std::span<const std::uint32_t> uids,
       if (!idx) break;
       (void)size(*idx);  // loads size and internal date when not known yet
       (void)internal_date(*idx);
-      const MessageRecord r = records_[*idx];
+      const MessageRecord r = recs()[*idx];
       Result<std::uint32_t> tmask =
           remap_keywords(keywords_, r.keywords, *tkw, *tlist, options_.lock_wait);
       if (!tmask.ok()) return tmask.status();
@@ -285,6 +287,7 @@ Result<CopyResult> Mailbox::move_to(std::span<const std::uint32_t> uids,
                                     const std::string& target_dir,
                                     std::vector<std::uint32_t>* moved) {
   if (moved != nullptr) moved->clear();
+  MailboxInternals::unshare(*this);
   if (target_dir == dir_) {
     // Into the same folder: new UIDs (a copy), then the originals go.
     Result<CopyResult> c = copy_to(uids, target_dir);

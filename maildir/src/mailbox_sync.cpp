@@ -205,6 +205,45 @@ Status MailboxInternals::sync(Mailbox& m, const SyncOptions& options, SyncChange
   const std::string cur_dir = m.dir_ + "/cur";
   const std::string ul_path = m.dir_ + "/" + std::string(kUidListName);
 
+  if (sharing(m) && !m.force_rescan_) {
+    // Shared views (mailbox_share.cpp): a view out of step takes the folder's snapshot when
+    // the directories are what it was built from; a shared view in step stays shared.
+    Result<DirStamp> s_new = stamp_of(new_dir);
+    Result<DirStamp> s_cur = stamp_of(cur_dir);
+    Result<DirStamp> s_ul = stamp_of(ul_path);
+    if (s_new.ok() && s_cur.ok() && s_ul.ok() && s_new->exists && s_cur->exists) {
+      auto in_step = [&] {
+        return m.known_new_.stable && m.known_new_.stamp == *s_new && m.known_cur_.stable &&
+               m.known_cur_.stamp == *s_cur && m.known_uidlist_.stable &&
+               m.known_uidlist_.stamp == *s_ul && m.uid_validity_ != 0;
+      };
+      bool step = in_step();
+      if (!step && adopt(m, *s_new, *s_cur, *s_ul, out)) step = in_step();
+      const bool dirs_in_step = m.known_new_.stable && m.known_new_.stamp == *s_new &&
+                                m.known_cur_.stable && m.known_cur_.stamp == *s_cur &&
+                                m.uid_validity_ != 0;
+      if (m.shared_ && !step && dirs_in_step) {
+        // Only dovecot-uidlist is unproven (written less than a second ago, e.g. by the sync
+        // that gave the UIDs, or rewritten by another program): as the loop below would, read
+        // it to check UIDVALIDITY and UIDNEXT; the listing of new/ and cur/ stays exact.
+        const long long now = wall_clock_sec();
+        Result<UidList*> ul = uidlist(m, true);
+        if (ul.ok() && (*ul)->exists() && (*ul)->uid_validity() == m.uid_validity_) {
+          m.uid_next_ = std::max(m.uid_next_, (*ul)->next_uid());
+          m.guid_ = (*ul)->guid();
+          m.known_uidlist_ = IndexStamp{*s_ul, s_ul->stable_at(now)};
+          m.uidlist_.reset();  // read again when needed; a shared view holds no list
+          step = true;
+        }
+      }
+      if (m.shared_ && step && !(options.move_new_to_cur && m.shared_->has_new)) {
+        m.last_from_cache_ = true;
+        return Status::Ok();
+      }
+    }
+  }
+  unshare(m);  // the sync below works on a private view
+
   std::optional<UidListLock> lock;
   std::uint32_t previous_uv = 0;  // UIDVALIDITY of a list that was lost: the new one must differ
   std::optional<ScanList> cur_listing;  // the last exact listing of cur/ in this sync

@@ -8,6 +8,7 @@
 // commands are still answered in order.
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "imap/command_table.h"
 #include "imap/condstore.h"
@@ -25,6 +26,9 @@ namespace imap {
 namespace {
 
 constexpr size_t kBatchMessages = 256;
+// FETCHes of view items only (FLAGS, UID, RFC822.SIZE...: no file opened) take bigger
+// batches: fewer trips between the worker and the loop thread (still bounded by kBatchBytes).
+constexpr size_t kViewBatchMessages = 4096;
 constexpr size_t kBatchBytes = 1 << 20;
 
 struct FetchJob {
@@ -42,6 +46,9 @@ struct FetchJob {
   size_t next = 0;                           // index into uids of the next message
   bool vanished = false;                     // some messages' files were gone
   std::vector<std::uint32_t> flags_changed;  // found by a sync made during the FETCH
+  // Where the previous message was found in the view and in the client's UIDs: uids are
+  // ascending, so the next one is usually right after (else a binary search).
+  size_t view_hint = 0, seq_hint = 0;
   bool finished = false;
   maildir::Status status;
 
@@ -100,8 +107,11 @@ void run_batch(SelectedBox& box, FetchJob& job) {
       std::erase_if(job.uids, [&](std::uint32_t u) { return modseq_of(box, u) <= since; });
     }
   }
-  size_t end = job.next;
-  while (end < job.uids.size() && end - job.next < kBatchMessages) ++end;
+  const bool view_only = only_view_items(job.items);
+  const size_t batch = view_only ? kViewBatchMessages : kBatchMessages;
+  size_t end = std::min(job.uids.size(), job.next + batch);
+  // ~60 bytes a line: one allocation for the batch's text instead of regrowing it.
+  if (view_only) job.out.text_target().reserve(std::min((end - job.next) * 72, kBatchBytes));
   std::vector<std::uint32_t> newly_seen;
   if (job.sets_seen) {
     auto r = mark_seen(mb, job.uids, job.next, end);
@@ -116,8 +126,20 @@ void run_batch(SelectedBox& box, FetchJob& job) {
   size_t k = job.next;
   for (; k < end && job.out.text_bytes < kBatchBytes; ++k) {
     std::uint32_t u = job.uids[k];
-    auto i = mb.find_uid(u);
-    std::uint32_t seq = seq_of(box, u);
+    std::optional<size_t> i;
+    if (job.view_hint < mb.count() && mb.record(job.view_hint).uid == u) {
+      i = job.view_hint;
+    } else {
+      i = mb.find_uid(u);
+    }
+    if (i) job.view_hint = *i + 1;
+    std::uint32_t seq = 0;
+    if (job.seq_hint < box.client_uids.size() && box.client_uids[job.seq_hint] == u) {
+      seq = static_cast<std::uint32_t>(job.seq_hint + 1);
+    } else {
+      seq = seq_of(box, u);
+    }
+    if (seq != 0) job.seq_hint = seq;
     if (!i || seq == 0) {
       job.vanished = true;
       continue;

@@ -154,15 +154,21 @@ void cmd_select(Session& s, Command& c) {
         box->condstore = mode.condstore;
         box->qresync = mode.qresync;
         maildir::Mailbox& m = box->mailbox;
-        std::vector<std::uint32_t> all;
-        all.reserve(m.count());
-        for (size_t i = 0; i < m.count(); ++i) all.push_back(m.record(i).uid);
-        take_recent(*box, all, fallback);  // claimed as ever, only not shown under rev2
+        // The client's sequence map: the shared snapshot's UIDs when the view is shared.
+        if (auto shared_uids = m.shared_uids()) {
+          box->client_uids.assign_shared(std::move(shared_uids));
+        } else {
+          std::vector<std::uint32_t> all;
+          all.reserve(m.count());
+          for (size_t i = 0; i < m.count(); ++i) all.push_back(m.record(i).uid);
+          box->client_uids = std::move(all);
+        }
+        // claimed as ever, only not shown under rev2
+        take_recent(*box, box->client_uids.get(), fallback);
         size_t recent = box->recent.size();
         size_t first_unseen = 0;
-        for (size_t i = 0; i < m.count(); ++i) {
-          box->client_uids.push_back(m.record(i).uid);
-          if (first_unseen == 0 && !m.flags(i).has(maildir::kFlagSeen)) first_unseen = i + 1;
+        for (size_t i = 0; i < m.count() && first_unseen == 0; ++i) {
+          if (!m.flags(i).has(maildir::kFlagSeen)) first_unseen = i + 1;
         }
         std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
         for (int k = 0; k < m.keywords().count(); ++k) {

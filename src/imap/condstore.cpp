@@ -169,8 +169,10 @@ void record_modseqs(SelectedBox& box, const maildir::SyncChanges& changes,
   changed.insert(changed.end(), changes.added.begin(), changes.added.end());
   std::vector<std::uint32_t> gone = changes.expunged;
   // Messages this session's own operations removed (EXPUNGE, MOVE) are not in a sync's report.
-  for (std::uint32_t u : box.client_uids) {
-    if (!std::binary_search(now.begin(), now.end(), u)) gone.push_back(u);
+  if (&box.client_uids.get() != &now) {
+    for (std::uint32_t u : box.client_uids) {
+      if (!std::binary_search(now.begin(), now.end(), u)) gone.push_back(u);
+    }
   }
   (void)box.modseq->update(box.mailbox, changed, gone);
 }

@@ -1,5 +1,8 @@
 #include "imap/fetch_response.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include <time.h>
 
 #include "imap/condstore.h"
@@ -9,8 +12,16 @@
 
 namespace imap {
 
-void FetchOutput::text(std::string_view s) {
+std::string& FetchOutput::text_target() {
   if (pieces.empty() || pieces.back().file) pieces.emplace_back();
+  return pieces.back().text;
+}
+
+void FetchOutput::text(std::string_view s) {
+  if (pieces.empty() || pieces.back().file) {
+    pieces.emplace_back();
+    pieces.back().text.reserve(std::max<std::size_t>(s.size(), 4096));
+  }
   pieces.back().text.append(s);
   text_bytes += s.size();
 }
@@ -230,9 +241,98 @@ maildir::Status body_item(const FetchItem& it, MessageContext& m, maildir::Mailb
 
 }  // namespace
 
+bool only_view_items(const std::vector<FetchItem>& items) {
+  for (const FetchItem& it : items) {
+    switch (it.kind) {
+      case FetchItem::Kind::kFlags:
+      case FetchItem::Kind::kUid:
+      case FetchItem::Kind::kModseq:
+      case FetchItem::Kind::kInternalDate:
+      case FetchItem::Kind::kRfc822Size:
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+void append_number(std::string& s, std::uint64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+
+// fetch_message for only_view_items(): one line built in one string, appended to `out`
+// whole (nothing when a size or date cannot be had).
+maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
+                                 const std::vector<FetchItem>& items, bool flags_after,
+                                 FetchOutput& out) {
+  maildir::Mailbox& mb = box.mailbox;
+  std::string& line = out.text_target();  // written in place; cut back on an error
+  const std::size_t start = line.size();
+  line += "* ";
+  append_number(line, seq);
+  line += " FETCH (";
+  bool flags_sent = false;
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    if (k > 0) line += ' ';
+    switch (items[k].kind) {
+      case FetchItem::Kind::kFlags:
+        line += "FLAGS ";
+        append_flags(line, box, i);
+        flags_sent = true;
+        break;
+      case FetchItem::Kind::kUid:
+        line += "UID ";
+        append_number(line, mb.record(i).uid);
+        break;
+      case FetchItem::Kind::kModseq:  // the log is open (cmd_fetch.cpp)
+        line += "MODSEQ (";
+        append_number(line, modseq_of(box, mb.record(i).uid));
+        line += ')';
+        break;
+      case FetchItem::Kind::kInternalDate: {
+        auto d = mb.internal_date(i);
+        if (!d.ok()) {
+          line.resize(start);
+          return d.status();
+        }
+        line += "INTERNALDATE ";
+        line += internal_date_string(*d);
+        break;
+      }
+      case FetchItem::Kind::kRfc822Size: {
+        auto v = mb.vsize(i);
+        if (!v.ok()) {
+          line.resize(start);
+          return v.status();
+        }
+        line += "RFC822.SIZE ";
+        append_number(line, *v);
+        break;
+      }
+      default:
+        break;  // not reached: only_view_items()
+    }
+  }
+  if (flags_after && !flags_sent) {
+    line += " FLAGS ";
+    append_flags(line, box, i);
+  }
+  line += ")\r\n";
+  out.text_bytes += line.size() - start;
+  return {};
+}
+
+}  // namespace
+
 maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
                               const std::vector<FetchItem>& items, bool flags_after,
                               FetchOutput& out) {
+  if (only_view_items(items)) return fetch_view_items(box, i, seq, items, flags_after, out);
   maildir::Mailbox& mb = box.mailbox;
   MessageContext m(box, i);
   FetchOutput o;

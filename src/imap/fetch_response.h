@@ -32,6 +32,9 @@ struct FetchOutput {
   size_t text_bytes = 0;  // bytes held in text pieces
 
   void text(std::string_view s);
+  // The text piece that text() would append to (made if needed), for writing in place; the
+  // writer adds what it appended to text_bytes.
+  std::string& text_target();
   void region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length, Window w);
   void decoded_region(std::shared_ptr<const MessageFile> file, uint64_t offset, uint64_t length,
                       std::string encoding, Window w);
@@ -45,6 +48,10 @@ inline constexpr uint64_t kStreamThreshold = 64 * 1024;
 // nullopt when there is no such part (IMAP then answers an empty string, as Dovecot does).
 // For HEADER.FIELDS(.NOT) it is the header to select from.
 std::optional<mime::Span> section_region(const FetchItem& item, const mime::Structure& s);
+
+// True when every item comes from the mailbox view alone (FLAGS, UID, MODSEQ, INTERNALDATE,
+// RFC822.SIZE): no message file is opened, and fetch_message() takes its fast path.
+bool only_view_items(const std::vector<FetchItem>& items);
 
 // "25-Nov-2026 13:04:05 +0900": the internal date in the server's local time zone, quoted.
 std::string internal_date_string(int64_t t);

@@ -8,11 +8,16 @@
 
 namespace imap {
 
-std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
+namespace {
+
+// Appends "(\Seen ...)" for message `i`, with \Recent last when `recent`.
+void append_flags_impl(std::string& s, const maildir::Mailbox& mailbox, std::size_t i,
+                       bool recent) {
   maildir::MessageFlags f = mailbox.flags(i);
-  std::string s = "(";
-  auto add = [&s](std::string_view x) {
-    if (s.size() > 1) s += ' ';
+  s += '(';
+  const std::size_t open = s.size();
+  auto add = [&s, open](std::string_view x) {
+    if (s.size() > open) s += ' ';
     s += x;
   };
   if (f.has(maildir::kFlagSeen)) add("\\Seen");
@@ -25,17 +30,28 @@ std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
     auto name = mailbox.keywords().name(k);
     if (name) add(*name);
   }
+  if (recent) add("\\Recent");
   s += ')';
+}
+
+}  // namespace
+
+std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i) {
+  std::string s;
+  append_flags_impl(s, mailbox, i, false);
   return s;
 }
 
+void append_flags(std::string& out, const SelectedBox& box, std::size_t i) {
+  const bool recent =
+      !box.rev2 && !box.recent.empty() &&
+      std::binary_search(box.recent.begin(), box.recent.end(), box.mailbox.record(i).uid);
+  append_flags_impl(out, box.mailbox, i, recent);
+}
+
 std::string flags_list(const SelectedBox& box, std::size_t i) {
-  std::string s = flags_list(box.mailbox, i);
-  if (box.rev2) return s;
-  std::uint32_t uid = box.mailbox.record(i).uid;
-  if (std::binary_search(box.recent.begin(), box.recent.end(), uid)) {
-    s.insert(s.size() - 1, s.size() > 2 ? " \\Recent" : "\\Recent");
-  }
+  std::string s;
+  append_flags(s, box, i);
   return s;
 }
 
@@ -81,9 +97,19 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
   }
   std::string out;
   const maildir::Mailbox& mb = box.mailbox;
-  std::vector<std::uint32_t> now;
-  now.reserve(mb.count());
-  for (std::size_t i = 0; i < mb.count(); ++i) now.push_back(mb.record(i).uid);
+  // The view's UIDs: the shared snapshot's vector, else built.
+  std::shared_ptr<const std::vector<std::uint32_t>> shared_now = mb.shared_uids();
+  std::vector<std::uint32_t> built;
+  if (!shared_now) {
+    built.reserve(mb.count());
+    for (std::size_t i = 0; i < mb.count(); ++i) built.push_back(mb.record(i).uid);
+  }
+  const std::vector<std::uint32_t>& now = shared_now ? *shared_now : built;
+  if (changes->empty() && box.client_uids.share_if_equal(shared_now)) {
+    // Nothing changed and the client knows exactly the view: nothing to report.
+    record_modseqs(box, *changes, now);
+    return std::string();
+  }
   record_modseqs(box, *changes, now);
   if (allow_expunge && box.qresync) {
     out += vanished_updates(box, now);
@@ -126,6 +152,7 @@ maildir::Result<std::string> sync_updates(SelectedBox& box, bool allow_expunge,
            std::to_string(uid) + " FLAGS " + flags_list(box, *idx) + modseq_item(box, uid) +
            ")\r\n";
   }
+  box.client_uids.share_if_equal(std::move(shared_now));
   return out;
 }
 
@@ -135,6 +162,10 @@ void release_idle_memory(SelectedBox& box) {
   box.sort_keys.reset();  // megabytes on a big folder; tegami-cache.sort gives them back fast
   box.client_uids.shrink_to_fit();
   box.recent.shrink_to_fit();
+}
+
+bool holds_shared_view(const SelectedBox& box) {
+  return box.mailbox.view_is_shared() && box.client_uids.is_shared();
 }
 
 std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid) {
@@ -160,10 +191,14 @@ bool resolve_set(const SelectedBox& box, const SequenceSet& set, bool uid,
     if ((r.lo != kStar && r.lo > n) || (r.hi != kStar && r.hi > n)) return false;
     if (n == 0) return false;
   }
+  // Both lists ascend: one moving position in the view instead of a search per number.
+  const std::vector<std::uint32_t>& known = box.client_uids.get();
+  std::size_t pos = 0;
   for (std::uint32_t seq = 1; seq <= n; ++seq) {
     if (!set.contains(seq, n)) continue;
-    auto idx = mb.find_uid(box.client_uids[seq - 1]);
-    if (idx) out.push_back(*idx);
+    const std::uint32_t uid = known[seq - 1];
+    while (pos < mb.count() && mb.record(pos).uid < uid) ++pos;
+    if (pos < mb.count() && mb.record(pos).uid == uid) out.push_back(pos);
   }
   return true;
 }

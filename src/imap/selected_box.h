@@ -19,9 +19,62 @@ namespace imap {
 class StructureCache;
 struct SortKeyCache;
 
+// The UIDs the client knows, in sequence order (sequence number i+1 = uid i). While they are
+// exactly the mailbox view's UIDs and the view is the folder's shared snapshot, they are that
+// snapshot's vector (Mailbox::shared_uids()), not a copy: an idle session in step with its
+// folder holds no per-message memory. Any change makes a private copy first.
+class ClientUids {
+ public:
+  using Vec = std::vector<std::uint32_t>;
+  ClientUids() = default;
+  ClientUids(Vec v) : own_(std::move(v)) {}  // NOLINT: implicit, as the plain vector was
+  ClientUids& operator=(Vec v) {
+    shared_.reset();
+    own_ = std::move(v);
+    return *this;
+  }
+  const Vec& get() const { return shared_ ? *shared_ : own_; }
+  operator const Vec&() const { return get(); }  // NOLINT: reads as the vector
+  std::size_t size() const { return get().size(); }
+  bool empty() const { return get().empty(); }
+  std::uint32_t back() const { return get().back(); }
+  std::uint32_t operator[](std::size_t i) const { return get()[i]; }
+  Vec::const_iterator begin() const { return get().begin(); }
+  Vec::const_iterator end() const { return get().end(); }
+  void push_back(std::uint32_t uid) { mut().push_back(uid); }
+  void reserve(std::size_t n) { mut().reserve(n); }
+  void shrink_to_fit() { own_.shrink_to_fit(); }
+  // Uses `uids` (the view's shared UIDs) when it holds the same UIDs; true if it does now.
+  bool share_if_equal(std::shared_ptr<const Vec> uids) {
+    if (!uids) return false;
+    if (shared_ == uids) return true;
+    if (get() != *uids) return false;
+    shared_ = std::move(uids);
+    own_ = Vec();
+    return true;
+  }
+  // Becomes exactly `uids` (shared).
+  void assign_shared(std::shared_ptr<const Vec> uids) {
+    shared_ = std::move(uids);
+    own_ = Vec();
+  }
+  bool is_shared() const { return shared_ != nullptr; }
+
+ private:
+  Vec& mut() {
+    if (shared_) {
+      own_ = *shared_;
+      shared_.reset();
+    }
+    return own_;
+  }
+  std::shared_ptr<const Vec> shared_;
+  Vec own_;
+};
+
 struct SelectedBox {
   maildir::Mailbox mailbox;
-  std::vector<std::uint32_t> client_uids;  // sequence number i+1 = client_uids[i]
+  ClientUids client_uids;  // sequence number i+1 = client_uids[i]
   bool read_only = false;
   std::string name;                              // API name
   std::shared_ptr<StructureCache> structures{};  // FETCH's MIME structures (structure_cache.h)
@@ -63,8 +116,13 @@ std::uint32_t lowest_new_uid(const maildir::Mailbox& mb);
 
 // While the session idles (IDLE): gives back what the box can rebuild on its next use — the
 // mailbox view's spare memory (Mailbox::release_memory), the structure cache with its open
-// tegami-cache file, the SORT key cache, spare capacity of the UID lists. Same thread rule as the box.
+// tegami-cache file, the SORT key cache, spare capacity of the UID lists. Same thread rule as the
+// box.
 void release_idle_memory(SelectedBox& box);
+
+// True when the box holds no per-message memory of its own: its view is the folder's shared
+// snapshot and the client's UIDs are that snapshot's (an idle session in step).
+bool holds_shared_view(const SelectedBox& box);
 
 // The tagged NO for a write to a read-only selected mailbox: "NO [READ-ONLY] ..." after EXAMINE,
 // "NO [NOPERM] ..." for a shared list archive (no client may write there).
@@ -77,6 +135,8 @@ std::uint32_t seq_of(const SelectedBox& box, std::uint32_t uid);
 std::string flags_list(const maildir::Mailbox& mailbox, std::size_t i);
 // The same with "\Recent" last when the message is recent in this session (as Dovecot).
 std::string flags_list(const SelectedBox& box, std::size_t i);
+// The same, appended to `out` (FETCH's per-message loop: no temporary string).
+void append_flags(std::string& out, const SelectedBox& box, std::size_t i);
 
 // The view indexes a sequence set (sequence numbers, or UIDs when `uid`) names, ascending.
 // Sequence numbers past the end make the whole set invalid (returns false); UIDs that do not

@@ -501,7 +501,14 @@ void Session::idle_tick() {
   if (!idle_) return;
   ++idle_->ticks;
   if (idle_->ticks % kIdleKeepaliveTicks == 0) untagged("OK Still here");
-  idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher);
+  bool share = false;
+  if (idle_->share_tries > 0 && !idle_->syncing) {
+    // No sync runs, so the box is this thread's to look at.
+    std::shared_ptr<SelectedBox> box = selected();
+    share = box && !holds_shared_view(*box);
+    if (share) --idle_->share_tries;
+  }
+  idle_wake(idle_->ticks % kIdleFallbackTicks == 0 || !idle_->watcher || share);
   if (idle_) idle_->timer = conn_->after(kIdleTick, [this] { idle_tick(); });
 }
 
@@ -509,6 +516,7 @@ void Session::idle_wake(bool force) {
   if (!idle_ || !selected()) return;
   // Always ask the watcher: it drains the inotify fd (the poll is level-triggered).
   bool dirty = idle_->watcher ? idle_->watcher->dirty() : false;
+  if (dirty) idle_->share_tries = 3;  // the sync may leave a private view: share it later
   if (!dirty && !force) return;
   if (idle_->syncing) {
     idle_->again = true;  // one more sync when the running one ends

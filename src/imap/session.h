@@ -195,6 +195,10 @@ class Session final : public net::Handler {
     net::Connection::WatchId watch = 0;         // its inotify fd in the loop; 0 if polling
     bool syncing = false;                       // a sync runs on a worker thread
     bool again = false;                         // woken meanwhile: sync once more after it
+    // Syncs left (one per tick) for a box holding a private view (the folder changed less
+    // than a second before the last sync, so its snapshot could not be shared) to take the
+    // folder's shared snapshot (maildir/view_registry.h); 3 again after each change.
+    unsigned share_tries = 3;
   };
   std::unique_ptr<IdleState> idle_;
   std::unique_ptr<NotifyState> notify_;

@@ -18,6 +18,10 @@
 // Quota (maildirsize at the Maildir root) is kept right for expunge, copy and append; a move
 // within one Maildir leaves the usage unchanged.
 //
+// Sharing: unless MailboxOptions::share_view is off, the view is the process-wide snapshot of
+// the folder (view_registry.h) while it is in step with it; a Mailbox copies it before it
+// changes anything, and publishes its view again after a sync that leaves it stable.
+//
 // Thread safety: a Mailbox is owned by one thread at a time (a session, or a worker thread
 // doing its sync). Any number of Mailbox objects, in any number of processes and hosts, may
 // work on one folder at once; they coordinate through the files and dovecot-uidlist.lock.
@@ -27,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -42,6 +47,7 @@
 #include "maildir/quota.h"
 #include "maildir/status.h"
 #include "maildir/uidlist.h"
+#include "maildir/view_registry.h"
 
 namespace maildir {
 
@@ -56,6 +62,9 @@ struct MailboxOptions {
   std::string quota_root;
   // How long to wait for dovecot-uidlist.lock when UIDs or keywords must be assigned.
   std::chrono::milliseconds lock_wait{5000};
+  // Share the view with the other Mailboxes of this process through ViewRegistry
+  // (view_registry.h). Only together with use_index.
+  bool share_view = true;
 };
 
 struct SyncOptions {
@@ -141,9 +150,14 @@ class Mailbox {
 
   // --- The view (valid until the next non-const call).
   const std::string& dir() const { return dir_; }
-  std::size_t count() const { return records_.size(); }
-  const MessageRecord& record(std::size_t i) const { return records_[i]; }
-  std::span<const MessageRecord> records() const { return records_; }
+  std::size_t count() const { return recs().size(); }
+  const MessageRecord& record(std::size_t i) const { return recs()[i]; }
+  std::span<const MessageRecord> records() const { return recs(); }
+  // The UIDs of the view in order, when the view is a shared snapshot (ViewRegistry); else
+  // nullptr. Sessions whose sequence map equals it share it instead of a copy.
+  std::shared_ptr<const std::vector<std::uint32_t>> shared_uids() const;
+  // True when the view is the registry's shared snapshot, not a private copy.
+  bool view_is_shared() const { return shared_ != nullptr; }
   // Position of `uid` in the view, or nullopt.
   std::optional<std::size_t> find_uid(std::uint32_t uid) const;
   std::string_view file_name(std::size_t i) const;
@@ -211,10 +225,15 @@ class Mailbox {
   friend class MailboxInternals;  // maildir/src/mailbox_internal.h
   Mailbox() = default;
   Status load_stat(std::size_t i);
+  const std::vector<MessageRecord>& recs() const { return shared_ ? shared_->records : records_; }
+  const std::string& pool() const { return shared_ ? shared_->names : names_; }
 
   std::string dir_;
   MailboxOptions options_;
   std::string quota_root_;
+  // The view: the registry's snapshot while shared_ is set (records_ and names_ then empty),
+  // else the private records_ and names_ (copy-on-write: MailboxInternals::unshare()).
+  std::shared_ptr<const ViewSnapshot> shared_;
   std::vector<MessageRecord> records_;
   std::string names_;              // pool for records_[i].name_off/name_len
   std::size_t names_garbage_ = 0;  // bytes in names_ no record points to any more
