@@ -29,6 +29,7 @@ from email.message import EmailMessage
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
+from imapflow_install import imapflow_dir  # noqa: E402
 from tegamid import BUILD, Tegamid, cert_der  # noqa: E402
 
 USERS = ("alice", "bob", "carol", "dave", "erin")
@@ -533,34 +534,11 @@ cert_fingerprint = {fingerprint}
             self.assertEqual(still[body], ino)
 
     # --- imapflow (npm) -------------------------------------------------------------------------
-    def imapflow_dir(self):
-        """npm ci of the pinned imapflow into <build>/npm/imapflow (once per build dir)."""
-        src = os.path.join(HERE, "imapflow")
-        dst = os.path.join(BUILD, "npm", "imapflow")
-        os.makedirs(dst, exist_ok=True)
-        with open(os.path.join(src, "package-lock.json"), "rb") as f:
-            lock = f.read()
-        stamp = os.path.join(dst, "installed.sha256")
-        digest = hashlib.sha256(lock).hexdigest()
-        installed = ""
-        if os.path.exists(stamp):
-            with open(stamp) as f:
-                installed = f.read()
-        if installed != digest:
-            for name in ("package.json", "package-lock.json"):
-                shutil.copy(os.path.join(src, name), dst)
-            r = run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=dst,
-                    timeout=240)
-            self.assertEqual(r.returncode, 0, b"npm ci failed: " + r.stdout + r.stderr)
-            with open(stamp, "w") as f:
-                f.write(digest)
-        return dst
-
     @unittest.skipUnless(shutil.which("node") and shutil.which("npm"), "nodejs not installed")
     def test_imapflow(self):
         user = "dave"
         uids = self.seed(user, flags={0: "\\Seen"})
-        mod = self.imapflow_dir()
+        mod = imapflow_dir()
         to_append = new_message("appended by imapflow", "via imapflow\n")
         path = os.path.join(self.work, "imapflow-append.eml")
         with open(path, "wb") as f:

@@ -19,6 +19,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from accounts import PASSWORD, domain_yaml, plan_yaml  # noqa: E402
+from imapflow_install import imapflow_dir  # noqa: E402
 from tegamid import Tegamid  # noqa: E402
 
 BUILD = os.environ.get("TEGAMI_BUILD_DIR", os.path.join(HERE, "..", "..", "build"))
@@ -366,15 +367,7 @@ class CondstoreTest(unittest.TestCase):
 
     @unittest.skipUnless(shutil.which("node") and shutil.which("npm"), "nodejs not installed")
     def test_imapflow_qresync(self):
-        mod = os.path.join(BUILD, "npm", "imapflow")
-        if not os.path.isdir(os.path.join(mod, "node_modules", "imapflow")):
-            os.makedirs(mod, exist_ok=True)
-            src = os.path.join(HERE, "imapflow")
-            for name in ("package.json", "package-lock.json"):
-                shutil.copy(os.path.join(src, name), mod)
-            r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                               cwd=mod, capture_output=True, timeout=240)
-            self.assertEqual(r.returncode, 0, r.stderr)
+        mod = imapflow_dir()
         c = self.login("alice", 3)
         c.ok("SELECT INBOX")
         env = dict(os.environ, NODE_PATH=os.path.join(mod, "node_modules"))
