@@ -30,8 +30,8 @@ import time
 here = os.path.dirname(os.path.abspath(__file__))
 source = os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, ".."))
 sys.path.insert(0, os.path.join(source, "tests", "integration", "lib"))
-from dovecot import Dovecot  # noqa: E402
-from tegamid import Tegamid  # noqa: E402
+sys.path.insert(0, here)
+from imap_pair import measure_pair  # noqa: E402
 
 MSGS = int(os.environ.get("BENCH_QRESYNC_MSGS", "100000"))
 CHANGED = int(os.environ.get("BENCH_QRESYNC_CHANGED", "100"))
@@ -154,23 +154,8 @@ def main():
     tempfile.tempdir = STORAGE  # tegamid's directory (Tegamid uses mkdtemp) too
     work = tempfile.mkdtemp(prefix="bench-qresync-")
     os.chmod(work, 0o755)
-    d = None
     try:
-        d = Tegamid([("imap", "imap", "none", {"allow_plaintext_auth": "true"})],
-                    domains={"example.com.yaml":
-                             "domain: example.com\nplan: standard\nmax_accounts: 10\n"
-                             "accounts:\n  - user: alice\n"
-                             f"    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 5000\n"},
-                    main_extra="plans:\n  - name: standard\n"
-                               "    protocols: [smtp, submission, pop3, imap]\n")
-        tegami_maildir = os.path.join(d.dir, "var", "mail", "example.com", "alice")
-        make_maildir(tegami_maildir)
-        dovecot_maildir = os.path.join(work, "alice")
-        shutil.copytree(tegami_maildir, dovecot_maildir)
-        with d:
-            t = measure(d.port("imap"), "alice@example.com")
-        with Dovecot(maildir_root=dovecot_maildir, user="alice", password=PASSWORD) as dc:
-            v = measure(dc.imap_port, "alice")
+        t, v = measure_pair(work, PASSWORD, make_maildir, measure)
         for key, name in (("first", "imap_qresync_select_first"),
                           ("qresync", "imap_qresync_select"),
                           ("full", "imap_full_flags_fetch")):
@@ -183,8 +168,6 @@ def main():
                   f"time_full_over_qresync={r['full'][0] / r['qresync'][0]:.1f} "
                   f"bytes_full_over_qresync={r['full'][1] / r['qresync'][1]:.0f}")
     finally:
-        if d is not None:
-            shutil.rmtree(d.dir, ignore_errors=True)
         shutil.rmtree(work, ignore_errors=True)
 
 

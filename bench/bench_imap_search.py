@@ -14,10 +14,8 @@ import tempfile
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, "..")),
-                                "tests", "integration", "lib"))
-from dovecot import Dovecot  # noqa: E402
-from tegamid import Tegamid  # noqa: E402
+sys.path.insert(0, here)
+from imap_pair import measure_pair  # noqa: E402
 
 MSGS = int(os.environ.get("BENCH_SEARCH_MSGS", "10000"))
 PASSWORD = "bench-pw"
@@ -113,22 +111,7 @@ def main():
     work = tempfile.mkdtemp(prefix="bench-search-")
     os.chmod(work, 0o755)
     try:
-        d = Tegamid([("imap", "imap", "none", {"allow_plaintext_auth": "true"})],
-                    domains={"example.com.yaml":
-                             "domain: example.com\nplan: standard\nmax_accounts: 10\n"
-                             "accounts:\n  - user: alice\n"
-                             f"    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 5000\n"},
-                    main_extra="plans:\n  - name: standard\n"
-                               "    protocols: [smtp, submission, pop3, imap]\n")
-        tegami_maildir = os.path.join(d.dir, "var", "mail", "example.com", "alice")
-        make_maildir(tegami_maildir)
-        dovecot_maildir = os.path.join(work, "alice")
-        shutil.copytree(tegami_maildir, dovecot_maildir)
-        with d:
-            t = measure(d.port("imap"), "alice@example.com")
-        with Dovecot(maildir_root=dovecot_maildir, user="alice", password=PASSWORD) as dc:
-            v = measure(dc.imap_port, "alice")
-        shutil.rmtree(d.dir, ignore_errors=True)
+        t, v = measure_pair(work, PASSWORD, make_maildir, measure)
         for key in ("subject", "body"):
             if t[key][2] != v[key][2]:
                 raise SystemExit(f"{key}: tegami found {t[key][2]}, dovecot {v[key][2]}")

@@ -19,8 +19,7 @@ source = os.environ.get("TEGAMI_SOURCE_DIR", os.path.join(here, ".."))
 sys.path.insert(0, os.path.join(source, "tests", "integration", "lib"))
 sys.path.insert(0, here)
 from bench_imap_search import Client, PASSWORD  # noqa: E402
-from dovecot import Dovecot  # noqa: E402
-from tegamid import Tegamid  # noqa: E402
+from imap_pair import measure_pair  # noqa: E402
 
 MSGS = int(os.environ.get("BENCH_SORT_MSGS", "10000"))
 ZONES = ["+0000", "+0900", "-0500", "+0130", "GMT"]
@@ -105,22 +104,7 @@ def main():
     work = tempfile.mkdtemp(prefix="bench-sort-")
     os.chmod(work, 0o755)
     try:
-        d = Tegamid([("imap", "imap", "none", {"allow_plaintext_auth": "true"})],
-                    domains={"example.com.yaml":
-                             "domain: example.com\nplan: standard\nmax_accounts: 10\n"
-                             "accounts:\n  - user: alice\n"
-                             f"    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 5000\n"},
-                    main_extra="plans:\n  - name: standard\n"
-                               "    protocols: [smtp, submission, pop3, imap]\n")
-        tegami_maildir = os.path.join(d.dir, "var", "mail", "example.com", "alice")
-        make_maildir(tegami_maildir)
-        dovecot_maildir = os.path.join(work, "alice")
-        shutil.copytree(tegami_maildir, dovecot_maildir)
-        with d:
-            t = measure(d.port("imap"), "alice@example.com")
-        with Dovecot(maildir_root=dovecot_maildir, user="alice", password=PASSWORD) as dc:
-            v = measure(dc.imap_port, "alice")
-        shutil.rmtree(d.dir, ignore_errors=True)
+        t, v = measure_pair(work, PASSWORD, make_maildir, measure)
         for key, _ in COMMANDS:
             same = "same" if t[key][3] == v[key][3] else "DIFFERENT"
             for i, what in ((0, "first"), (1, "repeat"), (2, "after_new")):

@@ -7,9 +7,10 @@ ALL_PROTOCOLS = ("smtp", "submission", "pop3", "imap")
 
 
 def plan_yaml(mailbox_quota=50, protocols=ALL_PROTOCOLS, name="standard"):
-    """A `plans:` section (for Tegamid's main_extra) with one plan."""
-    return (f"plans:\n  - name: {name}\n    mailbox_quota: {mailbox_quota}\n"
-            f"    protocols: [{', '.join(protocols)}]\n")
+    """A `plans:` section (for Tegamid's main_extra) with one plan (mailbox_quota None: the
+    plan sets none)."""
+    quota = f"    mailbox_quota: {mailbox_quota}\n" if mailbox_quota is not None else ""
+    return f"plans:\n  - name: {name}\n{quota}    protocols: [{', '.join(protocols)}]\n"
 
 
 def domain_yaml(users=("alice",), quota=40, domain="example.com", plan="standard",
