@@ -14,9 +14,9 @@ import imaplib
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from accounts import PASSWORD, domain_yaml  # noqa: E402
 from tegamid import Tegamid, tls_context, recv_line  # noqa: E402
 
-PASSWORD = "Secret 1"
 PLAN_EXTRA = """limits:
   auth_failure_delay: 100ms
   auth_failure_delay_max: 200ms
@@ -30,13 +30,6 @@ plans:
 """
 
 
-def domain_yaml(name, plan="standard", users=("alice", "bob")):
-    text = f"domain: {name}\nplan: {plan}\nmax_accounts: 10\naccounts:\n"
-    for u in users:
-        text += f"  - user: {u}\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 10\n"
-    return text
-
-
 LISTENERS = [
     ("imap", "imap", "starttls", {"allow_plaintext_auth": "true"}),
     ("imap-strict", "imap", "starttls"),
@@ -48,9 +41,9 @@ class ImapLogin(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Tegamid(LISTENERS, domains={
-            "example.com.yaml": domain_yaml("example.com"),
-            "noimap.test.yaml": domain_yaml("noimap.test", plan="noimap", users=("carol",)),
-            "small.test.yaml": domain_yaml("small.test", users=("dave", "erin"))
+            "example.com.yaml": domain_yaml(("alice", "bob"), quota=10),
+            "noimap.test.yaml": domain_yaml(("carol",), quota=10, domain="noimap.test", plan="noimap"),
+            "small.test.yaml": domain_yaml(("dave", "erin"), quota=10, domain="small.test")
             + "max_imap_connections: 2\n",
         }, main_extra=PLAN_EXTRA)
         cls.d.start()

@@ -15,9 +15,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from accounts import PASSWORD, domain_yaml  # noqa: E402
 from tegamid import Tegamid, tls_context  # noqa: E402
 
-PASSWORD = "Secret 1"  # with a space: PASS takes the rest of the line
 PLAN_EXTRA = """limits:
   auth_failure_delay: 100ms
   auth_failure_delay_max: 200ms
@@ -29,13 +29,6 @@ plans:
     mailbox_quota: 50
     protocols: [smtp, submission, imap]
 """
-
-
-def domain_yaml(name, plan="standard", users=("alice", "bob")):
-    text = f"domain: {name}\nplan: {plan}\nmax_accounts: 10\naccounts:\n"
-    for u in users:
-        text += f"  - user: {u}\n    password: \"{{PLAIN}}{PASSWORD}\"\n    quota: 10\n"
-    return text
 
 
 LISTENERS = [
@@ -77,8 +70,8 @@ class Pop3(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = Tegamid(LISTENERS, domains={
-            "example.com.yaml": domain_yaml("example.com"),
-            "cheap.test.yaml": domain_yaml("cheap.test", plan="nopop", users=("carol",)),
+            "example.com.yaml": domain_yaml(("alice", "bob"), quota=10),
+            "cheap.test.yaml": domain_yaml(("carol",), quota=10, domain="cheap.test", plan="nopop"),
         }, main_extra=PLAN_EXTRA)
         cls.maildir = os.path.join(cls.d.dir, "var", "mail", "example.com", "alice")
         put_messages(cls.maildir, MESSAGES)
@@ -238,7 +231,7 @@ class Pop3Update(unittest.TestCase):
     """DELE+QUIT, UIDL across restart, two tegamid processes on one tree, fail2ban."""
 
     def setUp(self):
-        self.d = Tegamid([LISTENERS[0], LISTENERS[2]], domains={"example.com.yaml": domain_yaml("example.com")},
+        self.d = Tegamid([LISTENERS[0], LISTENERS[2]], domains={"example.com.yaml": domain_yaml(("alice", "bob"), quota=10)},
                          main_extra=PLAN_EXTRA)
         self.maildir = os.path.join(self.d.dir, "var", "mail", "example.com", "alice")
         put_messages(self.maildir, MESSAGES)
@@ -280,7 +273,7 @@ class Pop3Update(unittest.TestCase):
         self.assertEqual([u.split()[1] for u in after], [u.split()[1] for u in uidls[1:]])
 
     def test_in_use_across_two_tegamid_processes(self):
-        other = Tegamid(LISTENERS[:1], domains={"example.com.yaml": domain_yaml("example.com")},
+        other = Tegamid(LISTENERS[:1], domains={"example.com.yaml": domain_yaml(("alice", "bob"), quota=10)},
                         main_extra=PLAN_EXTRA)
         os.symlink(os.path.join(self.d.dir, "var"), os.path.join(other.dir, "var"))
         with other:

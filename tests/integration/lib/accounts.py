@@ -2,7 +2,7 @@
 `standard`, one domain (example.com) whose accounts all share one password ({PLAIN}) and one
 quota. Tests with other needs (several plans, per-account quotas) write their own YAML."""
 
-PASSWORD = "Secret 1"
+PASSWORD = "Secret 1"  # with a space: POP3 PASS takes the rest of the line
 ALL_PROTOCOLS = ("smtp", "submission", "pop3", "imap")
 
 
