@@ -9,7 +9,8 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from tegamid import Tegamid  # noqa: E402
-from test_pop3 import LISTENERS, MESSAGES, PASSWORD, PLAN_EXTRA, domain_yaml, put_messages  # noqa: E402,E501
+from accounts import PASSWORD, domain_yaml  # noqa: E402
+from test_pop3 import LISTENERS, MESSAGES, PLAN_EXTRA, put_messages  # noqa: E402
 
 
 def read_all(directory):
@@ -23,7 +24,7 @@ def read_all(directory):
 
 class Clients(unittest.TestCase):
     def setUp(self):
-        self.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml("example.com")},
+        self.d = Tegamid(LISTENERS, domains={"example.com.yaml": domain_yaml(("alice", "bob"), quota=10)},
                          main_extra=PLAN_EXTRA)
         self.maildir = os.path.join(self.d.dir, "var", "mail", "example.com", "alice")
         put_messages(self.maildir, MESSAGES)
