@@ -11,9 +11,25 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
+#include "maildir/mailbox.h"
 #include "temp_dir.h"
 
 namespace mbtest {
+
+// Mailbox::open / sync that must succeed (the test stops with the status otherwise).
+inline maildir::Mailbox open_ok(const std::string& dir, maildir::MailboxOptions o = {}) {
+  maildir::Result<maildir::Mailbox> m = maildir::Mailbox::open(dir, o);
+  REQUIRE_MESSAGE(m.ok(), m.status().to_string());
+  return std::move(*m);
+}
+
+inline maildir::SyncChanges sync_ok(maildir::Mailbox& m, maildir::SyncOptions o = {}) {
+  maildir::Result<maildir::SyncChanges> c = m.sync(o);
+  REQUIRE_MESSAGE(c.ok(), c.status().to_string());
+  return std::move(*c);
+}
 
 inline void make_folder(const std::string& dir) {
   ::mkdir(dir.c_str(), 0700);

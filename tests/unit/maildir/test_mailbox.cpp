@@ -17,18 +17,6 @@ using namespace mbtest;
 
 namespace {
 
-Mailbox open_ok(const std::string& dir, MailboxOptions o = {}) {
-  Result<Mailbox> m = Mailbox::open(dir, o);
-  REQUIRE_MESSAGE(m.ok(), m.status().to_string());
-  return std::move(*m);
-}
-
-SyncChanges sync_ok(Mailbox& m, SyncOptions o = {}) {
-  Result<SyncChanges> c = m.sync(o);
-  REQUIRE_MESSAGE(c.ok(), c.status().to_string());
-  return std::move(*c);
-}
-
 std::map<std::string, std::uint32_t> uids_by_base(const Mailbox& m) {
   std::map<std::string, std::uint32_t> out;
   for (size_t i = 0; i < m.count(); ++i) out[std::string(m.base_name(i))] = m.record(i).uid;

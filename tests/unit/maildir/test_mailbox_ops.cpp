@@ -24,12 +24,6 @@ struct Tree {
   }
 };
 
-Mailbox open_ok(const std::string& dir, MailboxOptions o = {}) {
-  Result<Mailbox> m = Mailbox::open(dir, o);
-  REQUIRE_MESSAGE(m.ok(), m.status().to_string());
-  return std::move(*m);
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);

@@ -15,18 +15,6 @@ using namespace mbtest;
 
 namespace {
 
-Mailbox open_ok(const std::string& dir, MailboxOptions o = {}) {
-  Result<Mailbox> m = Mailbox::open(dir, o);
-  REQUIRE_MESSAGE(m.ok(), m.status().to_string());
-  return std::move(*m);
-}
-
-SyncChanges sync_ok(Mailbox& m, SyncOptions o = {}) {
-  Result<SyncChanges> c = m.sync(o);
-  REQUIRE_MESSAGE(c.ok(), c.status().to_string());
-  return std::move(*c);
-}
-
 // A folder of `n` messages in cur/ whose stamps are stable (as if left alone a while).
 void settled_folder(const std::string& dir, int n) {
   make_folder(dir);
