@@ -265,12 +265,50 @@ void append_number(std::string& s, std::uint64_t v) {
   s.append(buf, r.ptr);
 }
 
+// Appends one item of only_view_items() ("UID 7", "FLAGS (\\Seen)", ...) to `line`; on an
+// error (a size or date that cannot be had) `line` may hold part of it.
+maildir::Status append_view_item(std::string& line, SelectedBox& box, size_t i,
+                                 FetchItem::Kind kind) {
+  maildir::Mailbox& mb = box.mailbox;
+  switch (kind) {
+    case FetchItem::Kind::kFlags:
+      line += "FLAGS ";
+      append_flags(line, box, i);
+      break;
+    case FetchItem::Kind::kUid:
+      line += "UID ";
+      append_number(line, mb.record(i).uid);
+      break;
+    case FetchItem::Kind::kModseq:  // the log is open (cmd_fetch.cpp)
+      line += "MODSEQ (";
+      append_number(line, modseq_of(box, mb.record(i).uid));
+      line += ')';
+      break;
+    case FetchItem::Kind::kInternalDate: {
+      auto d = mb.internal_date(i);
+      if (!d.ok()) return d.status();
+      line += "INTERNALDATE ";
+      line += internal_date_string(*d);
+      break;
+    }
+    case FetchItem::Kind::kRfc822Size: {
+      auto v = mb.vsize(i);
+      if (!v.ok()) return v.status();
+      line += "RFC822.SIZE ";
+      append_number(line, *v);
+      break;
+    }
+    default:
+      break;  // not a view item: the caller's to write
+  }
+  return {};
+}
+
 // fetch_message for only_view_items(): one line built in one string, appended to `out`
 // whole (nothing when a size or date cannot be had).
 maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
                                  const std::vector<FetchItem>& items, bool flags_after,
                                  FetchOutput& out) {
-  maildir::Mailbox& mb = box.mailbox;
   std::string& line = out.text_target();  // written in place; cut back on an error
   const std::size_t start = line.size();
   line += "* ";
@@ -279,44 +317,11 @@ maildir::Status fetch_view_items(SelectedBox& box, size_t i, uint32_t seq,
   bool flags_sent = false;
   for (std::size_t k = 0; k < items.size(); ++k) {
     if (k > 0) line += ' ';
-    switch (items[k].kind) {
-      case FetchItem::Kind::kFlags:
-        line += "FLAGS ";
-        append_flags(line, box, i);
-        flags_sent = true;
-        break;
-      case FetchItem::Kind::kUid:
-        line += "UID ";
-        append_number(line, mb.record(i).uid);
-        break;
-      case FetchItem::Kind::kModseq:  // the log is open (cmd_fetch.cpp)
-        line += "MODSEQ (";
-        append_number(line, modseq_of(box, mb.record(i).uid));
-        line += ')';
-        break;
-      case FetchItem::Kind::kInternalDate: {
-        auto d = mb.internal_date(i);
-        if (!d.ok()) {
-          line.resize(start);
-          return d.status();
-        }
-        line += "INTERNALDATE ";
-        line += internal_date_string(*d);
-        break;
-      }
-      case FetchItem::Kind::kRfc822Size: {
-        auto v = mb.vsize(i);
-        if (!v.ok()) {
-          line.resize(start);
-          return v.status();
-        }
-        line += "RFC822.SIZE ";
-        append_number(line, *v);
-        break;
-      }
-      default:
-        break;  // not reached: only_view_items()
+    if (maildir::Status s = append_view_item(line, box, i, items[k].kind); !s.ok()) {
+      line.resize(start);
+      return s;
     }
+    flags_sent = flags_sent || items[k].kind == FetchItem::Kind::kFlags;
   }
   if (flags_after && !flags_sent) {
     line += " FLAGS ";
@@ -344,25 +349,14 @@ maildir::Status fetch_message(SelectedBox& box, size_t i, uint32_t seq,
     first = false;
     switch (it.kind) {
       case FetchItem::Kind::kFlags:
-        o.text("FLAGS " + flags_list(box, i));
-        flags_sent = true;
-        break;
       case FetchItem::Kind::kUid:
-        o.text("UID " + std::to_string(mb.record(i).uid));
-        break;
-      case FetchItem::Kind::kModseq:  // the log is open (cmd_fetch.cpp)
-        o.text("MODSEQ (" + std::to_string(modseq_of(box, mb.record(i).uid)) + ")");
-        break;
-      case FetchItem::Kind::kInternalDate: {
-        auto d = mb.internal_date(i);
-        if (!d.ok()) return d.status();
-        o.text("INTERNALDATE " + internal_date_string(*d));
-        break;
-      }
+      case FetchItem::Kind::kModseq:
+      case FetchItem::Kind::kInternalDate:
       case FetchItem::Kind::kRfc822Size: {
-        auto v = mb.vsize(i);
-        if (!v.ok()) return v.status();
-        o.text("RFC822.SIZE " + std::to_string(*v));
+        std::string item;
+        if (maildir::Status st = append_view_item(item, box, i, it.kind); !st.ok()) return st;
+        o.text(item);
+        flags_sent = flags_sent || it.kind == FetchItem::Kind::kFlags;
         break;
       }
       case FetchItem::Kind::kEnvelope: {
