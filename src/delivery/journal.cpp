@@ -1,6 +1,5 @@
 #include "delivery/journal.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -45,25 +44,17 @@ namespace {
 
 constexpr int kMaxSyncs = 2;  // fdatasyncs of one segment running at once (see commit())
 
-Status errno_status(const std::string& what) {
-  return maildir::from_errno(what);
-}
-
 Status write_all(int fd, std::string_view bytes, off_t at, const std::string& what) {
   while (!bytes.empty()) {
     ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), at);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return errno_status("write " + what);
+      return maildir::from_errno("write " + what);
     }
     bytes.remove_prefix(static_cast<std::size_t>(n));
     at += n;
   }
   return Status::Ok();
-}
-
-Status sync_dir(const std::string& dir) {
-  return maildir::Env::posix().sync_dir(dir);
 }
 
 std::uint64_t random_id() {
@@ -80,10 +71,8 @@ Status sync_file_systems(const std::vector<std::string>& paths) {
   for (const std::string& p : paths) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0 || !done.insert(st.st_dev).second) continue;
-    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    if (::syncfs(fd) != 0 && result.ok()) result = errno_status("syncfs " + p);
-    ::close(fd);
+    Status s = maildir::Env::posix().sync_filesystem(p);
+    if (!s.ok() && s.code() != maildir::Code::kNotFound && result.ok()) result = s;
   }
   return result;
 }
@@ -111,7 +100,7 @@ Result<std::shared_ptr<Journal::Segment>> Journal::create_segment() {
   seg->id = random_id();
   seg->path = options_.dir + "/" + maildir::make_unique_name();
   seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (seg->fd < 0) return errno_status("create " + seg->path);
+  if (seg->fd < 0) return maildir::from_errno("create " + seg->path);
   // Held while this process lives: recovery in another process leaves it alone.
   (void)::flock(seg->fd, LOCK_EX | LOCK_NB);
   std::string header = encode_journal_header(seg->id);
@@ -127,8 +116,8 @@ Result<std::shared_ptr<Journal::Segment>> Journal::create_segment() {
     st =
         write_all(seg->fd, std::string_view(zeros).substr(0, n), static_cast<off_t>(at), seg->path);
   }
-  if (st.ok() && ::fsync(seg->fd) != 0) st = errno_status("fsync " + seg->path);
-  if (st.ok()) st = sync_dir(options_.dir);
+  if (st.ok() && ::fsync(seg->fd) != 0) st = maildir::from_errno("fsync " + seg->path);
+  if (st.ok()) st = maildir::Env::posix().sync_dir(options_.dir);
   if (!st.ok()) {
     ::unlink(seg->path.c_str());
     return st;  // ~Segment closes it
@@ -139,7 +128,7 @@ Result<std::shared_ptr<Journal::Segment>> Journal::create_segment() {
 
 Result<std::unique_ptr<Journal>> Journal::open(JournalOptions options) {
   if (::mkdir(options.dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return errno_status("mkdir " + options.dir);
+    return maildir::from_errno("mkdir " + options.dir);
   }
   std::unique_ptr<Journal> j(new Journal(std::move(options)));
   auto seg = j->create_segment();
@@ -208,7 +197,7 @@ Result<Journal::Pending> Journal::commit(const std::vector<JournalTarget>& targe
       ++syncs_;
       lock.unlock();
       int rc = ::fdatasync(seg->fd);
-      Status r = rc == 0 ? Status::Ok() : errno_status("fdatasync " + seg->path);
+      Status r = rc == 0 ? Status::Ok() : maildir::from_errno("fdatasync " + seg->path);
       lock.lock();
       --seg->syncing;
       if (r.ok()) {
@@ -236,7 +225,7 @@ Status Journal::renew(Segment& seg) {
   Status st = write_all(seg.fd, header, 0, seg.path);
   // Not strictly needed (the first record's fdatasync flushes the header with it), but then a
   // crash right now finds a segment without records instead of the retired ones.
-  if (st.ok() && ::fdatasync(seg.fd) != 0) st = errno_status("fdatasync " + seg.path);
+  if (st.ok() && ::fdatasync(seg.fd) != 0) st = maildir::from_errno("fdatasync " + seg.path);
   seg.appended = seg.synced = header.size();
   seg.syncing = 0;
   seg.covering = 0;
@@ -281,8 +270,8 @@ Status Journal::checkpoint() {
     spare_ = std::move(old);
     return Status::Ok();
   }
-  if (::unlink(old->path.c_str()) != 0) return errno_status("unlink " + old->path);
-  return sync_dir(options_.dir);
+  if (::unlink(old->path.c_str()) != 0) return maildir::from_errno("unlink " + old->path);
+  return maildir::Env::posix().sync_dir(options_.dir);
 }
 
 void Journal::run() {
@@ -316,7 +305,7 @@ void Journal::close() {
   }
   if (active_ && st.ok() && active_->appended == kJournalHeaderSize) {
     ::unlink(active_->path.c_str());
-    (void)sync_dir(options_.dir);
+    (void)maildir::Env::posix().sync_dir(options_.dir);
   }  // else: records that could not be checkpointed stay for recovery
   active_.reset();
 }
@@ -347,14 +336,14 @@ namespace {
 
 Result<std::string> read_file(const std::string& path, std::uint64_t limit) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_status("open " + path);
+  if (fd < 0) return maildir::from_errno("open " + path);
   std::string out;
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status st = errno_status("read " + path);
+      Status st = maildir::from_errno("read " + path);
       ::close(fd);
       return st;
     }
@@ -370,9 +359,9 @@ Result<std::string> read_file(const std::string& path, std::uint64_t limit) {
 Result<std::string> write_tmp(const std::string& folder, std::string_view bytes) {
   const std::string tmp = folder + "/tmp/" + maildir::make_unique_name();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return errno_status("create " + tmp);
+  if (fd < 0) return maildir::from_errno("create " + tmp);
   Status st = write_all(fd, bytes, 0, tmp);
-  if (st.ok() && ::fsync(fd) != 0) st = errno_status("fsync " + tmp);
+  if (st.ok() && ::fsync(fd) != 0) st = maildir::from_errno("fsync " + tmp);
   ::close(fd);
   if (!st.ok()) {
     ::unlink(tmp.c_str());
@@ -391,13 +380,9 @@ struct Replayer {
     auto it = cur_by_folder.find(folder);
     if (it == cur_by_folder.end()) {
       std::map<std::string, std::string> entries;
-      if (DIR* d = ::opendir((folder + "/cur").c_str())) {
-        while (struct dirent* e = ::readdir(d)) {
-          std::string n = e->d_name;
-          if (n == "." || n == "..") continue;
-          entries.emplace(n.substr(0, n.find(':')), n);
-        }
-        ::closedir(d);
+      auto names = maildir::Env::posix().list_dir(folder + "/cur");
+      if (names.ok()) {
+        for (const std::string& n : *names) entries.emplace(n.substr(0, n.find(':')), n);
       }
       it = cur_by_folder.emplace(folder, std::move(entries)).first;
     }
@@ -441,7 +426,7 @@ struct Replayer {
     auto tmp = write_tmp(t.folder_dir, message);
     if (!tmp.ok()) return tmp.status();
     if (::rename(tmp->c_str(), found.c_str()) != 0) {
-      Status r = errno_status("rename " + *tmp);
+      Status r = maildir::from_errno("rename " + *tmp);
       ::unlink(tmp->c_str());
       return r;
     }
@@ -455,17 +440,13 @@ struct Replayer {
 
 JournalRecovery recover_journal(const std::string& dir, std::uint64_t max_payload) {
   JournalRecovery report;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    if (errno != ENOENT) report.notes.push_back("journal: cannot read " + dir);
+  auto listed = maildir::Env::posix().list_dir(dir);
+  if (!listed.ok()) {
+    if (listed.status().code() != maildir::Code::kNotFound)
+      report.notes.push_back("journal: cannot read " + dir);
     return report;
   }
-  std::vector<std::string> names;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(n);
-  }
-  ::closedir(d);
+  std::vector<std::string> names = std::move(*listed);
   std::sort(names.begin(), names.end());
   bool removed = false;
   for (const std::string& n : names) {
@@ -505,7 +486,7 @@ JournalRecovery recover_journal(const std::string& dir, std::uint64_t max_payloa
       }
     }
     for (const std::string& sd : r.dirs_to_sync) {
-      Status s = sync_dir(sd);
+      Status s = maildir::Env::posix().sync_dir(sd);
       if (!s.ok() && failed.ok()) failed = s;
     }
     if (!failed.ok()) {
@@ -519,7 +500,7 @@ JournalRecovery recover_journal(const std::string& dir, std::uint64_t max_payloa
     removed = true;
     ++report.segments;
   }
-  if (removed) (void)sync_dir(dir);
+  if (removed) (void)maildir::Env::posix().sync_dir(dir);
   return report;
 }
 
