@@ -301,7 +301,7 @@ Result<Delivered> MessageWriter::commit() {
   if (!st.ok()) return fail(st);
 
   Delivered d;
-  d.name = unique_ + ",S=" + std::to_string(size) + ",W=" + std::to_string(vsize);
+  d.name = unique_ + size_suffix(size, vsize);
   if (options_.info) d.name += ":2," + *options_.info;
   const std::string dir = folder_ + (options_.info ? "/cur" : "/new");
   d.path = dir + "/" + d.name;
@@ -369,11 +369,14 @@ Result<Delivered> deliver_bytes(const std::string& folder_dir, std::string_view 
 
 namespace maildir {
 
+std::string size_suffix(std::uint64_t size, std::uint64_t vsize) {
+  return ",S=" + std::to_string(size) + ",W=" + std::to_string(vsize);
+}
+
 std::vector<Result<Delivered>> deliver_links(const Delivered& source,
                                              const std::vector<LinkTarget>& targets, Env* env) {
   Env& e = env != nullptr ? *env : Env::posix();
-  const std::string suffix =
-      ",S=" + std::to_string(source.size) + ",W=" + std::to_string(source.vsize);
+  const std::string suffix = size_suffix(source.size, source.vsize);
   std::vector<Result<Delivered>> out;
   out.reserve(targets.size());
   // 1. Link (or copy) into every new/ and charge each quota.

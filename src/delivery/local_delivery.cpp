@@ -179,8 +179,7 @@ std::vector<maildir::Status> deliver_journaled(Journal& journal, std::string_vie
     }
     return results;
   }
-  const std::string suffix =
-      ",S=" + std::to_string(conv.size()) + ",W=" + std::to_string(conv.vsize());
+  const std::string suffix = maildir::size_suffix(conv.size(), conv.vsize());
   std::vector<MailboxQuota> quotas(mailboxes.size());
   std::vector<maildir::PreparedTarget> prepared;
   std::vector<JournalTarget> named;

@@ -78,6 +78,8 @@ struct Delivered {
 
 // A new unique base name (no ,S= / ,W= / info), e.g. "1700000000.M123456P42Q7.mx1".
 std::string make_unique_name();
+// The ",S=<size>,W=<vsize>" part of a delivered file's name (size on disk, RFC822.SIZE).
+std::string size_suffix(std::uint64_t size, std::uint64_t vsize);
 
 // Converts message bytes to the on-disk form incrementally (CRLF → LF), counting S and W.
 // Pure; used by MessageWriter and usable for sizing a message without writing it.
